@@ -1,0 +1,142 @@
+"""The service embedded in the desktop process: uvicorn on its own thread and event loop.
+
+The only handle that crosses threads is this object (start, stop, restart, url, state); the
+GUI talks to the server over HTTP and WebSocket like any other client. No Qt here: the GUI
+adapts ``on_state`` to a Qt signal, and tests drive this class directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from enum import StrEnum
+
+import uvicorn
+
+from server.main import create_app
+from server.serving import bind_socket, display_url, uvicorn_config
+from server.settings import Settings
+
+logger = logging.getLogger("pulsedesk.embedded")
+
+
+class ServerState(StrEnum):
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    ERROR = "error"
+
+
+StateListener = Callable[[ServerState, str | None], None]
+
+
+class _Server(uvicorn.Server):
+    """uvicorn.Server that tells a waiting thread when startup finished (or failed)."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[bool], None]) -> None:
+        super().__init__(config)
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets)
+        finally:
+            self._on_started(self.started and not self.should_exit)
+
+    def install_signal_handlers(self) -> None:
+        pass  # the process's signals belong to the GUI, not to this thread
+
+
+class EmbeddedServer:
+    """Start, stop and restart one in-process server; report its state."""
+
+    def __init__(self, settings: Settings, on_state: StateListener | None = None) -> None:
+        self.settings = settings
+        self.on_state = on_state
+        self.state = ServerState.STOPPED
+        self.error: str | None = None
+        self.port = settings.port
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._started = threading.Event()
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return display_url(self.settings.host, self.port)
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        return self._thread
+
+    def _set_state(self, state: ServerState, error: str | None = None) -> None:
+        self.state = state
+        self.error = error
+        if self.on_state is not None:
+            self.on_state(state, error)
+
+    def start(self) -> None:
+        """Bind now (PortInUse raises here, in the caller) and start the server thread."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            sock = bind_socket(self.settings.host, self.port)
+            self.port = sock.getsockname()[1]  # port 0 becomes the real one, kept for restarts
+            self._started = threading.Event()
+            config = uvicorn_config(create_app(self.settings), self.settings)
+            self._server = _Server(config, self._startup_finished)
+            self._set_state(ServerState.STARTING)
+            self._thread = threading.Thread(
+                target=self._run, args=(self._server, sock), name="pulsedesk-server", daemon=True
+            )
+            self._thread.start()
+
+    def _startup_finished(self, ok: bool) -> None:
+        if ok:
+            self._set_state(ServerState.RUNNING)
+        self._started.set()
+
+    def _run(self, server: _Server, sock: socket.socket) -> None:
+        reason: str | None = None
+        try:
+            server.run(sockets=[sock])
+        except BaseException as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            logger.exception("embedded server died")
+        finally:
+            sock.close()
+            self._started.set()
+        if reason is None and not server.started:
+            reason = "the server failed during startup (see the log)"
+        if reason is None and self.state is not ServerState.STOPPING:
+            reason = "the server stopped unexpectedly"
+        if reason is not None:
+            self._set_state(ServerState.ERROR, reason)
+        else:
+            self._set_state(ServerState.STOPPED)
+
+    def wait_started(self, timeout: float = 10.0) -> bool:
+        """Block until the server answers or failed; True when it is running."""
+        self._started.wait(timeout)
+        return self.state is ServerState.RUNNING
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask uvicorn to exit and join its thread; force it if it takes longer than timeout."""
+        with self._lock:
+            thread, server = self._thread, self._server
+            if thread is None or server is None or not thread.is_alive():
+                return
+            self._set_state(ServerState.STOPPING)
+            server.should_exit = True
+            thread.join(timeout)
+            if thread.is_alive():
+                server.force_exit = True
+                thread.join(timeout)
+            self._thread = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()

@@ -1,0 +1,1 @@
+"""The PulseDesk service: a FastAPI app that never imports Qt, app or ui."""

@@ -1,0 +1,56 @@
+"""Admin routes: broadcast, connections, message history. Always the admin token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+
+from server.schemas.base import PaginatedResponse
+from server.schemas.requests import BroadcastRequest
+from server.schemas.responses import BroadcastResult, ConnectionList, MessageRecord
+from server.security import ServiceDep, require_admin
+
+router = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[Depends(require_admin)])
+
+SERVER_CLIENT_ID = "server"
+
+
+@router.post("/broadcast", response_model=BroadcastResult)
+async def broadcast(request: BroadcastRequest, service: ServiceDep) -> dict[str, int]:
+    """Send a broadcast from the server itself to every connected client."""
+    item = await service.hub.broadcast(SERVER_CLIENT_ID, request.data)
+    return {"id": item.id, "recipients": service.hub.count}
+
+
+@router.get("/connections", response_model=ConnectionList)
+async def list_connections(service: ServiceDep) -> dict[str, object]:
+    connections = [conn.info() for conn in service.hub.connections()]
+    return {"count": len(connections), "connections": connections}
+
+
+@router.delete(
+    "/connections/{conn_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: {"description": "No such connection"}},
+)
+async def disconnect(conn_id: str, service: ServiceDep) -> Response:
+    """Close one client's WebSocket (code 1008, "disconnected by an administrator")."""
+    if not service.hub.disconnect(conn_id, 1008, "disconnected by an administrator"):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no connection {conn_id!r}")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/messages", response_model=PaginatedResponse[MessageRecord])
+async def messages(
+    service: ServiceDep,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> PaginatedResponse[MessageRecord]:
+    """Broadcast history, newest first."""
+    recent = service.hub.bus.recent()
+    total = len(recent)
+    end = total - (page - 1) * size
+    chunk = recent[max(0, end - size) : max(0, end)]
+    items = [MessageRecord.model_validate(item.record()) for item in reversed(chunk)]
+    return PaginatedResponse[MessageRecord].create(items, total, page, size)

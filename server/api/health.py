@@ -1,0 +1,75 @@
+"""/health/: real uptime, memory and connections; probes of the configured targets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+
+from server.probes import probe
+from server.schemas.requests import HealthCheckRequest
+from server.schemas.responses import CheckTargetList, HealthCheckResponse
+from server.security import ServiceDep, require_user_if_auth
+from server.tokens import Principal
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+UserIfAuth = Annotated[Principal | None, Depends(require_user_if_auth)]
+
+
+@router.get("/", response_model=HealthCheckResponse)
+async def health(service: ServiceDep) -> HealthCheckResponse:
+    """This process's own health: uptime, resident memory, open WebSocket connections."""
+    uptime = service.uptime
+    rss = service.resident_memory()
+    return HealthCheckResponse(
+        status="healthy",
+        service=service.settings.service_name,
+        version=service.version,
+        timestamp=datetime.now(UTC),
+        details={
+            "uptime": str(timedelta(seconds=int(uptime))),
+            "uptime_seconds": round(uptime, 3),
+            "memory_usage": f"{rss / 2**20:.1f} MB",
+            "memory_bytes": rss,
+            "active_connections": service.hub.count,
+            "bus": service.hub.bus.state,
+        },
+    )
+
+
+@router.get("/targets", response_model=CheckTargetList)
+async def check_targets(service: ServiceDep, _: UserIfAuth) -> dict[str, object]:
+    """The targets POST /health/check can probe."""
+    targets = service.settings.check_targets
+    return {"targets": [{"name": name, "url": url} for name, url in targets.items()]}
+
+
+@router.post(
+    "/check",
+    response_model=HealthCheckResponse,
+    responses={404: {"description": "No check target has that name"}},
+)
+async def health_check_service(
+    request: HealthCheckRequest, service: ServiceDep, _: UserIfAuth
+) -> HealthCheckResponse:
+    """Probe a target named in the settings. A URL from the caller is never fetched."""
+    url = service.settings.check_targets.get(request.service)
+    if url is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no check target named {request.service!r}")
+    timeout = min(request.timeout, service.settings.check_timeout_max)
+    result = await probe(url, timeout)
+    return HealthCheckResponse(
+        status="healthy" if result.healthy else "unhealthy",
+        service=request.service,
+        version=service.version,
+        timestamp=datetime.now(UTC),
+        details={
+            "target": url,
+            "latency_ms": result.latency_ms,
+            "error": result.error,
+            "status_code": result.status_code,
+            "timeout": timeout,
+        },
+    )

@@ -1,0 +1,50 @@
+"""Status routes: /api/v1/status, /status/ and the caller's own /status/user."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from server.schemas.responses import ApiStatusResponse, StatusResponse, UserStatusResponse
+from server.security import ServiceDep, require_token
+from server.tokens import Principal
+
+router = APIRouter(tags=["status"])
+
+
+@router.get("/api/v1/status", response_model=ApiStatusResponse)
+async def api_status(service: ServiceDep) -> dict[str, object]:
+    return {
+        "status": "operational",
+        "timestamp": datetime.now(UTC),
+        "version": service.version,
+        "environment": service.settings.environment,
+        "service": service.settings.service_name,
+        "connections": service.hub.count,
+    }
+
+
+@router.get("/status/", response_model=StatusResponse)
+async def get_status(service: ServiceDep) -> dict[str, object]:
+    return {
+        "status": "operational",
+        "timestamp": datetime.now(UTC),
+        "version": service.version,
+        "environment": service.settings.environment,
+    }
+
+
+@router.get("/status/user", response_model=UserStatusResponse)
+async def get_user_status(
+    principal: Annotated[Principal, Depends(require_token)],
+) -> dict[str, object]:
+    """Who the bearer token belongs to."""
+    return {
+        "user_id": principal.name,
+        "username": principal.name,
+        "role": principal.role,
+        "status": "active",
+        "last_seen": datetime.now(UTC),
+    }

@@ -1,0 +1,134 @@
+"""/ws: the live feed. Checks come first, then one reader loop per connection.
+
+The reader only parses and routes; everything sent to the client goes through the hub's queue
+for this connection, so frames keep their order and no client is ever awaited by another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import APIRouter, Query, WebSocket
+
+from server.hub import Connection, Hub
+from server.protocol import ClientFrame, ProtocolError, encode_frame, parse_client_text
+from server.ratelimit import TokenBucket
+from server.security import auth_required, get_service, origin_allowed, token_from
+from server.service import Service
+
+logger = logging.getLogger("pulsedesk.ws")
+router = APIRouter()
+
+CLOSE_UNSUPPORTED = 1003
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+CLOSE_TRY_LATER = 1013
+
+
+@router.websocket("/ws")
+async def websocket_endpoint(
+    websocket: WebSocket,
+    since: int | None = Query(None, ge=0, description="Replay broadcasts after this id"),
+) -> None:
+    service = get_service(websocket)
+    settings = service.settings
+    hub = service.hub
+
+    origin = websocket.headers.get("origin")
+    if origin is not None and not origin_allowed(origin, websocket, settings.cors_origins):
+        # Refused at the handshake (HTTP 403): a foreign page never gets a socket.
+        logger.warning("refused a WebSocket from foreign origin %r", origin)
+        await websocket.close(CLOSE_POLICY)
+        return
+    principal = service.tokens.identify(token_from(websocket))
+    if principal is None and auth_required(service, websocket):
+        # Accept, then close with a reason a browser's script can read (a refused handshake
+        # looks like a network error there), so the page knows to ask for a token.
+        await websocket.accept()
+        await websocket.close(CLOSE_POLICY, "a valid token is required")
+        return
+    if hub.count >= settings.max_connections:
+        await websocket.accept()
+        await websocket.close(CLOSE_TRY_LATER, "server full")
+        return
+
+    await websocket.accept()
+    remote = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "?"
+    conn = hub.register(remote, principal is not None and principal.is_admin,
+                        websocket.send_text, websocket.close)
+    try:
+        await _greet(hub, service, conn, since)
+        await _read(websocket, service, conn)
+    except asyncio.CancelledError:
+        # The hub cancels a reader whose client would not even take a close frame.
+        task = asyncio.current_task()
+        if conn.closing and task is not None and task.cancelling() == 1:
+            task.uncancel()
+            return
+        raise
+    finally:
+        await hub.unregister(conn)
+
+
+async def _greet(hub: Hub, service: Service, conn: Connection, since: int | None) -> None:
+    replay = await hub.bus.since(since) if since is not None else []
+    hub.send(
+        conn,
+        encode_frame(
+            "welcome",
+            {
+                "client": conn.id,
+                "connections": hub.count,
+                "last_id": hub.bus.last_id(),
+                "replayed": len(replay or []),
+                "gap": replay is None,
+                "service": service.settings.service_name,
+                "version": service.version,
+            },
+        ),
+    )
+    for item in replay or []:
+        hub.send(conn, item.frame)
+
+
+async def _read(websocket: WebSocket, service: Service, conn: Connection) -> None:
+    settings = service.settings
+    hub = service.hub
+    bucket = TokenBucket(settings.rate_limit, settings.rate_burst)
+    max_bytes = settings.max_frame_bytes
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if conn.closing:
+            continue  # the close is on its way; ignore what the client still sends
+        text = message.get("text")
+        if text is None:
+            hub.disconnect(conn.id, CLOSE_UNSUPPORTED, "binary frames are not supported")
+            continue
+        conn.received += 1
+        hub.received += 1
+        # uvicorn enforces the limit before reading the frame (ws_max_size); this covers
+        # other ASGI servers and the test client.
+        if len(text) > max_bytes // 4 and len(text.encode()) > max_bytes:
+            hub.disconnect(conn.id, CLOSE_TOO_BIG, f"frame larger than {max_bytes} bytes")
+            continue
+        if not conn.is_admin and not bucket.take():
+            hub.send_error(conn, "rate_limited", f"more than {settings.rate_limit:g} messages/s")
+            hub.disconnect(conn.id, CLOSE_POLICY, "message rate limit exceeded")
+            continue
+        try:
+            await _handle(hub, conn, parse_client_text(text))
+        except ProtocolError as exc:
+            hub.send_error(conn, exc.code, exc.message)
+
+
+async def _handle(hub: Hub, conn: Connection, frame: ClientFrame) -> None:
+    if frame.type == "message":
+        item = await hub.broadcast(conn.id, frame.data)
+        hub.send(conn, item.echo_frame())
+    elif frame.type == "ping":
+        hub.send(conn, encode_frame("pong", frame.data))
+    else:
+        raise ProtocolError("unknown_type", f"unknown message type {frame.type!r}")

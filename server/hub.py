@@ -1,0 +1,271 @@
+"""The hub: every live WebSocket connection, and fan-out that no slow client can stall.
+
+The seed's ConnectionManager awaited each client in turn, so one client that stopped reading
+held up everyone behind it. Here publishing only appends an already-encoded frame to each
+connection's bounded queue; one writer task per connection drains its own queue. A connection
+whose queue overflows is closed with 1013 ("try again later") and counted, and the others never
+notice. This is the design python-websockets' broadcast guide recommends, with a bound added.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from server.bus import Bus, MemoryBus
+from server.protocol import Broadcast, encode_frame, error_frame
+
+logger = logging.getLogger("pulsedesk.hub")
+
+SendText = Callable[[str], Awaitable[None]]
+Close = Callable[[int, str], Awaitable[None]]
+
+CLOSE_TOO_SLOW = 1013
+
+
+class Connection:
+    """One client: its queue, its counters and the task that writes to it."""
+
+    __slots__ = (
+        "_close",
+        "_send",
+        "_wakeup",
+        "close_request",
+        "connected_at",
+        "id",
+        "is_admin",
+        "queue",
+        "reader",
+        "received",
+        "remote",
+        "sent",
+        "writer",
+    )
+
+    def __init__(
+        self, conn_id: str, remote: str, is_admin: bool, send: SendText, close: Close
+    ) -> None:
+        self.id = conn_id
+        self.remote = remote
+        self.is_admin = is_admin
+        self.connected_at = datetime.now(UTC)
+        self.received = 0
+        self.sent = 0
+        # None in the queue means "close now": frames queued before it still go out first.
+        self.queue: deque[str | None] = deque()
+        self.close_request: tuple[int, str] | None = None
+        self.writer: asyncio.Task[None] | None = None
+        self.reader: asyncio.Task[Any] | None = None
+        self._send = send
+        self._close = close
+        self._wakeup: asyncio.Future[None] | None = None
+
+    @property
+    def closing(self) -> bool:
+        return self.close_request is not None
+
+    def push(self, frame: str | None) -> None:
+        """Queue a frame and wake the writer. Never awaits."""
+        self.queue.append(frame)
+        wakeup = self._wakeup
+        if wakeup is not None and not wakeup.done():
+            wakeup.set_result(None)
+
+    def request_close(self, code: int, reason: str, *, drop_queued: bool) -> None:
+        """Ask the writer to close, after what is queued or instead of it."""
+        if self.close_request is None:
+            self.close_request = (code, reason)
+            if drop_queued:
+                self.queue.clear()
+            self.push(None)
+
+    async def run_writer(self, close_timeout: float) -> None:
+        queue = self.queue
+        send = self._send
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                if not queue:
+                    self._wakeup = loop.create_future()
+                    await self._wakeup
+                    self._wakeup = None
+                    continue
+                frame = queue.popleft()
+                if frame is None:
+                    break
+                await send(frame)
+                self.sent += 1
+        except Exception:  # the client went away while we wrote: the reader will see it
+            return
+        assert self.close_request is not None
+        code, reason = self.close_request
+        try:
+            # A client that stopped reading may never let the close frame out; give up then.
+            async with asyncio.timeout(close_timeout):
+                await self._close(code, reason)
+        except (TimeoutError, Exception):
+            if self.reader is not None and not self.reader.done():
+                self.reader.cancel("closed by the hub")
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "remote": self.remote,
+            "connected_at": self.connected_at,
+            "received": self.received,
+            "sent": self.sent,
+            "queued": len(self.queue),
+            "admin": self.is_admin,
+        }
+
+
+class Hub:
+    """Connections, fan-out, presence and replay for one server process."""
+
+    def __init__(
+        self,
+        bus: Bus | None = None,
+        *,
+        queue_limit: int = 2048,
+        history_size: int = 1000,
+        close_timeout: float = 10.0,
+        presence_delay: float = 0.1,
+    ) -> None:
+        self.bus: Bus = bus if bus is not None else MemoryBus(history_size)
+        self.bus.bind(self.deliver)
+        self.queue_limit = queue_limit
+        self.close_timeout = close_timeout
+        self.presence_delay = presence_delay
+        self._connections: dict[str, Connection] = {}
+        self._ids = itertools.count(1)
+        self._presence_pending = False
+        self._listeners: list[Callable[[Broadcast], None]] = []
+        #: Connections closed because their queue overflowed.
+        self.dropped_slow = 0
+        self.delivered = 0
+        self.received = 0
+
+    # Connections -----------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        return len(self._connections)
+
+    def connections(self) -> list[Connection]:
+        return list(self._connections.values())
+
+    def get(self, conn_id: str) -> Connection | None:
+        return self._connections.get(conn_id)
+
+    def register(self, remote: str, is_admin: bool, send: SendText, close: Close) -> Connection:
+        """Add a connection and start its writer. Call from the connection's own task."""
+        conn = Connection(f"c{next(self._ids)}", remote, is_admin, send, close)
+        conn.reader = asyncio.current_task()
+        conn.writer = asyncio.get_running_loop().create_task(
+            conn.run_writer(self.close_timeout), name=f"pulsedesk-writer-{conn.id}"
+        )
+        self._connections[conn.id] = conn
+        self._presence_changed()
+        return conn
+
+    async def unregister(self, conn: Connection) -> None:
+        if self._connections.pop(conn.id, None) is not None:
+            self._presence_changed()
+        writer = conn.writer
+        if writer is not None and not writer.done() and not conn.closing:
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+
+    def disconnect(
+        self, conn_id: str, code: int = 1000, reason: str = "", *, drop_queued: bool = False
+    ) -> bool:
+        """Close one connection from the server side; False when there is no such id.
+
+        Frames already queued are sent before the close frame unless ``drop_queued``.
+        """
+        conn = self._connections.pop(conn_id, None)
+        if conn is None:
+            return False
+        conn.request_close(code, reason, drop_queued=drop_queued)
+        self._presence_changed()
+        return True
+
+    def close_all(self, code: int = 1001, reason: str = "server shutting down") -> None:
+        for conn_id in list(self._connections):
+            self.disconnect(conn_id, code, reason)
+
+    # Sending ---------------------------------------------------------------------------------
+
+    def send(self, conn: Connection, frame: str) -> None:
+        """Queue one frame for one connection; overflowing closes it as too slow."""
+        if conn.closing:
+            return
+        if len(conn.queue) >= self.queue_limit:
+            self.dropped_slow += 1
+            logger.warning(
+                "closing %s (%s): %d frames queued, it is not keeping up",
+                conn.id,
+                conn.remote,
+                len(conn.queue),
+            )
+            self.disconnect(conn.id, CLOSE_TOO_SLOW, "too slow to keep up", drop_queued=True)
+            return
+        conn.push(frame)
+
+    def send_error(self, conn: Connection, code: str, message: str) -> None:
+        self.send(conn, error_frame(code, message))
+
+    async def broadcast(self, client: str, data: dict[str, Any]) -> Broadcast:
+        """Publish through the bus; every instance's hub delivers it exactly once."""
+        return await self.bus.publish(client, data)
+
+    def deliver(self, item: Broadcast) -> None:
+        """Fan one broadcast out to every local connection. Only enqueues."""
+        frame = item.frame
+        limit = self.queue_limit
+        for conn in list(self._connections.values()):
+            if len(conn.queue) < limit:
+                conn.push(frame)
+            else:
+                self.send(conn, frame)  # the slow path: counts and closes it
+        self.delivered += len(self._connections)
+        for listener in self._listeners:
+            listener(item)
+
+    def add_listener(self, listener: Callable[[Broadcast], None]) -> None:
+        """Call ``listener`` with every broadcast delivered here (the store, metrics)."""
+        self._listeners.append(listener)
+
+    async def replay(self, conn: Connection, since: int) -> tuple[int, bool]:
+        """Queue the broadcasts after ``since``; return how many, and whether some were lost."""
+        items = await self.bus.since(since)
+        if items is None:
+            return 0, True
+        for item in items:
+            self.send(conn, item.frame)
+        return len(items), False
+
+    # Presence --------------------------------------------------------------------------------
+
+    def _presence_changed(self) -> None:
+        # Coalesce: a thousand clients connecting at once cause a handful of presence frames,
+        # not a million deliveries.
+        if self._presence_pending:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._presence_pending = True
+        loop.call_later(self.presence_delay, self._send_presence)
+
+    def _send_presence(self) -> None:
+        self._presence_pending = False
+        frame = encode_frame("presence", {"connections": self.count})
+        for conn in list(self._connections.values()):
+            self.send(conn, frame)

@@ -1,0 +1,69 @@
+"""The app factory, and ``app`` for ``uvicorn server.main:app``.
+
+Importing this module reads settings and builds the app; it writes nothing and starts nothing.
+State lives on the app (``app.state.pulsedesk``), created here, so every test can build the
+small app it needs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from server.api import admin, health, root, status, ws
+from server.logs import install_redaction
+from server.service import Service
+from server.settings import Settings
+
+logger = logging.getLogger("pulsedesk")
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings if settings is not None else Settings.load()
+    service = Service.create(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service.tokens.admin_token()  # first start: create the token file, or refuse a bad one
+        await service.hub.bus.start()
+        try:
+            yield
+        finally:
+            service.hub.close_all()
+            await service.hub.bus.stop()
+
+    app = FastAPI(
+        title="PulseDesk",
+        summary=f"{settings.service_name}: health, status and a live WebSocket feed",
+        version=service.version,
+        lifespan=lifespan,
+    )
+    app.state.pulsedesk = service
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts())
+
+    for router in (root.router, health.router, status.router, admin.router, ws.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    install_redaction()
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""Request and response models; the seed's, kept, plus what the real routes return."""

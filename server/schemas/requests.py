@@ -1,0 +1,28 @@
+"""What clients send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class HealthCheckRequest(BaseModel):
+    """Probe one of the configured check targets, by name."""
+
+    service: str = Field(..., description="Name of a configured check target", max_length=200)
+    timeout: float = Field(5, gt=0, le=60, description="Timeout in seconds")
+
+
+class WebSocketMessage(BaseModel):
+    """WebSocket message format (client to server)."""
+
+    type: str = Field(..., description="Message type")
+    data: dict[str, Any] = Field(..., description="Message data")
+    timestamp: str | None = Field(None, description="Message timestamp")
+
+
+class BroadcastRequest(BaseModel):
+    """A broadcast from the server itself to every connected client."""
+
+    data: dict[str, Any] = Field(..., description="The message, e.g. {\"text\": \"hello\"}")

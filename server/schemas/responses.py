@@ -1,0 +1,115 @@
+"""What the HTTP routes answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class HealthCheckResponse(BaseModel):
+    """Health check response."""
+
+    status: str = Field(..., description="healthy or unhealthy")
+    service: str = Field(..., description="Service name")
+    version: str = Field(..., description="Service version")
+    timestamp: datetime = Field(..., description="Check timestamp")
+    details: dict[str, Any] | None = Field(None, description="Additional details")
+
+
+class LivenessResponse(BaseModel):
+    """GET /healthz: cheap enough for a load balancer to call every second."""
+
+    status: str
+    service: str
+    version: str
+    connections: int = Field(..., description="Open WebSocket connections on this instance")
+    bus: str = Field(..., description="memory, connected or degraded")
+
+
+class WelcomeResponse(BaseModel):
+    message: str
+
+
+class StatusResponse(BaseModel):
+    status: str
+    timestamp: datetime
+    version: str
+    environment: str
+
+
+class ClusterInfo(BaseModel):
+    instances: int
+    connections: int
+
+
+class ApiStatusResponse(StatusResponse):
+    service: str
+    connections: int
+    cluster: ClusterInfo | None = None
+
+
+class UserStatusResponse(BaseModel):
+    user_id: str
+    username: str
+    role: str
+    status: str
+    last_seen: datetime
+
+
+class CheckTarget(BaseModel):
+    name: str
+    url: str
+
+
+class CheckTargetList(BaseModel):
+    targets: list[CheckTarget]
+
+
+class WebSocketResponse(BaseModel):
+    """WebSocket response format (server to client)."""
+
+    type: str = Field(..., description="Response type")
+    data: Any = Field(..., description="Response data")
+    timestamp: datetime = Field(..., description="Response timestamp")
+    success: bool = Field(..., description="Operation success")
+    id: int | None = Field(None, description="Broadcast id, increasing")
+    client: str | None = Field(None, description="Sender's client id")
+
+
+class ErrorResponse(BaseModel):
+    """Error response format."""
+
+    error: str = Field(..., description="Error message")
+    code: str = Field(..., description="Error code")
+    details: dict[str, Any] | None = Field(None, description="Error details")
+    timestamp: datetime = Field(..., description="Error timestamp")
+
+
+class BroadcastResult(BaseModel):
+    id: int = Field(..., description="The broadcast's id")
+    recipients: int = Field(..., description="Clients connected to this instance when sent")
+
+
+class ConnectionInfo(BaseModel):
+    id: str
+    remote: str
+    connected_at: datetime
+    received: int
+    sent: int
+    queued: int
+    admin: bool
+
+
+class ConnectionList(BaseModel):
+    count: int
+    connections: list[ConnectionInfo]
+
+
+class MessageRecord(BaseModel):
+    id: int
+    type: str
+    client: str
+    data: dict[str, Any]
+    timestamp: datetime

@@ -1,0 +1,101 @@
+"""Running the app under uvicorn: our own bound socket, and one uvicorn Config for all modes.
+
+Binding the socket ourselves means a port already in use is known before any thread starts
+(uvicorn would only log it and leave its thread), and port 0 yields the real port at once.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+import uvicorn
+from fastapi import FastAPI
+
+from server.settings import Settings
+
+
+class PortInUse(OSError):
+    """The port is taken; ``holder`` describes the process that has it, when it can be known."""
+
+    def __init__(self, host: str, port: int, holder: str | None) -> None:
+        who = f" by {holder}" if holder else ""
+        super().__init__(errno.EADDRINUSE, f"port {port} on {host} is already in use{who}")
+        self.host = host
+        self.port = port
+        self.holder = holder
+
+
+def port_holder(port: int) -> str | None:
+    """"pid 1234 (python3)" for the process listening on ``port``, if the OS tells us."""
+    import psutil
+
+    try:
+        for conn in psutil.net_connections(kind="inet"):
+            if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN:
+                if conn.pid is None:
+                    return None
+                try:
+                    return f"pid {conn.pid} ({psutil.Process(conn.pid).name()})"
+                except psutil.Error:
+                    return f"pid {conn.pid}"
+    except (psutil.Error, OSError):
+        return None
+    return None
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (port 0: any free port), or PortInUse."""
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    # Lets a restarted server take its port back from connections in TIME_WAIT; it does not
+    # let two servers listen on one port on POSIX systems.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(host, port, port_holder(port)) from None
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def next_free_port(host: str, start: int) -> int:
+    """The first port from ``start`` upwards that can be bound now."""
+    for port in range(start, min(start + 200, 65536)):
+        try:
+            bind_socket(host, port).close()
+        except OSError:
+            continue
+        return port
+    raise OSError(f"no free port in {start}..{start + 199} on {host}")
+
+
+def display_url(host: str, port: int, scheme: str = "http") -> str:
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"{scheme}://{shown}:{port}"
+
+
+def uvicorn_config(app: FastAPI, settings: Settings, *, access_log: bool = True) -> uvicorn.Config:
+    """The one uvicorn configuration, for the headless server and the embedded one alike."""
+    return uvicorn.Config(
+        app,
+        # The sans-I/O implementation: the legacy one is deprecated and fails Autobahn 9.3/9.4.
+        ws="websockets-sansio",
+        ws_max_size=settings.max_frame_bytes,
+        ws_ping_interval=settings.ping_interval,
+        ws_ping_timeout=settings.ping_timeout,
+        ws_per_message_deflate=settings.per_message_deflate,
+        # uvicorn's annotation says int, but it passes the value to asyncio's timeouts.
+        timeout_graceful_shutdown=settings.shutdown_timeout,  # type: ignore[arg-type]
+        log_config=None,
+        log_level=settings.log_level,
+        access_log=access_log,
+        lifespan="on",
+        server_header=False,
+    )

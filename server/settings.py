@@ -1,0 +1,150 @@
+"""One settings object for the whole service.
+
+Precedence, highest first: explicit values (command-line flags), ``PULSEDESK_*`` environment
+variables, a TOML config file, defaults. The object is built once by the composition root and
+passed in; nothing below reads the environment on its own.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+AuthMode = Literal["auto", "required", "off"]
+Role = Literal["admin", "user"]
+
+# The TOML file for the Settings being built. A context variable rather than a class attribute,
+# so two loads with different files cannot see each other's path.
+_config_file: ContextVar[Path | None] = ContextVar("pulsedesk_config_file", default=None)
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address or name that only this machine can reach."""
+    if host in ("localhost", "[::1]"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class UserSpec(BaseModel):
+    """A bearer token and the role it grants."""
+
+    token: SecretStr
+    role: Role = "user"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PULSEDESK_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    # Where to listen. Port 0 asks the OS for any free port.
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+
+    service_name: str = "my-awesome-service"
+    environment: str = "development"
+    log_level: str = "info"
+
+    # Security. "auto" requires a token whenever the bind address is not loopback.
+    auth: AuthMode = "auto"
+    admin_token: SecretStr | None = None
+    users: dict[str, UserSpec] = Field(default_factory=dict)
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://localhost:3000", "https://www.example.com"]
+    )
+    # Host names accepted besides the loopback ones when bound to loopback (DNS-rebinding guard).
+    allowed_hosts: list[str] = Field(default_factory=list)
+
+    # Named targets that POST /health/check may probe: http(s)://... or tcp://host:port.
+    check_targets: dict[str, str] = Field(default_factory=dict)
+    check_timeout_max: float = 30.0
+
+    # WebSocket limits.
+    max_frame_bytes: int = Field(64 * 1024, ge=1024)
+    rate_limit: float = Field(20.0, gt=0, description="messages per second per connection")
+    rate_burst: int = Field(40, ge=1)
+    max_connections: int = Field(10_000, ge=1)
+    # Frames queued for one client before it is closed as too slow (1013). Sized for bursts:
+    # a client that falls a whole second behind a busy server still fits.
+    queue_limit: int = Field(2048, ge=1)
+    history_size: int = Field(1000, ge=0)
+    ping_interval: float = 20.0
+    ping_timeout: float = 20.0
+    per_message_deflate: bool = False
+    close_timeout: float = 10.0
+    shutdown_timeout: float = 1.0
+
+    # Where the token file and the message store live; platformdirs picks when unset.
+    config_dir: Path | None = None
+    data_dir: Path | None = None
+
+    broadcast_url: str | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file.get())
+        return (init_settings, env_settings, toml)
+
+    @classmethod
+    def load(cls, config_file: str | Path | None = None, **flags: Any) -> Settings:
+        """Build settings from flags (None means "not given"), environment, config file."""
+        import os
+
+        path = config_file or os.environ.get("PULSEDESK_CONFIG")
+        if path is not None and not Path(path).is_file():
+            raise FileNotFoundError(f"config file not found: {path}")
+        token = _config_file.set(Path(path) if path else None)
+        try:
+            return cls(**{key: value for key, value in flags.items() if value is not None})
+        finally:
+            _config_file.reset(token)
+
+    # Derived values -------------------------------------------------------------------------
+
+    @property
+    def auth_required(self) -> bool:
+        if self.auth == "auto":
+            return not is_loopback(self.host)
+        return self.auth == "required"
+
+    @property
+    def config_path(self) -> Path:
+        return self.config_dir or platformdirs.user_config_path("pulsedesk")
+
+    @property
+    def data_path(self) -> Path:
+        return self.data_dir or platformdirs.user_data_path("pulsedesk")
+
+    @property
+    def token_file(self) -> Path:
+        return self.config_path / "admin-token"
+
+    def trusted_hosts(self) -> list[str]:
+        """Host header values accepted; ["*"] when bound beyond loopback (auth guards that)."""
+        if not is_loopback(self.host):
+            return ["*"]
+        # "testserver" is the Host Starlette's TestClient sends; it names no real machine.
+        return [*LOOPBACK_NAMES, "testserver", *self.allowed_hosts]

@@ -1,0 +1,75 @@
+"""Shared fixtures: real servers on port 0, with their files in a temporary folder.
+
+Nothing here may touch the user's own config: every server gets its own config and data dirs,
+and PULSEDESK_* from the developer's shell is cleared before any test module imports the app.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+for _name in list(os.environ):
+    if _name.startswith("PULSEDESK_"):
+        del os.environ[_name]
+_scratch = Path(tempfile.mkdtemp(prefix="pulsedesk-tests-"))
+os.environ["PULSEDESK_CONFIG_DIR"] = str(_scratch / "config")
+os.environ["PULSEDESK_DATA_DIR"] = str(_scratch / "data")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from app.embedded import EmbeddedServer  # noqa: E402
+from server.settings import Settings  # noqa: E402
+from server.tokens import TokenRegistry  # noqa: E402
+
+StartServer = Callable[..., EmbeddedServer]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings for one test: port 0 and files under tmp_path, plus any overrides."""
+
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "port": 0,
+            "config_dir": tmp_path / "config",
+            "data_dir": tmp_path / "data",
+        }
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def start_server(make_settings: Callable[..., Settings]) -> Iterator[StartServer]:
+    """Start real uvicorn servers on port 0 in threads; all are stopped after the test."""
+    servers: list[EmbeddedServer] = []
+
+    def start(**overrides: object) -> EmbeddedServer:
+        server = EmbeddedServer(make_settings(**overrides))
+        server.start()
+        servers.append(server)
+        assert server.wait_started(), server.error
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def admin_token(server: EmbeddedServer) -> str:
+    return TokenRegistry(server.settings).admin_token()
+
+
+def ws_url(server: EmbeddedServer, query: str = "") -> str:
+    url = server.url.replace("http://", "ws://", 1) + "/ws"
+    return f"{url}?{query}" if query else url
