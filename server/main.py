@@ -34,12 +34,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.tokens.admin_token()  # first start: create the token file, or refuse a bad one
+        await service.open_store()
         await service.hub.bus.start()
         try:
             yield
         finally:
             service.hub.close_all()
             await service.hub.bus.stop()
+            await service.close_store()
 
     app = FastAPI(
         title="PulseDesk",

@@ -9,7 +9,9 @@ from importlib.metadata import PackageNotFoundError, version
 import psutil
 
 from server.hub import Hub
+from server.protocol import Broadcast
 from server.settings import Settings
+from server.store import MessageStore
 from server.tokens import TokenRegistry
 
 
@@ -28,6 +30,8 @@ class Service:
     version: str = field(default_factory=package_version)
     started: float = field(default_factory=time.monotonic)
     process: psutil.Process = field(default_factory=psutil.Process)
+    #: Opened in the lifespan; None until then, or when disabled.
+    store: MessageStore | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> Service:
@@ -44,3 +48,51 @@ class Service:
 
     def resident_memory(self) -> int:
         return int(self.process.memory_info().rss)
+
+    async def open_store(self) -> None:
+        """Open the message store and carry the broadcast ids on from the last run."""
+        settings = self.settings
+        if not settings.store_enabled:
+            return
+        store = MessageStore(
+            settings.store_file,
+            max_messages=settings.store_max_messages,
+            max_age_days=settings.store_max_age_days,
+            flush_interval=settings.store_flush_interval,
+        )
+        await store.open()
+        self.store = store
+        if store.available:
+            resume = getattr(self.hub.bus, "resume_after", None)
+            if resume is not None:  # a shared bus numbers broadcasts itself
+                resume(store.committed_id)
+            self.hub.add_listener(store.append)
+
+    async def close_store(self) -> None:
+        if self.store is not None:
+            await self.store.close()
+
+    async def replay(self, since: int) -> tuple[list[Broadcast], bool]:
+        """Broadcasts after ``since`` for a reconnecting client, and whether some are lost.
+
+        Memory first, then the store. At most half a client queue is replayed, so a long
+        absence cannot make the server close the client as too slow the moment it returns.
+        """
+        cap = max(1, self.settings.queue_limit // 2)
+        items = await self.hub.bus.since(since)
+        complete = items is not None
+        if items is None and self.store is not None:
+            items, complete = await self.store.since(since, cap)
+        items = items or []
+        if len(items) > cap:
+            items, complete = items[-cap:], False
+        return items, not complete
+
+    async def history_page(self, page: int, size: int) -> tuple[list[Broadcast], int]:
+        """One page of broadcast history, newest first: the store when open, else memory."""
+        if self.store is not None and self.store.available:
+            return await self.store.page(page, size)
+        recent = self.hub.bus.recent()
+        end = len(recent) - (page - 1) * size
+        chunk = recent[max(0, end - size) : max(0, end)]
+        return list(reversed(chunk)), len(recent)

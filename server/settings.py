@@ -96,6 +96,12 @@ class Settings(BaseSettings):
 
     broadcast_url: str | None = None
 
+    # The SQLite message store in data_dir: retention by count and by age.
+    store_enabled: bool = True
+    store_max_messages: int = Field(100_000, ge=1)
+    store_max_age_days: float = Field(30.0, gt=0)
+    store_flush_interval: float = Field(0.25, gt=0)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -137,6 +143,10 @@ class Settings(BaseSettings):
     @property
     def data_path(self) -> Path:
         return self.data_dir or platformdirs.user_data_path("pulsedesk")
+
+    @property
+    def store_file(self) -> Path:
+        return self.data_path / "messages.sqlite3"
 
     @property
     def token_file(self) -> Path:

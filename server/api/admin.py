@@ -47,10 +47,7 @@ async def messages(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> PaginatedResponse[MessageRecord]:
-    """Broadcast history, newest first."""
-    recent = service.hub.bus.recent()
-    total = len(recent)
-    end = total - (page - 1) * size
-    chunk = recent[max(0, end - size) : max(0, end)]
-    items = [MessageRecord.model_validate(item.record()) for item in reversed(chunk)]
+    """Broadcast history, newest first, from the message store (memory when it is off)."""
+    chunk, total = await service.history_page(page, size)
+    items = [MessageRecord.model_validate(item.record()) for item in chunk]
     return PaginatedResponse[MessageRecord].create(items, total, page, size)

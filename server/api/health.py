@@ -11,6 +11,7 @@ from server.probes import probe
 from server.schemas.requests import HealthCheckRequest
 from server.schemas.responses import CheckTargetList, HealthCheckResponse
 from server.security import ServiceDep, require_user_if_auth
+from server.service import Service
 from server.tokens import Principal
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -35,8 +36,20 @@ async def health(service: ServiceDep) -> HealthCheckResponse:
             "memory_bytes": rss,
             "active_connections": service.hub.count,
             "bus": service.hub.bus.state,
+            "store": _store_details(service),
         },
     )
+
+
+def _store_details(service: Service) -> dict[str, object]:
+    store = service.store
+    if store is None:
+        return {"available": False, "problem": None, "committed_id": 0}
+    return {
+        "available": store.available,
+        "problem": store.problem,
+        "committed_id": store.committed_id,
+    }
 
 
 @router.get("/targets", response_model=CheckTargetList)

@@ -72,7 +72,7 @@ async def websocket_endpoint(
 
 
 async def _greet(hub: Hub, service: Service, conn: Connection, since: int | None) -> None:
-    replay = await hub.bus.since(since) if since is not None else []
+    replay, gap = await service.replay(since) if since is not None else ([], False)
     hub.send(
         conn,
         encode_frame(
@@ -81,14 +81,14 @@ async def _greet(hub: Hub, service: Service, conn: Connection, since: int | None
                 "client": conn.id,
                 "connections": hub.count,
                 "last_id": hub.bus.last_id(),
-                "replayed": len(replay or []),
-                "gap": replay is None,
+                "replayed": len(replay),
+                "gap": gap,
                 "service": service.settings.service_name,
                 "version": service.version,
             },
         ),
     )
-    for item in replay or []:
+    for item in replay:
         hub.send(conn, item.frame)
 
 
