@@ -15,9 +15,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from server.api import admin, health, root, status, ws
+from server.hostguard import LoopbackHostGuard
 from server.logs import install_redaction
 from server.service import Service
 from server.settings import Settings
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_methods=["*"],
         allow_headers=["*"],
     )
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts())
+    app.add_middleware(LoopbackHostGuard, allowed_hosts=settings.trusted_hosts())
 
     for router in (root.router, health.router, status.router, admin.router, ws.router):
         app.include_router(router)

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
 from server.service import Service
-from server.settings import is_loopback
+from server.settings import is_ip_address, is_loopback
 from server.tokens import Principal
 
 bearer_scheme = HTTPBearer(auto_error=False, description="A PulseDesk token")
@@ -37,19 +37,9 @@ def auth_required(service: Service, connection: HTTPConnection) -> bool:
         return settings.auth == "required"
     server = connection.scope.get("server")
     bound_host = server[0] if server else None
-    if bound_host and _is_ip(bound_host) and not is_loopback(bound_host):
+    if bound_host and is_ip_address(bound_host) and not is_loopback(bound_host):
         return True
     return settings.auth_required
-
-
-def _is_ip(host: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _unauthorized(detail: str) -> HTTPException:

@@ -31,6 +31,14 @@ _config_file: ContextVar[Path | None] = ContextVar("pulsedesk_config_file", defa
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
+def is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def is_loopback(host: str) -> bool:
     """True for an address or name that only this machine can reach."""
     if host in ("localhost", "[::1]"):
@@ -153,8 +161,6 @@ class Settings(BaseSettings):
         return self.config_path / "admin-token"
 
     def trusted_hosts(self) -> list[str]:
-        """Host header values accepted; ["*"] when bound beyond loopback (auth guards that)."""
-        if not is_loopback(self.host):
-            return ["*"]
+        """Host header values accepted on a loopback socket (see server.hostguard)."""
         # "testserver" is the Host Starlette's TestClient sends; it names no real machine.
         return [*LOOPBACK_NAMES, "testserver", *self.allowed_hosts]
