@@ -235,7 +235,12 @@ class Hub:
                 self.send(conn, frame)  # the slow path: counts and closes it
         self.delivered += len(self._connections)
         for listener in self._listeners:
-            listener(item)
+            # A failing listener (the store, metrics) must not undo a delivery that already
+            # happened, nor break the bus's receive loop: log it and go on.
+            try:
+                listener(item)
+            except Exception:
+                logger.exception("broadcast listener %r failed on #%d", listener, item.id)
 
     def add_listener(self, listener: Callable[[Broadcast], None]) -> None:
         """Call ``listener`` with every broadcast delivered here (the store, metrics)."""

@@ -1,38 +1,70 @@
-"""Keeping tokens out of the logs.
+"""Keeping tokens out of the logs, and client garbage out of the crash reports.
 
 Browsers can only pass a WebSocket token in the query string, and uvicorn logs each request's
-path with its query. This filter rewrites ``token=...`` before any handler sees the record.
+path with its query. Redaction rewrites ``token=...`` in every log record as it is created,
+before any handler or filter sees it. It hooks the record factory rather than filtering
+chosen loggers because a logger's filters do not see records from its children
+(``pulsedesk.ws`` bypasses a filter on ``pulsedesk``), and a new module's logger would be
+missed silently.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 _TOKEN_IN_QUERY = re.compile(r"(?i)([?&]token=)[^&\s\"']+")
 REDACTED = r"\1[redacted]"
 
-# Every logger that prints request paths.
-PATH_LOGGERS = ("uvicorn.access", "uvicorn.error", "pulsedesk")
+# uvicorn logs a client's invalid UTF-8 text frame with a traceback, as if the server had
+# crashed. It closes the connection with 1007, which is the whole right answer.
+_CLIENT_FAULTS = ("Invalid UTF-8 sequence received from client.",)
 
 
 def redact(text: str) -> str:
     return _TOKEN_IN_QUERY.sub(REDACTED, text)
 
 
-class RedactTokens(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
+def _redact_record(record: logging.LogRecord) -> None:
+    if record.args:
+        args = record.args if isinstance(record.args, tuple) else (record.args,)
+        if any(isinstance(arg, str) and "token=" in arg.lower() for arg in args):
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in args)
-        if isinstance(record.msg, str) and "token=" in record.msg.lower():
-            record.msg = redact(record.msg)
+    if isinstance(record.msg, str) and "token=" in record.msg.lower():
+        record.msg = redact(record.msg)
+
+
+class RedactTokens(logging.Filter):
+    """Redaction as a filter, for a handler that receives records made elsewhere."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        _redact_record(record)
+        return True
+
+
+class ClientFaultsAreWarnings(logging.Filter):
+    """Log what uvicorn reports about a client's bad frame as a one-line warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg in _CLIENT_FAULTS and record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
         return True
 
 
 def install_redaction() -> None:
-    """Attach the filter once to each logger that may print a URL."""
-    for name in PATH_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactTokens) for f in logger.filters):
-            logger.addFilter(RedactTokens())
+    """Redact every record made from now on, and quiet client faults. Idempotent."""
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "redacts_tokens", False):
+
+        def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = factory(*args, **kwargs)
+            _redact_record(record)
+            return record
+
+        make_record.redacts_tokens = True  # type: ignore[attr-defined]
+        logging.setLogRecordFactory(make_record)
+    uvicorn_error = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, ClientFaultsAreWarnings) for f in uvicorn_error.filters):
+        uvicorn_error.addFilter(ClientFaultsAreWarnings())

@@ -10,11 +10,15 @@ Server -> client: JSON objects shaped like the seed's WebSocketResponse (``type`
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 MAX_TYPE_LENGTH = 64
+# Deeper data is refused. Python's JSON decoder and encoder both recurse, and a value that
+# decodes just under the interpreter's limit fails to encode deeper down the call stack.
+MAX_DEPTH = 100
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
@@ -43,6 +47,44 @@ def _reject_constant(name: str) -> Any:
     raise ProtocolError("invalid_json", f"{name} is not valid JSON")
 
 
+def _finite_float(literal: str) -> float:
+    # json.loads turns 1e400 into inf, which no JSON encoder may write back out: refusing it
+    # here keeps one client's number from breaking the broadcast for everyone.
+    value = float(literal)
+    if math.isinf(value):
+        raise ProtocolError("invalid_json", f"{literal} is out of range for a JSON number")
+    return value
+
+
+def check_encodable(data: Any) -> None:
+    """Raise ProtocolError unless ``data`` can go out in a frame as UTF-8 JSON.
+
+    JSON text may spell a lone UTF-16 surrogate (``"\\ud800"``) or an infinite number; both
+    parse into Python values that cannot be encoded back, and a frame that cannot be encoded
+    would fail in every receiving client's writer instead of in the sender's request.
+    """
+    try:
+        _dumps(data).encode()
+    except UnicodeEncodeError:
+        raise ProtocolError("invalid_text", "text must not contain lone surrogates") from None
+    except ValueError as exc:
+        raise ProtocolError("invalid_json", str(exc)) from None
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests more than ``limit`` containers deep (no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
 def parse_client_text(text: str) -> ClientFrame:
     """Turn one text frame into a ClientFrame, or raise ProtocolError.
 
@@ -52,7 +94,7 @@ def parse_client_text(text: str) -> ClientFrame:
     if not text.lstrip().startswith("{"):
         return ClientFrame("message", {"text": text})
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError:
         raise ProtocolError("too_deep", "JSON nested too deeply") from None
     except ValueError as exc:
@@ -69,6 +111,12 @@ def parse_client_text(text: str) -> ClientFrame:
     data = value.get("data", {})
     if not isinstance(data, dict):
         raise ProtocolError("invalid_envelope", "data must be a JSON object")
+    # Both checks only run when the text could fail them: counting brackets is cheap, and
+    # depth cannot exceed the number of openers.
+    if text.count("{") + text.count("[") > MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
+        raise ProtocolError("too_deep", f"JSON nested more than {MAX_DEPTH} levels deep")
+    if "\\u" in text:  # only an escape can spell a lone surrogate; valid UTF-8 cannot
+        check_encodable(data)
     return ClientFrame(kind, data)
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 
+from server.protocol import ProtocolError, check_encodable
 from server.schemas.base import PaginatedResponse
 from server.schemas.requests import BroadcastRequest
 from server.schemas.responses import BroadcastResult, ConnectionList, MessageRecord
@@ -16,9 +17,18 @@ router = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[Depends(requi
 SERVER_CLIENT_ID = "server"
 
 
-@router.post("/broadcast", response_model=BroadcastResult)
+@router.post(
+    "/broadcast",
+    response_model=BroadcastResult,
+    responses={422: {"description": "The data cannot be sent as UTF-8 JSON"}},
+)
 async def broadcast(request: BroadcastRequest, service: ServiceDep) -> dict[str, int]:
     """Send a broadcast from the server itself to every connected client."""
+    try:
+        # A body may spell 1e400 or a lone surrogate, which would fail in every client's frame.
+        check_encodable(request.data)
+    except ProtocolError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.message) from None
     item = await service.hub.broadcast(SERVER_CLIENT_ID, request.data)
     return {"id": item.id, "recipients": service.hub.count}
 
