@@ -21,6 +21,7 @@ from server.hostguard import LoopbackHostGuard
 from server.logs import install_redaction
 from server.service import Service
 from server.settings import Settings
+from server.wsguard import WebSocketErrorGuard
 
 logger = logging.getLogger("pulsedesk")
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
     )
     app.add_middleware(LoopbackHostGuard, allowed_hosts=settings.trusted_hosts())
+    app.add_middleware(WebSocketErrorGuard)  # a failed WebSocket handler closes 1011
 
     for router in (root.router, health.router, status.router, admin.router, ws.router):
         app.include_router(router)
