@@ -62,7 +62,7 @@ async def soak(clients: int, rate: float, duration: float, workers: int) -> Soak
 
             sampler = asyncio.create_task(sample_memory())
             await send_broadcasts(contender, server.ws_url, count, rate)
-            await pool.done(timeout=120)
+            await pool.done(within=120)
             sampler.cancel()
             rss_end = server.rss()
             received, codes, latencies = pool.results()

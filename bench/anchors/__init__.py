@@ -1,0 +1,1 @@
+"""The alternatives PulseDesk is measured against, each a server runnable on its own."""

@@ -1,0 +1,23 @@
+"""Run any ASGI app under exactly the uvicorn configuration PulseDesk uses, on port 0."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import uvicorn
+
+from server.serving import bind_socket, uvicorn_config
+from server.settings import Settings
+
+
+def serve_printing_port(app: Any) -> None:
+    """Serve ``app`` until SIGINT/SIGTERM; print ``listening on http://127.0.0.1:PORT`` first.
+
+    The configuration is ``server.serving.uvicorn_config`` with PulseDesk's default settings
+    (uvloop, httptools, the websockets sans-I/O implementation, no compression) and logging at
+    warning, so an anchor differs from PulseDesk only in the application.
+    """
+    settings = Settings(port=0, log_level="warning")
+    sock = bind_socket("127.0.0.1", 0)
+    print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    uvicorn.Server(uvicorn_config(app, settings)).run(sockets=[sock])

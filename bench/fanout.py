@@ -1,0 +1,148 @@
+"""Benchmark 1, broadcast fan-out: N clients, one sender, M broadcasts, three servers.
+
+For each contender, in a fresh process: N listening clients connect (bench.clients, in
+separate processes), then one sender sends M messages at RATE per second and the server
+broadcasts each to everyone. Reported per contender, median over the rounds:
+
+- server CPU per delivery: the server process's own CPU time, from the first send until every
+  client holds every frame, divided by the N x M deliveries to the listening clients;
+- deliveries per second over that same window;
+- p50 and p99 latency from the sender's clock in the payload to the client's receipt;
+- the share of the N x M deliveries that arrived.
+
+    python -m bench.fanout --clients 1000 --messages 200 --rate 20 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from typing import Any
+
+from bench.harness import (
+    WEBSOCKETS_BROADCAST,
+    ClientPool,
+    Contender,
+    ServerProcess,
+    median,
+    percentile,
+    print_table,
+    rotated,
+    send_broadcasts,
+    websocket_contenders,
+)
+
+
+async def measure(
+    contender: Contender,
+    clients: int,
+    messages: int,
+    rate: float | None,
+    workers: int,
+    payload: int = 64,
+) -> dict[str, Any]:
+    with ServerProcess(contender) as server:
+        pool = ClientPool(server.ws_url, clients, messages, workers)
+        try:
+            await pool.ready()
+            await asyncio.sleep(0.5)  # connection-time traffic (presence) is not measured
+            cpu_start = server.cpu_seconds()
+            start = time.perf_counter()
+            window: dict[str, float] = {}
+
+            async def until_done() -> bool:
+                allowed = 30 + messages / (rate or 1000)
+                complete = await pool.done(within=allowed)
+                window["elapsed"] = time.perf_counter() - start
+                window["cpu"] = server.cpu_seconds() - cpu_start
+                return complete
+
+            finished = asyncio.create_task(until_done())
+            await send_broadcasts(contender, server.ws_url, messages, rate, payload)
+            await finished
+            received, _codes, latencies = pool.results()
+        finally:
+            pool.kill()
+    delivered = sum(received)
+    return {
+        "cpu_us": window["cpu"] / max(delivered, 1) * 1e6,
+        "per_s": delivered / window["elapsed"],
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "delivered": delivered / (clients * messages) * 100,
+    }
+
+
+async def run(
+    clients: int,
+    messages: int,
+    rate: float | None,
+    rounds: int,
+    workers: int,
+    contenders: list[Contender] | None = None,
+) -> list[list[Any]]:
+    contenders = contenders or websocket_contenders()
+    samples: dict[str, list[dict[str, Any]]] = {c.name: [] for c in contenders}
+    for round_number in range(rounds):
+        for contender in rotated(contenders, round_number):
+            result = await measure(contender, clients, messages, rate, workers)
+            samples[contender.name].append(result)
+            print(
+                f"round {round_number + 1} {contender.name}: "
+                + ", ".join(f"{k}={v:.3g}" for k, v in result.items()),
+                flush=True,
+            )
+    anchor = median([s["cpu_us"] for s in samples[WEBSOCKETS_BROADCAST.name]])
+    rows = []
+    for name, results in samples.items():
+        cpu = median([r["cpu_us"] for r in results])
+        rows.append(
+            [
+                name,
+                clients,
+                cpu,
+                cpu / anchor,
+                median([r["per_s"] for r in results]),
+                median([r["p50_ms"] for r in results]),
+                median([r["p99_ms"] for r in results]),
+                f"{median([r['delivered'] for r in results]):.1f}%",
+            ]
+        )
+    print_table(
+        f"Fan-out: {clients} clients, {messages} broadcasts at {rate or 'max'}/s, "
+        f"median of {rounds}",
+        [
+            "server",
+            "N",
+            "CPU µs/delivery",
+            "× websockets.broadcast",
+            "deliveries/s",
+            "p50 ms",
+            "p99 ms",
+            "delivered",
+        ],
+        rows,
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=20.0, help="broadcasts/s; 0 = no pacing")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="client processes (default: one per 1,250 clients, at least 2)",
+    )
+    args = parser.parse_args()
+    workers = args.workers or max(2, -(-args.clients // 1250))
+    asyncio.run(run(args.clients, args.messages, args.rate or None, args.rounds, workers))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,330 @@
+"""What every benchmark shares: contenders in their own processes, client pools, statistics.
+
+Every server under test runs in a process of its own, started fresh for each measurement,
+and prints ``http://127.0.0.1:PORT`` once it listens on port 0. Its CPU time and memory are
+read from that process alone (psutil), so the clients' work never counts against it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_TOKEN = "bench-admin-token-not-a-secret"
+PORT_LINE = re.compile(rb"http://127\.0\.0\.1:(\d+)")
+
+
+@dataclass(frozen=True)
+class Contender:
+    """A server to measure: how to start it, and where its WebSocket lives."""
+
+    name: str
+    module: str
+    args: tuple[str, ...] = ()
+    ws_path: str = "/ws"
+    env: dict[str, str] = field(default_factory=dict)
+    sender_headers: dict[str, str] = field(default_factory=dict)
+
+
+def pulsedesk(**settings: str) -> Contender:
+    """PulseDesk as users run it headless: ``python -m app serve --port 0``.
+
+    Its files go to a fresh temporary folder; the sender uses the admin token, which the
+    per-connection rate limit exempts. ``settings`` become ``PULSEDESK_*`` variables.
+    """
+    scratch = tempfile.mkdtemp(prefix="pulsedesk-bench-")
+    env = {
+        "PULSEDESK_CONFIG_DIR": f"{scratch}/config",
+        "PULSEDESK_DATA_DIR": f"{scratch}/data",
+        "PULSEDESK_ADMIN_TOKEN": ADMIN_TOKEN,
+        "PULSEDESK_MAX_CONNECTIONS": "20000",
+    }
+    env.update({f"PULSEDESK_{key.upper()}": value for key, value in settings.items()})
+    return Contender(
+        "pulsedesk",
+        "app",
+        ("serve", "--port", "0", "--log-level", "warning"),
+        env=env,
+        sender_headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+    )
+
+
+WEBSOCKETS_BROADCAST = Contender("websockets.broadcast", "bench.anchors.websockets_broadcast")
+SEED_LOOP = Contender("seed loop", "bench.anchors.seed_manager")
+
+
+def websocket_contenders() -> list[Contender]:
+    return [pulsedesk(), WEBSOCKETS_BROADCAST, SEED_LOOP]
+
+
+def python_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULSEDESK_")}
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(extra or {})
+    return env
+
+
+class ServerProcess:
+    """One contender, running; ``with`` it to be sure it is stopped."""
+
+    def __init__(self, contender: Contender, timeout: float = 60.0) -> None:
+        self.contender = contender
+        self.popen = subprocess.Popen(
+            [sys.executable, "-m", contender.module, *contender.args],
+            cwd=ROOT,
+            env=python_env(contender.env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self.port = self._read_port(timeout)
+        self.process = psutil.Process(self.popen.pid)
+
+    def _read_port(self, timeout: float) -> int:
+        assert self.popen.stdout is not None
+        deadline = time.monotonic() + timeout
+        seen = b""
+        while time.monotonic() < deadline:
+            line = self.popen.stdout.readline()
+            if not line:
+                break
+            seen += line
+            match = PORT_LINE.search(line)
+            if match:
+                return int(match.group(1))
+        self.stop()
+        raise RuntimeError(f"{self.contender.name} did not start:\n{seen.decode(errors='replace')}")
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}{self.contender.ws_path}"
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time of the server process itself."""
+        times = self.process.cpu_times()
+        return float(times.user + times.system)
+
+    def rss(self) -> int:
+        return int(self.process.memory_info().rss)
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGINT)
+            try:
+                self.popen.wait(15)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# Client processes -------------------------------------------------------------------------------
+
+
+class ClientPool:
+    """Listening clients spread over ``workers`` processes (bench.clients)."""
+
+    def __init__(self, url: str, count: int, expect: int, workers: int) -> None:
+        self.count = count
+        self.folder = tempfile.mkdtemp(prefix="pulsedesk-bench-clients-")
+        sizes = [count // workers + (1 if i < count % workers else 0) for i in range(workers)]
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.outs: list[str] = []
+        for i, size in enumerate(s for s in sizes if s):
+            out = f"{self.folder}/worker{i}.json"
+            self.outs.append(out)
+            self.procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.clients",
+                        "listen",
+                        url,
+                        str(size),
+                        str(expect),
+                        out,
+                    ],
+                    cwd=ROOT,
+                    env=python_env(),
+                    stdout=subprocess.PIPE,
+                )
+            )
+
+    async def ready(self, within: float = 300.0) -> None:
+        await self._all_say(b"READY", within)
+
+    async def done(self, within: float) -> bool:
+        """Whether every connection got every frame within ``within`` seconds."""
+        try:
+            await self._all_say(b"DONE", within)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _all_say(self, word: bytes, within: float) -> None:
+        async def one(proc: subprocess.Popen[bytes]) -> None:
+            assert proc.stdout is not None
+            while True:
+                line = await asyncio.to_thread(proc.stdout.readline)
+                if not line:
+                    raise RuntimeError(f"a client process exited before saying {word!r}")
+                if line.strip() == word:
+                    return
+
+        async with asyncio.timeout(within):
+            await asyncio.gather(*(one(p) for p in self.procs))
+
+    def results(self) -> tuple[list[int], list[int | None], array[float]]:
+        """Stop the clients; frames per connection, close codes, all latencies."""
+        for proc in self.procs:
+            proc.send_signal(signal.SIGTERM)
+        received: list[int] = []
+        codes: list[int | None] = []
+        latencies = array("d")
+        for proc, out in zip(self.procs, self.outs, strict=True):
+            proc.wait(60)
+            with open(out) as file:
+                data = json.load(file)
+            received += data["received"]
+            codes += data["close_codes"]
+            with open(out + ".lat", "rb") as file:
+                latencies.frombytes(file.read())
+        return received, codes, latencies
+
+    def kill(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+class Stallers:
+    """Connections that complete the handshake and never read (bench.clients stall)."""
+
+    def __init__(self, url: str, count: int) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.clients", "stall", url, str(count)],
+            cwd=ROOT,
+            env=python_env(),
+            stdout=subprocess.PIPE,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if line.strip() != b"READY":
+            raise RuntimeError(f"stalling clients failed: {line!r}")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(30)
+
+
+# Sending --------------------------------------------------------------------------------------
+
+
+def benchmark_frame(seq: int, pad: str) -> str:
+    """What the sender sends: PulseDesk's message envelope, stamped with the send time."""
+    return f'{{"type":"message","data":{{"bt":{time.time():.6f},"seq":{seq},"pad":"{pad}"}}}}'
+
+
+async def send_broadcasts(
+    contender: Contender, url: str, count: int, rate: float | None, payload: int = 64
+) -> None:
+    """Send ``count`` messages, ``rate`` per second (None: as fast as possible).
+
+    The sender is a WebSocket client like the others (the admin for PulseDesk); it reads what
+    it is sent in the background so that it is never the slow client itself.
+    """
+    from websockets.asyncio.client import connect
+
+    pad = "x" * payload
+    async with connect(
+        url,
+        additional_headers=contender.sender_headers,
+        compression=None,
+        max_size=None,
+        ping_interval=None,
+    ) as ws:
+
+        async def drain() -> None:
+            async for _ in ws:
+                pass
+
+        drainer = asyncio.create_task(drain())
+        start = time.perf_counter()
+        for seq in range(count):
+            await ws.send(benchmark_frame(seq, pad))
+            if rate:
+                delay = start + (seq + 1) / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+        # Give the server the time to read the last frames before this client goes away.
+        await asyncio.sleep(0.2)
+        drainer.cancel()
+
+
+# Statistics and tables --------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def median(values: Sequence[float]) -> float:
+    clean = [v for v in values if not math.isnan(v)]
+    return statistics.median(clean) if clean else math.nan
+
+
+def rotated(items: Sequence[Any], round_number: int) -> list[Any]:
+    """The contenders in a different order each round, so none always goes first."""
+    shift = round_number % len(items)
+    return [*items[shift:], *items[:shift]]
+
+
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            if math.isnan(value):
+                return "nan"
+            return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.0f}"
+        return str(value)
+
+    text = [[cell(v) for v in row] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in text)) for i, c in enumerate(columns)]
+    print(f"\n## {title}\n")
+    print("| " + " | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in text:
+        print("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) + " |")
+    sys.stdout.flush()
