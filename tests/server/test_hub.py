@@ -1,0 +1,182 @@
+"""The hub on its own, no network.
+
+Each connection's ``send``/``close`` here is a pair of small coroutines that stand in for a
+WebSocket: they record what the hub wrote, and a "stuck" one never returns, which is what a
+socket whose peer stopped reading looks like to its writer. That is the only stand-in; the
+hub, its queues, writer tasks, bus and history are the real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from server.hub import Connection, Hub
+
+pytestmark = pytest.mark.anyio
+
+
+class FakeSocket:
+    """Records frames and the close; ``stuck`` makes every send hang like a full socket."""
+
+    def __init__(self, *, stuck: bool = False, close_hangs: bool = False) -> None:
+        self.frames: list[str] = []
+        self.closed: tuple[int, str] | None = None
+        self.stuck = stuck
+        self.close_hangs = close_hangs
+
+    async def send(self, frame: str) -> None:
+        if self.stuck:
+            await asyncio.Event().wait()
+        self.frames.append(frame)
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.close_hangs:
+            await asyncio.Event().wait()
+        self.closed = (code, reason)
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [f for f in map(json.loads, self.frames) if f["type"] == kind]
+
+
+async def connect(hub: Hub, sock: FakeSocket, *, admin: bool = False) -> Connection:
+    """Register from a task of its own, as the WebSocket route does (the reader task)."""
+    registered: asyncio.Future[Connection] = asyncio.get_running_loop().create_future()
+
+    async def reader() -> None:
+        registered.set_result(hub.register("127.0.0.1:1", admin, sock.send, sock.close))
+        await asyncio.Event().wait()  # a reader blocks on receive() until the hub cancels it
+
+    asyncio.get_running_loop().create_task(reader())
+    return await registered
+
+
+async def until(condition: Any, timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.005)
+
+
+async def test_a_broadcast_is_encoded_once_and_reaches_everyone_in_order() -> None:
+    hub = Hub(presence_delay=60)
+    socks = [FakeSocket() for _ in range(5)]
+    conns = [await connect(hub, sock) for sock in socks]
+    first = await hub.broadcast("c1", {"text": "one"})
+    second = await hub.broadcast("server", {"text": "two"})
+
+    # One string object queued for all: fan-out does not re-encode per client.
+    assert first.frame is first.frame
+    await until(lambda: all(len(s.frames) == 2 for s in socks))
+    for sock in socks:
+        assert [f["id"] for f in sock.of_type("broadcast")] == [first.id, second.id]
+        assert [f["data"] for f in sock.of_type("broadcast")] == [{"text": "one"}, {"text": "two"}]
+    assert hub.count == 5
+    assert all(conn.sent == 2 for conn in conns)
+
+
+async def test_a_stuck_client_is_closed_1013_and_the_others_get_everything() -> None:
+    hub = Hub(queue_limit=8, presence_delay=60, close_timeout=0.05)
+    healthy = FakeSocket()
+    stuck = FakeSocket(stuck=True)
+    await connect(hub, healthy)
+    slow = await connect(hub, stuck)
+    for n in range(20):
+        await hub.broadcast("server", {"n": n})
+        await asyncio.sleep(0)  # a server yields between messages; the healthy writer drains
+
+    await until(lambda: len(healthy.frames) == 20)
+    assert [f["data"]["n"] for f in healthy.of_type("broadcast")] == list(range(20))
+    assert hub.dropped_slow == 1
+    assert hub.get(slow.id) is None
+    assert slow.close_request == (1013, "too slow to keep up")
+    assert not slow.queue or slow.queue[-1] is None  # queued frames were dropped for the close
+
+
+async def test_a_client_that_never_takes_the_close_frame_has_its_reader_cancelled() -> None:
+    hub = Hub(queue_limit=1, presence_delay=60, close_timeout=0.05)
+    sock = FakeSocket(stuck=True, close_hangs=True)
+    conn = await connect(hub, sock)
+    for n in range(3):
+        await hub.broadcast("server", {"n": n})
+    assert conn.reader is not None
+    reader = conn.reader
+    await until(reader.done)
+    assert reader.cancelled()
+
+
+async def test_presence_is_coalesced_and_carries_the_count() -> None:
+    hub = Hub(presence_delay=0.05)
+    socks = [FakeSocket() for _ in range(30)]
+    for sock in socks:
+        await connect(hub, sock)
+    await until(lambda: all(s.of_type("presence") for s in socks))
+    await asyncio.sleep(0.1)  # let a second, wrongly scheduled presence arrive if there is one
+    for sock in socks:
+        assert [f["data"] for f in sock.of_type("presence")] == [{"connections": 30}]
+
+
+async def test_disconnect_sends_queued_frames_then_the_close() -> None:
+    hub = Hub(presence_delay=60)
+    sock = FakeSocket()
+    conn = await connect(hub, sock)
+    await hub.broadcast("server", {"text": "last words"})
+    assert hub.disconnect(conn.id, 1008, "disconnected by an administrator")
+    await until(lambda: sock.closed is not None)
+    assert sock.closed == (1008, "disconnected by an administrator")
+    assert sock.of_type("broadcast")[0]["data"] == {"text": "last words"}
+    assert hub.count == 0
+    assert not hub.disconnect(conn.id)  # already gone
+    assert not hub.disconnect("c999")
+
+
+async def test_unregister_stops_the_writer() -> None:
+    hub = Hub(presence_delay=60)
+    conn = await connect(hub, FakeSocket())
+    await hub.unregister(conn)
+    assert conn.writer is not None and conn.writer.done()
+    assert hub.count == 0
+
+
+async def test_replay_since_and_the_gap_when_history_is_too_short() -> None:
+    hub = Hub(history_size=3, presence_delay=60)
+    items = [await hub.broadcast("server", {"n": n}) for n in range(5)]  # ids 1..5, keeps 3..5
+    sock = FakeSocket()
+    conn = await connect(hub, sock)
+
+    assert await hub.replay(conn, items[2].id) == (2, False)  # after 3: 4 and 5
+    await until(lambda: len(sock.frames) == 2)
+    assert [f["id"] for f in sock.of_type("broadcast")] == [4, 5]
+    assert await hub.replay(conn, 5) == (0, False)  # nothing missed
+    assert await hub.replay(conn, 1) == (0, True)  # 2 is gone: the client is told
+    assert await hub.bus.since(0) is None
+
+
+async def test_a_failing_listener_does_not_break_delivery(caplog: Any) -> None:
+    hub = Hub(presence_delay=60)
+    seen: list[int] = []
+
+    def broken(item: Any) -> None:
+        raise RuntimeError("store is on fire")
+
+    hub.add_listener(broken)
+    hub.add_listener(lambda item: seen.append(item.id))
+    sock = FakeSocket()
+    await connect(hub, sock)
+    item = await hub.broadcast("server", {"text": "still delivered"})
+    await until(lambda: len(sock.frames) == 1)
+    assert seen == [item.id]
+    assert "listener" in caplog.text and "store is on fire" in caplog.text
+
+
+async def test_close_all_closes_everyone_with_1001() -> None:
+    hub = Hub(presence_delay=60)
+    socks = [FakeSocket() for _ in range(3)]
+    for sock in socks:
+        await connect(hub, sock)
+    hub.close_all()
+    await until(lambda: all(s.closed for s in socks))
+    assert {s.closed for s in socks} == {(1001, "server shutting down")}
+    assert hub.count == 0
