@@ -48,7 +48,7 @@ def test_text_becomes_a_frame(text: str, expected: ClientFrame) -> None:
         ('{"type": "message", "data": {"x": "\\ud800"}}', "invalid_text"),
         ('{"type": "message", "data": {"\\udfff": 1}}', "invalid_text"),
         ('{"type": "message", "data": ' + '{"a": ' * 5000 + "1" + "}" * 5001, "too_deep"),
-        ('{"type": "message", "data": {"a": ' + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "}}", "too_deep"),
+        ('{"type":"message","data":{"a":' + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "}}", "too_deep"),
     ],
 )
 def test_bad_envelopes_are_protocol_errors(text: str, code: str) -> None:
