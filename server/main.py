@@ -37,10 +37,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service.tokens.admin_token()  # first start: create the token file, or refuse a bad one
         await service.open_store()
         await service.hub.bus.start()
+        if service.cluster is not None:
+            await service.cluster.start()
         try:
             yield
         finally:
             service.hub.close_all()
+            if service.cluster is not None:
+                await service.cluster.stop()
             await service.hub.bus.stop()
             await service.close_store()
 

@@ -5,14 +5,19 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 import psutil
 
+from server.bus import Bus
 from server.hub import Hub
 from server.protocol import Broadcast
 from server.settings import Settings
 from server.store import MessageStore
 from server.tokens import TokenRegistry
+
+if TYPE_CHECKING:
+    from server.cluster import ClusterPresence
 
 
 def package_version() -> str:
@@ -32,15 +37,28 @@ class Service:
     process: psutil.Process = field(default_factory=psutil.Process)
     #: Opened in the lifespan; None until then, or when disabled.
     store: MessageStore | None = None
+    #: Presence across instances sharing a Redis bus; None with the in-memory bus.
+    cluster: ClusterPresence | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> Service:
+        bus: Bus | None = None
+        if settings.broadcast_url:
+            from server.redis_bus import RedisBus  # imports redis only when it is used
+
+            bus = RedisBus(settings.broadcast_url, settings.history_size)
         hub = Hub(
+            bus,
             queue_limit=settings.queue_limit,
             history_size=settings.history_size,
             close_timeout=settings.close_timeout,
         )
-        return cls(settings=settings, hub=hub, tokens=TokenRegistry(settings))
+        service = cls(settings=settings, hub=hub, tokens=TokenRegistry(settings))
+        if settings.broadcast_url:
+            from server.cluster import ClusterPresence
+
+            service.cluster = ClusterPresence(settings.broadcast_url, lambda: hub.count)
+        return service
 
     @property
     def uptime(self) -> float:

@@ -24,6 +24,7 @@ import pytest  # noqa: E402
 from app.embedded import EmbeddedServer  # noqa: E402
 from server.settings import Settings  # noqa: E402
 from server.tokens import TokenRegistry  # noqa: E402
+from tests.redis_server import RedisServer, redis_server_path  # noqa: E402
 
 StartServer = Callable[..., EmbeddedServer]
 
@@ -73,3 +74,15 @@ def admin_token(server: EmbeddedServer) -> str:
 def ws_url(server: EmbeddedServer, query: str = "") -> str:
     url = server.url.replace("http://", "ws://", 1) + "/ws"
     return f"{url}?{query}" if query else url
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A real redis-server on a free port for this test; skips only when none is installed."""
+    executable = redis_server_path()
+    if executable is None:
+        pytest.skip("redis-server is not installed (scripts/system-deps installs it with apt)")
+    server = RedisServer(executable)
+    server.start()
+    yield server
+    server.stop()

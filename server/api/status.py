@@ -16,6 +16,7 @@ router = APIRouter(tags=["status"])
 
 @router.get("/api/v1/status", response_model=ApiStatusResponse)
 async def api_status(service: ServiceDep) -> dict[str, object]:
+    cluster = service.cluster.snapshot if service.cluster is not None else None
     return {
         "status": "operational",
         "timestamp": datetime.now(UTC),
@@ -23,6 +24,9 @@ async def api_status(service: ServiceDep) -> dict[str, object]:
         "environment": service.settings.environment,
         "service": service.settings.service_name,
         "connections": service.hub.count,
+        # {"instances", "connections"} across every instance on the Redis bus; null without one
+        # (or while Redis is unreachable).
+        "cluster": cluster.as_dict() if cluster is not None else None,
     }
 
 

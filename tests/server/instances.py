@@ -1,0 +1,91 @@
+"""Helpers for tests that run several real instances on one Redis: clients, waits, polling.
+
+Every wait has a deadline and fails with what it was waiting for; none is a timing assertion.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+
+from app.embedded import EmbeddedServer
+from tests.conftest import ws_url
+
+DEADLINE = 20.0
+
+
+async def eventually(
+    condition: Callable[[], Awaitable[bool]], what: str, timeout: float = DEADLINE
+) -> None:
+    """Poll an async condition until it holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        await asyncio.sleep(0.05)
+
+
+async def get_json(server: EmbeddedServer, path: str, token: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        response = await http.get(path, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def bus_state(server: EmbeddedServer) -> str:
+    state: str = (await get_json(server, "/healthz"))["bus"]
+    return state
+
+
+class Client:
+    """A real WebSocket client that keeps frames it was not asked for yet, in arrival order."""
+
+    def __init__(self, ws: ClientConnection, welcome: dict[str, Any]) -> None:
+        self.ws = ws
+        self.welcome = welcome
+        self.backlog: list[dict[str, Any]] = []
+
+    async def take(self, kind: str) -> dict[str, Any]:
+        """The oldest frame of type ``kind`` not taken yet."""
+        for index, frame in enumerate(self.backlog):
+            if frame["type"] == kind:
+                return self.backlog.pop(index)
+        while True:
+            frame = json.loads(await asyncio.wait_for(self.ws.recv(), DEADLINE))
+            if frame["type"] == kind:
+                return frame
+            self.backlog.append(frame)
+
+    async def say(self, text: str) -> int:
+        """Send a message and wait for its echo, so its broadcast has an id; return the id."""
+        await self.ws.send(text)
+        echo = await self.take("echo")
+        assert echo["data"] == {"text": text}
+        item_id: int = echo["id"]
+        return item_id
+
+    async def broadcasts_until(self, last_text: str) -> list[dict[str, Any]]:
+        """Every broadcast up to and including the one whose text is ``last_text``."""
+        frames = []
+        while True:
+            frame = await self.take("broadcast")
+            frames.append(frame)
+            if frame["data"].get("text") == last_text:
+                return frames
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+async def open_client(server: EmbeddedServer, query: str = "") -> Client:
+    ws = await connect(ws_url(server, query), open_timeout=10)
+    client = Client(ws, {})
+    client.welcome = await client.take("welcome")
+    return client
