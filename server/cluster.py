@@ -110,15 +110,19 @@ class ClusterPresence:
             self._run(), name="pulsedesk-cluster-presence"
         )
 
-    async def stop(self) -> None:
-        """Stop beating and leave the cluster at once (others see it without waiting the ttl)."""
+    async def stop(self, *, leave: bool = True) -> None:
+        """Stop beating and leave the cluster at once (others see it without waiting the ttl).
+
+        ``leave=False`` stops as a crashed process would: the entry stays until it expires.
+        """
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         if self._client is not None:
-            with contextlib.suppress(RedisError, OSError):
-                await self._client.hdel(PRESENCE_KEY, self.instance_id)
+            if leave:
+                with contextlib.suppress(RedisError, OSError):
+                    await self._client.hdel(PRESENCE_KEY, self.instance_id)
             with contextlib.suppress(RedisError, OSError):
                 await self._client.aclose()
             self._client = None
