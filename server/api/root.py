@@ -1,14 +1,24 @@
-"""GET / and GET /healthz: open to anyone, for people and load balancers."""
+"""GET / and GET /healthz: open to anyone, for people and load balancers.
+
+GET / negotiates: a browser (which asks for ``text/html``) gets the web client page, anything
+else (``application/json``, ``*/*`` or no Accept at all: scripts, curl, the seed's tests) keeps
+the seed's JSON welcome.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from pathlib import Path
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
 
 from server.schemas.responses import LivenessResponse, WelcomeResponse
 from server.security import ServiceDep
 from server.service import Service
 
 router = APIRouter(tags=["root"])
+
+PAGE = Path(__file__).resolve().parent.parent / "static" / "index.html"
 
 
 def liveness(service: Service) -> dict[str, object]:
@@ -27,6 +37,52 @@ async def healthz(service: ServiceDep) -> dict[str, object]:
     return liveness(service)
 
 
-@router.get("/", response_model=WelcomeResponse)
-async def root(service: ServiceDep) -> dict[str, str]:
+def _quality(params: list[str]) -> float:
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def prefers_html(accept: str | None) -> bool:
+    """True when ``accept`` ranks ``text/html`` strictly above ``application/json``.
+
+    Only an explicit ``text/html`` counts: ``*/*`` and a missing header mean JSON, so every
+    non-browser client keeps the seed's contract. A tie also goes to JSON.
+    """
+    if not accept:
+        return False
+    html = json = 0.0
+    for part in accept.split(","):
+        media, *params = part.split(";")
+        media = media.strip().lower()
+        if media == "text/html":
+            html = max(html, _quality(params))
+        elif media == "application/json":
+            json = max(json, _quality(params))
+    return html > json
+
+
+@router.get(
+    "/",
+    response_model=WelcomeResponse,
+    responses={
+        200: {
+            "description": "The JSON welcome, or the browser client page for text/html",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def root(
+    service: ServiceDep, request: Request, response: Response
+) -> Response | dict[str, str]:
+    """Welcome: JSON for programs, the web client for browsers (``Accept: text/html``)."""
+    # Caches must keep the two answers apart.
+    if prefers_html(request.headers.get("accept")):
+        return FileResponse(PAGE, media_type="text/html", headers={"Vary": "Accept"})
+    response.headers["Vary"] = "Accept"
     return {"message": f"Welcome to {service.settings.service_name}"}

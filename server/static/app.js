@@ -1,0 +1,352 @@
+// PulseDesk's browser client: the live connection count, the message log and a send box,
+// over the same /ws every other client uses. Plain JavaScript, no build step, nothing fetched
+// from elsewhere, so it works on a LAN with no internet.
+//
+// Rules this file keeps:
+// - Text from the wire only ever goes into the page through textContent, never innerHTML.
+// - The token lives in sessionStorage (this tab only). A ?token= in the address is taken once,
+//   stored, and removed from the address bar with history.replaceState.
+// - A dropped connection is retried with capped, jittered backoff; the retry asks for
+//   ?since=<last broadcast id>, so the server replays what was missed and nothing shows twice.
+"use strict";
+
+(() => {
+  const TOKEN_KEY = "pulsedesk.token";
+  const MAX_ROWS = 1000;             // the oldest rows go first beyond this
+  const BACKOFF_FIRST_MS = 500;
+  const BACKOFF_MAX_MS = 10000;
+  const CLOSE_POLICY = 1008;         // bad token (before welcome), flood or admin kick (after)
+  const CLOSE_MEANINGS = {
+    1000: "closed",
+    1001: "the server is going away",
+    1006: "connection lost",
+    1008: "disconnected by the server",
+    1009: "message too big",
+    1011: "server error",
+    1012: "the server is restarting",
+    1013: "the server is busy",
+  };
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    service: $("service"),
+    countBox: $("count-box"),
+    count: $("count"),
+    countLabel: $("count-label"),
+    state: $("state"),
+    reconnect: $("reconnect"),
+    tokenPanel: $("token-panel"),
+    tokenForm: $("token-form"),
+    tokenInput: $("token-input"),
+    tokenError: $("token-error"),
+    logPanel: $("log-panel"),
+    filter: $("filter"),
+    scroller: $("scroller"),
+    empty: $("empty"),
+    log: $("log"),
+    sendForm: $("send-form"),
+    sendInput: $("send-input"),
+    sendButton: $("send-button"),
+  };
+
+  let socket = null;        // the current WebSocket; frames from any older one are ignored
+  let welcomed = false;     // whether the current socket got its welcome frame
+  let clientId = null;      // our id on the server, from welcome
+  let lastId = null;        // highest broadcast id seen; null until the first welcome
+  let attempt = 0;          // failed connection attempts since the last welcome
+  let retryTimer = null;
+  const messageRows = new Map();   // broadcast id -> its row, to drop duplicates
+
+  // --- The token ----------------------------------------------------------------------------
+
+  function takeTokenFromAddress() {
+    const url = new URL(location.href);
+    if (!url.searchParams.has("token")) return;
+    const token = url.searchParams.get("token");
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    url.searchParams.delete("token");
+    history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+  }
+
+  function askForToken(problem) {
+    setState("token", "token needed");
+    ui.tokenError.textContent = problem;
+    ui.tokenError.hidden = !problem;
+    ui.tokenPanel.hidden = false;
+    ui.tokenInput.value = "";
+    ui.tokenInput.focus();
+  }
+
+  ui.tokenForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const token = ui.tokenInput.value.trim();
+    if (!token) return;
+    sessionStorage.setItem(TOKEN_KEY, token);
+    ui.tokenInput.value = "";
+    ui.tokenPanel.hidden = true;
+    connect();
+  });
+
+  // --- The connection -----------------------------------------------------------------------
+
+  function socketUrl() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const params = new URLSearchParams();
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) params.set("token", token);
+    if (lastId !== null) params.set("since", String(lastId));
+    const query = params.toString();
+    return `${scheme}//${location.host}/ws${query ? `?${query}` : ""}`;
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    if (socket) socket.close(1000);
+    setState(attempt === 0 ? "connecting" : "reconnecting",
+             attempt === 0 ? "connecting…" : "reconnecting…");
+    const ws = new WebSocket(socketUrl());
+    socket = ws;
+    welcomed = false;
+    ws.addEventListener("message", (event) => {
+      if (ws !== socket) return;
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        return;  // the server only sends JSON; anything else is not for us
+      }
+      onFrame(frame);
+    });
+    ws.addEventListener("close", (event) => {
+      if (ws === socket) onClose(event);
+    });
+  }
+
+  function onClose(event) {
+    const wasLive = welcomed;
+    socket = null;
+    welcomed = false;
+    setSending(false);
+    ui.countBox.classList.add("stale");  // the last count we heard, no longer live
+    if (event.code === CLOSE_POLICY && !wasLive) {
+      // Refused before the welcome: the server wants a (different) token.
+      const hadToken = sessionStorage.getItem(TOKEN_KEY) !== null;
+      sessionStorage.removeItem(TOKEN_KEY);
+      askForToken(hadToken ? "That token was not accepted. Check it and try again." : "");
+      return;
+    }
+    if (wasLive) addRow(new Date().toISOString(), "closed", "", closeText(event));
+    if (event.code === CLOSE_POLICY) {
+      // Disconnected by an administrator or for flooding: coming straight back is rude.
+      setState("stopped", "disconnected");
+      ui.reconnect.hidden = false;
+      return;
+    }
+    scheduleRetry();
+  }
+
+  function scheduleRetry() {
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** attempt);
+    const delay = ceiling * (0.75 + Math.random() / 2);  // jitter: clients don't return in step
+    attempt += 1;
+    setState("reconnecting", "reconnecting…");
+    ui.state.title = `next attempt in ${Math.ceil(delay / 1000)} s`;
+    retryTimer = setTimeout(connect, delay);
+  }
+
+  function closeText(event) {
+    const meaning = event.reason || CLOSE_MEANINGS[event.code] || "connection closed";
+    return `${meaning} (code ${event.code})`;
+  }
+
+  ui.reconnect.addEventListener("click", () => {
+    ui.reconnect.hidden = true;
+    attempt = 0;
+    connect();
+  });
+
+  // Back online: no reason to wait for the timer.
+  window.addEventListener("online", () => {
+    if (retryTimer !== null) connect();
+  });
+
+  // --- Frames -------------------------------------------------------------------------------
+
+  function onFrame(frame) {
+    const data = frame.data && typeof frame.data === "object" ? frame.data : {};
+    switch (frame.type) {
+      case "welcome":
+        onWelcome(frame, data);
+        break;
+      case "presence":
+        setCount(data.connections);
+        break;
+      case "broadcast":
+        if (typeof frame.id === "number") lastId = Math.max(lastId ?? 0, frame.id);
+        showMessage(frame, data, false);
+        break;
+      case "echo":
+        showMessage(frame, data, true);
+        break;
+      case "error":
+        addRow(frame.timestamp, "error", "server", `${data.code}: ${data.message}`);
+        break;
+      case "pong":
+        break;
+      default:
+        addRow(frame.timestamp, String(frame.type), frame.client ?? "", describe(data));
+    }
+  }
+
+  function onWelcome(frame, data) {
+    if (lastId !== null && typeof data.last_id === "number" && data.last_id < lastId) {
+      // The server's numbering went backwards: it restarted without its history. What it has
+      // now is all new to us, so ask for all of it.
+      addRow(frame.timestamp, "closed", "", "the server restarted with a new history");
+      lastId = 0;
+      messageRows.clear();
+      connect();
+      return;
+    }
+    welcomed = true;
+    attempt = 0;
+    clientId = data.client ?? null;
+    if (lastId === null) lastId = data.last_id ?? 0;
+    ui.state.title = "";
+    ui.reconnect.hidden = true;
+    ui.tokenPanel.hidden = true;
+    setState("live", "live");
+    setCount(data.connections);
+    ui.service.textContent = [data.service, data.version && `v${data.version}`]
+      .filter(Boolean).join(" · ");
+    const replayed = data.replayed ? ` · ${data.replayed} missed replayed` : "";
+    addRow(frame.timestamp, "welcome", clientId ?? "",
+           `connected as ${clientId}${replayed}`);
+    if (data.gap) {
+      addRow(frame.timestamp, "error", "server",
+             "some messages were missed: the server's history does not reach back that far");
+    }
+    setSending(true);
+  }
+
+  function showMessage(frame, data, mine) {
+    const id = frame.id;
+    const existing = messageRows.get(id);
+    if (existing) {
+      if (mine) markMine(existing);
+      return;
+    }
+    const row = addRow(frame.timestamp, "broadcast", frame.client ?? "", describe(data), id);
+    if (typeof data.text !== "string") row.querySelector(".text").classList.add("data");
+    messageRows.set(id, row);
+    if (mine || (clientId !== null && frame.client === clientId)) markMine(row);
+  }
+
+  function markMine(row) {
+    row.classList.add("mine");
+    row.querySelector(".client").title = "you";
+  }
+
+  function describe(data) {
+    if (typeof data.text === "string") return data.text;
+    return JSON.stringify(data);
+  }
+
+  // --- The log ------------------------------------------------------------------------------
+
+  function cell(tag, className, text) {
+    const element = document.createElement(tag);
+    element.className = className;
+    element.textContent = text;
+    return element;
+  }
+
+  function formatTime(timestamp) {
+    const when = new Date(timestamp);
+    if (Number.isNaN(when.getTime())) return "";
+    return when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit",
+                                         second: "2-digit", hour12: false });
+  }
+
+  function addRow(timestamp, type, client, text, id) {
+    const row = document.createElement("li");
+    row.className = `entry type-${type.replace(/[^a-z0-9-]/gi, "")}`;
+    const time = cell("time", "time", formatTime(timestamp));
+    time.dateTime = timestamp ?? "";
+    time.title = timestamp ?? "";
+    row.append(time, cell("span", "type", type), cell("span", "client", client),
+               cell("span", "text", text));
+    if (typeof id === "number") row.dataset.id = String(id);
+
+    const atBottom = ui.scroller.scrollHeight - ui.scroller.scrollTop
+      - ui.scroller.clientHeight < 40;
+    ui.log.insertBefore(row, placeFor(id));
+    row.hidden = !matchesFilter(row);
+    trimLog();
+    ui.empty.hidden = true;
+    if (atBottom) ui.scroller.scrollTop = ui.scroller.scrollHeight;
+    return row;
+  }
+
+  // Messages are kept in id order even if a replayed one arrives after a newer live one.
+  function placeFor(id) {
+    if (typeof id !== "number") return null;
+    let next = null;
+    for (let row = ui.log.lastElementChild; row; row = row.previousElementSibling) {
+      if (row.dataset.id === undefined) continue;
+      if (Number(row.dataset.id) < id) break;
+      next = row;
+    }
+    return next;
+  }
+
+  function trimLog() {
+    while (ui.log.childElementCount > MAX_ROWS) {
+      const oldest = ui.log.firstElementChild;
+      if (oldest.dataset.id !== undefined) messageRows.delete(Number(oldest.dataset.id));
+      oldest.remove();
+    }
+  }
+
+  function matchesFilter(row) {
+    const wanted = ui.filter.value.trim().toLowerCase();
+    return !wanted || row.textContent.toLowerCase().includes(wanted);
+  }
+
+  ui.filter.addEventListener("input", () => {
+    for (const row of ui.log.children) row.hidden = !matchesFilter(row);
+  });
+
+  // --- Header and send box ------------------------------------------------------------------
+
+  function setState(name, label) {
+    ui.state.dataset.state = name;
+    ui.state.textContent = label;
+  }
+
+  function setCount(count) {
+    if (typeof count !== "number") return;
+    ui.count.textContent = String(count);
+    ui.countBox.hidden = false;
+    ui.countBox.classList.remove("stale");
+    ui.countLabel.textContent = count === 1 ? "connection" : "connections";
+  }
+
+  function setSending(enabled) {
+    ui.sendInput.disabled = !enabled;
+    ui.sendButton.disabled = !enabled;
+  }
+
+  ui.sendForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = ui.sendInput.value;
+    if (!text.trim() || !socket || !welcomed) return;
+    socket.send(JSON.stringify({ type: "message", data: { text } }));
+    ui.sendInput.value = "";
+    ui.sendInput.focus();
+  });
+
+  takeTokenFromAddress();
+  connect();
+})();

@@ -1,0 +1,250 @@
+"""The browser client (server/static) in real headless Chromium, against real servers on port 0.
+
+Python peers are real ``websockets`` clients; the page is driven by Playwright. Every wait is a
+Playwright condition (``expect``) or a frame the peer waits for, never a sleep. The last test
+writes docs/browser.png, the screenshot the README shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.sync.client import connect
+
+from tests.conftest import StartServer, admin_token, ws_url
+from tests.e2e.browser import CHROMIUM_ARGS, Peer, broadcast_text, chromium_path
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+Browser = playwright_api.Browser
+Page = playwright_api.Page
+expect = playwright_api.expect
+
+pytestmark = pytest.mark.skipif(
+    chromium_path() is None,
+    reason="no `chromium` on PATH: install Debian's package (scripts/system-deps does) "
+    "to run the browser tests; Playwright's own browser download is never used",
+)
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+DESKTOP = {"width": 1100, "height": 640}
+PHONE = {"width": 390, "height": 844}
+TOKEN = "alice-0123456789abcdef"
+
+expect.set_options(timeout=10_000)
+
+NewPage = Callable[..., Any]
+NewPeer = Callable[[str], Peer]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium: Any) -> Iterator[NewPage]:
+    """Pages in fresh contexts (their own sessionStorage); any script error fails the test."""
+    contexts = []
+    errors: list[str] = []
+
+    def new(viewport: dict[str, int] = DESKTOP) -> Any:
+        context = chromium.new_context(viewport=viewport)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    yield new
+    for context in contexts:
+        context.close()
+    assert errors == [], f"script errors on the page: {errors}"
+
+
+@pytest.fixture
+def new_peer() -> Iterator[NewPeer]:
+    """Python ``websockets`` clients, closed after the test."""
+    with ExitStack() as stack:
+        yield lambda url: Peer(stack.enter_context(connect(url, open_timeout=10)))
+
+
+def open_live(new_page: NewPage, url: str) -> Any:
+    page = new_page()
+    page.goto(url)
+    expect(page.locator("#state")).to_have_text("live")
+    return page
+
+
+def message_row(page: Any, text: str) -> Any:
+    return page.locator("#log .entry[data-id]", has_text=text)
+
+
+def test_page_shows_the_live_connection_count(
+    start_server: StartServer, new_page: NewPage, new_peer: NewPeer
+):
+    server = start_server()
+    page = open_live(new_page, server.url + "/")
+    count, label = page.locator("#count"), page.locator("#count-label")
+    expect(count).to_have_text("1")
+    expect(label).to_have_text("connection")
+
+    peer = new_peer(ws_url(server))
+    expect(count).to_have_text("2")
+    expect(label).to_have_text("connections")
+    peer.close()
+    expect(count).to_have_text("1")
+
+
+def test_a_message_from_a_python_client_appears(
+    start_server: StartServer, new_page: NewPage, new_peer: NewPeer
+):
+    server = start_server()
+    page = open_live(new_page, server.url + "/static/index.html")
+    peer = new_peer(ws_url(server))
+
+    markup = "hello from python <b>bold?</b> <img src=x onerror=alert(1)>"
+    echo = peer.say(markup)
+    row = message_row(page, markup)
+    expect(row).to_have_count(1)
+    expect(row.locator(".type")).to_have_text("broadcast")
+    expect(row.locator(".client")).to_have_text(peer.id)
+    expect(row).to_have_attribute("data-id", str(echo["id"]))
+    expect(page.locator("#log b, #log img")).to_have_count(0)  # wire text stays text
+
+    peer.say("a second message")
+    expect(page.locator("#log .entry[data-id] .text")).to_have_text([markup, "a second message"])
+
+    page.locator("#filter").fill("SECOND")
+    expect(message_row(page, "a second message")).to_be_visible()
+    expect(row).to_be_hidden()
+    page.locator("#filter").fill("")
+    expect(row).to_be_visible()
+
+
+def test_a_message_typed_on_the_page_reaches_python(
+    start_server: StartServer, new_page: NewPage, new_peer: NewPeer
+):
+    server = start_server()
+    page = open_live(new_page, server.url + "/")
+    peer = new_peer(ws_url(server))
+
+    box = page.locator("#send-input")
+    box.fill("hi from the browser")
+    box.press("Enter")
+    frame = peer.wait_for(broadcast_text("hi from the browser"))
+    assert frame["client"] != peer.id
+
+    row = message_row(page, "hi from the browser")
+    expect(row).to_have_count(1)  # echo and broadcast, shown once
+    expect(row).to_have_class(re.compile(r"\bmine\b"))
+    expect(row.locator(".client")).to_have_text(frame["client"])
+    expect(box).to_have_value("")
+
+
+def test_with_auth_required_the_page_asks_for_a_token(
+    start_server: StartServer, new_page: NewPage, new_peer: NewPeer
+):
+    server = start_server(auth="required", users={"alice": {"token": TOKEN}})
+    page = new_page()
+    page.goto(server.url + "/")
+    expect(page.locator("#token-panel")).to_be_visible()
+    expect(page.locator("#state")).to_have_text("token needed")
+    expect(page.locator("#send-input")).to_be_disabled()
+
+    page.locator("#token-input").fill("not-the-token")
+    page.locator("#token-input").press("Enter")
+    expect(page.locator("#token-error")).to_contain_text("not accepted")
+
+    page.locator("#token-input").fill(TOKEN)
+    page.locator("#token-input").press("Enter")
+    expect(page.locator("#state")).to_have_text("live")
+    expect(page.locator("#token-panel")).to_be_hidden()
+    assert page.evaluate("sessionStorage.getItem('pulsedesk.token')") == TOKEN
+
+    peer = new_peer(ws_url(server, f"token={TOKEN}"))
+    page.locator("#send-input").fill("signed in")
+    page.locator("#send-input").press("Enter")
+    peer.wait_for(broadcast_text("signed in"))
+
+    # A shared link with ?token= works, and the token leaves the address bar at once.
+    linked = new_page()
+    linked.goto(f"{server.url}/?token={TOKEN}#log")
+    expect(linked.locator("#state")).to_have_text("live")
+    assert linked.url == f"{server.url}/#log"
+    linked.reload()  # the tab keeps the token in sessionStorage
+    expect(linked.locator("#state")).to_have_text("live")
+
+
+def test_a_restart_reconnects_and_fills_the_gap(
+    start_server: StartServer, new_page: NewPage, new_peer: NewPeer
+):
+    server = start_server()
+    page = new_page()
+    socket_urls: list[str] = []
+    page.on("websocket", lambda ws: socket_urls.append(ws.url))
+    # The page's own clock, so its reconnect timer waits until the gap is there to fill.
+    page.clock.install()
+    page.goto(server.url + "/")
+    expect(page.locator("#state")).to_have_text("live")
+    peer = new_peer(ws_url(server))
+    before = peer.say("before the restart")
+    expect(message_row(page, "before the restart")).to_have_count(1)
+
+    page.clock.pause_at(page.evaluate("Date.now()") + 1000)
+    server.restart()
+    expect(page.locator("#state")).to_have_text("reconnecting…")
+    headers = {"Authorization": f"Bearer {admin_token(server)}"}
+    gap = ["gap one", "gap two", "gap three"]
+    for text in gap:
+        answer = httpx.post(
+            f"{server.url}/api/v1/broadcast", json={"data": {"text": text}}, headers=headers
+        )
+        assert answer.status_code == 200, answer.text
+    page.clock.resume()
+
+    expect(page.locator("#state")).to_have_text("live")
+    expect(page.locator("#log .entry[data-id] .text")).to_have_text(["before the restart", *gap])
+    expect(page.locator("#log .type-welcome").last).to_contain_text("3 missed replayed")
+    assert socket_urls[-1].endswith(f"/ws?since={before['id']}")
+
+
+def test_screenshot_with_live_data(
+    start_server: StartServer, new_page: NewPage, new_peer: NewPeer, tmp_path: Path
+):
+    """docs/browser.png: a few clients talking; then the same page at phone size."""
+    server = start_server(service_name="orders-api")
+    page = open_live(new_page, server.url + "/")
+    ops, cache, metrics = (new_peer(ws_url(server)) for _ in range(3))
+    expect(page.locator("#count")).to_have_text("4")
+
+    ops.say("deploy 2.4.1 finished on web-01")
+    cache.say("cache hit rate back to 97% after the warm-up")
+    page.locator("#send-input").fill("thanks! watching the dashboards")
+    page.locator("#send-input").press("Enter")
+    ops.wait_for(broadcast_text("thanks! watching the dashboards"))
+    metrics.send_data({"host": "web-02", "cpu": 0.42, "queue": 3})
+    headers = {"Authorization": f"Bearer {admin_token(server)}"}
+    httpx.post(
+        f"{server.url}/api/v1/broadcast",
+        json={"data": {"text": "maintenance window tonight 22:00 UTC"}},
+        headers=headers,
+    ).raise_for_status()
+    cache.say("ack, I'll drain the queue first")
+    expect(page.locator("#log .entry[data-id]")).to_have_count(6)
+
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "browser.png"))
+
+    page.set_viewport_size(PHONE)
+    expect(page.locator(".columns")).to_be_hidden()  # the phone layout took over
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, "the page scrolls sideways on a phone"
+    page.screenshot(path=str(tmp_path / "phone.png"))
