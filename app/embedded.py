@@ -1,5 +1,8 @@
 """The service embedded in the desktop process: uvicorn on its own thread and event loop.
 
+The socket is bound in the caller, so a port in use is known at once; the app itself is
+imported and built on the server thread, so that work overlaps the window being built.
+
 The only handle that crosses threads is this object (start, stop, restart, url, state); the
 GUI talks to the server over HTTP and WebSocket like any other client. No Qt here: the GUI
 adapts ``on_state`` to a Qt signal, and tests drive this class directly.
@@ -15,7 +18,6 @@ from enum import StrEnum
 
 import uvicorn
 
-from server.main import create_app
 from server.serving import bind_socket, display_url, uvicorn_config
 from server.settings import Settings
 
@@ -62,6 +64,7 @@ class EmbeddedServer:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._started = threading.Event()
+        self._stop_requested = False
         self._lock = threading.Lock()
 
     @property
@@ -86,11 +89,11 @@ class EmbeddedServer:
             sock = bind_socket(self.settings.host, self.port)
             self.port = sock.getsockname()[1]  # port 0 becomes the real one, kept for restarts
             self._started = threading.Event()
-            config = uvicorn_config(create_app(self.settings), self.settings)
-            self._server = _Server(config, self._startup_finished)
+            self._server = None
+            self._stop_requested = False
             self._set_state(ServerState.STARTING)
             self._thread = threading.Thread(
-                target=self._run, args=(self._server, sock), name="pulsedesk-server", daemon=True
+                target=self._run, args=(sock,), name="pulsedesk-server", daemon=True
             )
             self._thread.start()
 
@@ -99,19 +102,30 @@ class EmbeddedServer:
             self._set_state(ServerState.RUNNING)
         self._started.set()
 
-    def _run(self, server: _Server, sock: socket.socket) -> None:
+    def _build(self) -> _Server:
+        from server.main import create_app  # FastAPI and the routes: the slow import, here
+
+        config = uvicorn_config(create_app(self.settings), self.settings)
+        return _Server(config, self._startup_finished)
+
+    def _run(self, sock: socket.socket) -> None:
         reason: str | None = None
+        server: _Server | None = None
         try:
-            server.run(sockets=[sock])
+            server = self._server = self._build()
+            # stop() sets the flag before it looks for the server: one of us sees the other.
+            if not self._stop_requested:
+                server.run(sockets=[sock])
         except BaseException as exc:
             reason = f"{type(exc).__name__}: {exc}"
             logger.exception("embedded server died")
         finally:
             sock.close()
             self._started.set()
-        if reason is None and not server.started:
+        stopping = self._stop_requested
+        if reason is None and server is not None and not server.started and not stopping:
             reason = "the server failed during startup (see the log)"
-        if reason is None and self.state is not ServerState.STOPPING:
+        if reason is None and not stopping:
             reason = "the server stopped unexpectedly"
         if reason is not None:
             self._set_state(ServerState.ERROR, reason)
@@ -126,13 +140,17 @@ class EmbeddedServer:
     def stop(self, timeout: float = 5.0) -> None:
         """Ask uvicorn to exit and join its thread; force it if it takes longer than timeout."""
         with self._lock:
-            thread, server = self._thread, self._server
-            if thread is None or server is None or not thread.is_alive():
+            thread = self._thread
+            if thread is None or not thread.is_alive():
                 return
             self._set_state(ServerState.STOPPING)
-            server.should_exit = True
+            self._stop_requested = True
+            server = self._server
+            if server is not None:
+                server.should_exit = True
             thread.join(timeout)
-            if thread.is_alive():
+            server = self._server
+            if thread.is_alive() and server is not None:
                 server.force_exit = True
                 thread.join(timeout)
             self._thread = None

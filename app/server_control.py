@@ -1,0 +1,99 @@
+"""The embedded server as the window sees it: its state as a Qt signal, its controls as slots.
+
+``EmbeddedServer`` reports states on its own thread; ``state_changed`` is emitted there and,
+the receiver living on the GUI thread, Qt queues it across. Stopping joins a thread, so it runs
+in an executor while the window stays responsive. No asyncio object reaches the server thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import QObject, Signal, Slot
+from qasync import asyncSlot
+
+from app.embedded import EmbeddedServer, ServerState
+from server.serving import PortInUse, next_free_port
+from ui.port_conflict import PortConflictBanner
+from ui.server_bar import ServerBar
+
+logger = logging.getLogger("pulsedesk.desktop")
+
+
+class ServerControl(QObject):
+    #: (state, error text or "") from any thread
+    state_changed = Signal(str, str)
+    #: the server runs and answers at this base URL
+    serving = Signal(str)
+    #: the user chose to watch the server already on the port instead
+    connect_instead = Signal(str)
+
+    def __init__(
+        self, server: EmbeddedServer, bar: ServerBar, banner: PortConflictBanner
+    ) -> None:
+        super().__init__(bar)
+        self.server = server
+        self.bar = bar
+        self.banner = banner
+        self.state_changed.connect(self._show_state)
+        banner.use_port.connect(self.start_on)
+        banner.connect_existing.connect(self._connect_existing)
+        bar.start_requested.connect(self.start)
+        bar.stop_requested.connect(self.stop)
+        bar.restart_requested.connect(self.restart)
+        # Attach, then show where it is now: a state reported in between only shows twice.
+        server.on_state = lambda state, error: self.state_changed.emit(state.value, error or "")
+        self._show_state(server.state.value, server.error or "")
+
+    @Slot(str, str)
+    def _show_state(self, state: str, error: str) -> None:
+        self.bar.set_state(state, error or None)
+        if state == ServerState.RUNNING.value:
+            self.bar.set_url(self.server.url)
+            self.banner.hide()
+            self.serving.emit(self.server.url)
+
+    def start(self) -> bool:
+        """Start the server; a taken port shows the banner. False when it could not start."""
+        try:
+            self.server.start()
+        except PortInUse as exc:
+            self.show_port_in_use(exc)
+            return False
+        except OSError as exc:
+            self.bar.set_state("error", str(exc))
+            return False
+        self.bar.set_url(self.server.url)
+        return True
+
+    def show_port_in_use(self, exc: PortInUse) -> None:
+        logger.warning("%s", exc)
+        self.bar.set_state("error", str(exc))
+        try:
+            free = next_free_port(exc.host, exc.port + 1) if exc.port else None
+        except OSError:
+            free = None
+        holder = f"held by {exc.holder}" if exc.holder else "held by another program"
+        message = f"port {exc.port} on {exc.host} is already in use ({holder})"
+        self.banner.show_conflict(message, free, self.server.url)
+
+    @Slot(int)
+    def start_on(self, port: int) -> None:
+        self.server.port = port
+        self.start()
+
+    @Slot(str)
+    def _connect_existing(self, url: str) -> None:
+        self.banner.hide()
+        self.bar.set_remote(url)
+        self.connect_instead.emit(url)
+
+    @asyncSlot()
+    async def stop(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
+
+    @asyncSlot()
+    async def restart(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
+        self.start()

@@ -1,0 +1,88 @@
+"""Connections: the live count, ten minutes of it as a chart, and who is connected."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.connections_model import ConnectionsModel
+from ui.core.series import TimeSeries
+from ui.sparkline import Sparkline
+
+
+class ConnectionsPanel(QGroupBox):
+    disconnect_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Connections", parent)
+        self.history = TimeSeries(600.0)
+        self.count = QLabel("–")
+        self.count.setStyleSheet("font-size:22px;font-weight:bold;")
+        self.source = QLabel()
+        self.source.setStyleSheet("color:#616161;")
+        self.chart = Sparkline("#00838f")
+        self.chart.caption = "count over time"
+        self.model = ConnectionsModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.disconnect_button = QPushButton("Disconnect")
+        self.disconnect_button.setToolTip("Close the selected client's WebSocket (code 1008)")
+
+        top = QHBoxLayout()
+        top.addWidget(self.count)
+        top.addWidget(self.source, 1)
+        top.addWidget(self.disconnect_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.chart)
+        layout.addWidget(self.table, 1)
+
+        self.disconnect_button.clicked.connect(self._disconnect_selected)
+
+    def set_count(self, count: int, source: str) -> None:
+        """A new count, from ``source`` ("live" from presence frames, or "polled")."""
+        self.count.setText(str(count))
+        self.source.setText(f"connected ({source})")
+        self.history.add(count)
+        self.refresh_chart()
+
+    def refresh_chart(self) -> None:
+        """Redraw up to now: the count holds between changes, so the last value runs on."""
+        points = self.history.points()
+        if not points:
+            return
+        points.append((0.0, points[-1][1]))
+        # Span what we have, up to ten minutes, so a young chart is not a sliver at the edge.
+        span = min(self.history.window, max(30.0, points[0][0]))
+        self.chart.caption = f"last {_span_text(span)}"
+        self.chart.set_points(points, span)
+
+    def selected_id(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.connection_id(rows[0].row()) if rows else None
+
+    def _disconnect_selected(self) -> None:
+        conn_id = self.selected_id()
+        if conn_id is not None:
+            self.disconnect_requested.emit(conn_id)
+
+
+def _span_text(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"

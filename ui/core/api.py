@@ -1,0 +1,75 @@
+"""The server's HTTP API as the window uses it: one httpx.AsyncClient, errors as plain text.
+
+The window is a client of its server exactly like a script would be; nothing here knows
+whether the server runs in this process or on another machine.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+class ApiError(Exception):
+    """A request that failed; ``str()`` is a short reason fit for the window."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A decoded JSON answer and how long the round trip took."""
+
+    body: Any
+    latency_ms: float
+
+
+class ApiClient:
+    """GET and POST against one base URL with an optional bearer token and a timeout."""
+
+    def __init__(self, base_url: str, token: str | None, timeout: float = 2.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=timeout)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> Answer:
+        started = time.perf_counter()
+        try:
+            response = await self._client.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise ApiError(f"{path}: no answer within {self.timeout:g} s") from None
+        except httpx.ConnectError:
+            raise ApiError(f"{path}: connection refused") from None
+        except httpx.HTTPError as exc:
+            raise ApiError(f"{path}: {type(exc).__name__}: {exc}") from None
+        latency = (time.perf_counter() - started) * 1000
+        if response.status_code >= 400:
+            raise ApiError(f"{path}: HTTP {response.status_code} {_detail(response)}")
+        body = response.json() if response.content else None
+        return Answer(body, latency)
+
+    async def get(self, path: str) -> Answer:
+        return await self.request("GET", path)
+
+    # The routes the window uses ---------------------------------------------------------------
+
+    async def check_target(self, name: str, within: float) -> Answer:
+        """POST /health/check: the server probes the named target, giving it ``within`` s."""
+        body = {"service": name, "timeout": within}
+        return await self.request("POST", "/health/check", json=body)
+
+    async def disconnect(self, conn_id: str) -> None:
+        await self.request("DELETE", f"/api/v1/connections/{conn_id}")
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail", "")
+    except (ValueError, AttributeError):
+        detail = response.text[:200]
+    return str(detail)

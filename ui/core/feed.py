@@ -1,0 +1,152 @@
+"""The window's own WebSocket: the live log, presence counts and the send box's channel.
+
+It reconnects by itself with capped exponential backoff and resumes with ``?since=<last id>``,
+so a server restart costs no message that is still in the server's history. Callbacks run on
+the asyncio loop that runs the feed (the GUI's qasync loop in the window).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+
+class FeedState(StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    STOPPED = "stopped"
+
+
+class FeedUnavailable(Exception):
+    """Sending while the feed is not connected."""
+
+
+FrameListener = Callable[[Any], None]
+StateListener = Callable[[FeedState, str], None]
+
+
+def ws_url(base_url: str, since: int | None) -> str:
+    url = base_url.rstrip("/").replace("http", "ws", 1) + "/ws"
+    return f"{url}?since={since}" if since is not None else url
+
+
+class LiveFeed:
+    """One long-lived WebSocket client; ``start`` it on a running loop, ``stop`` to end it."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        on_frame: FrameListener,
+        on_state: StateListener,
+        *,
+        min_delay: float = 0.25,
+        max_delay: float = 5.0,
+        open_timeout: float = 5.0,
+    ) -> None:
+        self.base_url = base_url
+        self.token = token
+        self.on_frame = on_frame
+        self.on_state = on_state
+        self.min_delay = min_delay
+        self.max_delay = max_delay
+        self.open_timeout = open_timeout
+        self.state = FeedState.STOPPED
+        #: The newest broadcast id seen; reconnects ask for what came after it.
+        self.last_id: int | None = None
+        #: Our connection's id on the server, from its welcome.
+        self.client_id: str | None = None
+        self._ws: ClientConnection | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def _set_state(self, state: FeedState, detail: str) -> None:
+        self.state = state
+        self.on_state(state, detail)
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="pulsedesk-feed")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._set_state(FeedState.STOPPED, "stopped")
+
+    async def send(self, text: str) -> None:
+        """Send one text frame now, or FeedUnavailable."""
+        ws = self._ws
+        if ws is None:
+            raise FeedUnavailable(f"not connected ({self.state})")
+        try:
+            await ws.send(text)
+        except ConnectionClosed as exc:
+            raise FeedUnavailable(f"the connection closed: {exc}") from None
+
+    async def _run(self) -> None:
+        delay = self.min_delay
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        while True:
+            self._set_state(FeedState.CONNECTING, f"connecting to {self.base_url}")
+            try:
+                async with connect(
+                    ws_url(self.base_url, self.last_id),
+                    additional_headers=headers,
+                    open_timeout=self.open_timeout,
+                    max_size=None,
+                ) as ws:
+                    self._ws = ws
+                    delay = self.min_delay
+                    self._set_state(FeedState.CONNECTED, f"connected to {self.base_url}")
+                    async for raw in ws:
+                        self._receive(raw)
+                reason = _close_reason(ws)
+            except ConnectionClosed as exc:
+                reason = f"closed: {exc}"
+            except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
+                reason = str(exc) or type(exc).__name__
+            finally:
+                self._ws = None
+            self._set_state(FeedState.RECONNECTING, f"{reason}; retrying in {delay:.1f} s")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.max_delay)
+
+    def _receive(self, raw: str | bytes) -> None:
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            frame = raw if isinstance(raw, str) else raw.decode(errors="replace")
+        if isinstance(frame, dict):
+            self._track(frame)
+        self.on_frame(frame)
+
+    def _track(self, frame: dict[str, Any]) -> None:
+        kind, data = frame.get("type"), frame.get("data")
+        frame_id = frame.get("id")
+        if kind in ("broadcast", "echo") and isinstance(frame_id, int):
+            self.last_id = frame_id if self.last_id is None else max(self.last_id, frame_id)
+        elif kind == "welcome" and isinstance(data, dict):
+            self.client_id = data.get("client")
+            server_last = data.get("last_id")
+            # First connection: start from now. A server whose ids went backwards has a new
+            # history (no store, restarted): follow its numbering from here on.
+            if isinstance(server_last, int) and (
+                self.last_id is None or server_last < self.last_id
+            ):
+                self.last_id = server_last
+
+
+def _close_reason(ws: ClientConnection) -> str:
+    if ws.close_code is None:
+        return "connection lost"
+    return f"closed by the server ({ws.close_code} {ws.close_reason})".replace(" )", ")")

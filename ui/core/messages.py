@@ -1,0 +1,139 @@
+"""The message log: every frame the window sent or received, in a capped buffer.
+
+Frames arrive one by one from the feed; a view takes them in batches (``take_pending``) a few
+times a second, so thousands of frames a second cost a few model updates, not thousands.
+The log keeps capturing whether or not anything looks at it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, TextIO
+
+from ui.core.ring import RingBuffer
+
+Direction = Literal["in", "out", "event"]
+DIRECTIONS: tuple[Direction, ...] = ("in", "out", "event")
+DEFAULT_CAPACITY = 50_000
+
+
+def now_timestamp() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One row: a frame received ("in"), sent ("out"), or a note from the window ("event")."""
+
+    time: str
+    direction: Direction
+    type: str
+    client: str
+    text: str
+    frame: Any
+    id: int | None = None
+
+    def as_json(self) -> str:
+        """The whole frame, pretty-printed, for the detail pane."""
+        return json.dumps(self.frame, indent=2, ensure_ascii=False, sort_keys=False)
+
+    def record(self) -> dict[str, Any]:
+        """One line of a JSON Lines export."""
+        return {"direction": self.direction, "time": self.time, "frame": self.frame}
+
+
+def summarize(kind: str, data: Any) -> str:
+    """A one-line text for the log's text column."""
+    if not isinstance(data, dict):
+        return json.dumps(data, ensure_ascii=False)
+    if kind in ("broadcast", "echo", "message") and set(data) == {"text"}:
+        return str(data["text"])
+    if kind == "presence":
+        return f"{data.get('connections')} connected"
+    if kind == "welcome":
+        return (
+            f"you are {data.get('client')}; {data.get('connections')} connected; "
+            f"last id {data.get('last_id')}; replayed {data.get('replayed')}"
+            + ("; some messages were lost" if data.get("gap") else "")
+        )
+    if kind == "error":
+        return f"{data.get('code')}: {data.get('message')}"
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def entry_from_frame(frame: Any, direction: Direction) -> LogEntry:
+    """A log entry for a server frame (a decoded JSON object) or any other JSON value."""
+    if not isinstance(frame, dict):
+        return LogEntry(now_timestamp(), direction, "text", "", str(frame), frame)
+    kind = str(frame.get("type", "?"))
+    data = frame.get("data", {})
+    frame_id = frame.get("id")
+    client = frame.get("client")
+    if client is None and kind == "welcome" and isinstance(data, dict):
+        client = data.get("client")
+    return LogEntry(
+        time=str(frame.get("timestamp") or now_timestamp()),
+        direction=direction,
+        type=kind,
+        client=str(client or ""),
+        text=summarize(kind, data),
+        frame=frame,
+        id=frame_id if isinstance(frame_id, int) else None,
+    )
+
+
+def event_entry(text: str, kind: str = "note") -> LogEntry:
+    """A note from the window itself: connected, reconnecting, messages lost..."""
+    return LogEntry(now_timestamp(), "event", kind, "", text, {"type": kind, "text": text})
+
+
+class MessageLog:
+    """The newest ``capacity`` entries, plus those captured but not yet taken into view."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self.capacity = capacity
+        self.rows: RingBuffer[LogEntry] = RingBuffer(capacity)
+        # Bounded too: while paused under a flood only the newest ``capacity`` can ever show.
+        self.pending: deque[LogEntry] = deque(maxlen=capacity)
+        self.captured = 0
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def add(self, entry: LogEntry) -> None:
+        self.pending.append(entry)
+        self.captured += 1
+
+    def take_pending(self) -> list[LogEntry]:
+        """The captured entries not yet in ``rows``, oldest first; pending is emptied."""
+        taken = list(self.pending)  # never more than capacity: pending is bounded
+        self.pending.clear()
+        return taken
+
+    def overflow(self, incoming: int) -> int:
+        """How many of the oldest rows must go to make room for ``incoming`` new ones."""
+        return min(len(self.rows), max(0, len(self.rows) + incoming - self.capacity))
+
+    def take_batch(self) -> tuple[int, list[LogEntry]]:
+        """Move pending entries into ``rows``; return (oldest rows dropped, entries added)."""
+        added = self.take_pending()
+        dropped = self.overflow(len(added))
+        self.rows.drop_oldest(dropped)
+        self.rows.extend(added)
+        return dropped, added
+
+    def clear(self) -> None:
+        self.rows.clear()
+        self.pending.clear()
+
+    def export(self, out: TextIO, entries: Iterable[LogEntry] | None = None) -> int:
+        """Write entries (default: all rows) as JSON Lines; return how many."""
+        count = 0
+        for entry in self.rows if entries is None else entries:
+            out.write(json.dumps(entry.record(), ensure_ascii=False) + "\n")
+            count += 1
+        return count

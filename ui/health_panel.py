@@ -1,0 +1,149 @@
+"""Health: the badge, latency with its sparkline, the server's vital signs, check targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDoubleSpinBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.core.health import HealthTracker
+from ui.sparkline import Sparkline
+from ui.style import badge_css
+
+
+class HealthPanel(QGroupBox):
+    interval_changed = Signal(float)
+    check_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Health", parent)
+        self.badge = QLabel()
+        self.detail = QLabel()
+        self.interval = QDoubleSpinBox(suffix=" s", decimals=1, minimum=0.2, maximum=60.0)
+        self.interval.setSingleStep(0.5)
+        self.interval.setValue(2.0)
+        self.interval.setToolTip("How often /healthz and /health/ are polled")
+
+        top = QHBoxLayout()
+        top.addWidget(self.badge)
+        top.addWidget(self.detail, 1)
+        top.addWidget(QLabel("every"))
+        top.addWidget(self.interval)
+
+        self.latency = QLabel("–")
+        self.uptime = QLabel("–")
+        self.memory = QLabel("–")
+        self.version = QLabel("–")
+        self.bus = QLabel("–")
+        self.last_error = QLabel("none")
+        self.last_error.setWordWrap(True)
+        form = QGridLayout()
+        pairs = (("Latency", self.latency), ("Uptime", self.uptime), ("Memory", self.memory),
+                 ("Version", self.version), ("Bus", self.bus))
+        for place, (name, value) in enumerate(pairs):
+            row, column = divmod(place, 2)
+            form.addWidget(_caption(name), row, column * 2)
+            form.addWidget(value, row, column * 2 + 1)
+        form.addWidget(_caption("Last error"), 3, 0)
+        form.addWidget(self.last_error, 3, 1, 1, 3)
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
+
+        self.sparkline = Sparkline("#6a1b9a", " ms")
+        self.sparkline.caption = "latency"
+
+        self.targets = QTableWidget(0, 3)
+        self.targets.setHorizontalHeaderLabels(["Target", "URL", "Last result"])
+        self.targets.verticalHeader().setVisible(False)
+        self.targets.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.targets.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.targets.setMaximumHeight(92)
+        self.targets.verticalHeader().setDefaultSectionSize(22)
+        self.check_now = QPushButton("Check now")
+        targets_row = QHBoxLayout()
+        targets_row.addWidget(QLabel("Check targets"))
+        targets_row.addStretch(1)
+        targets_row.addWidget(self.check_now)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(form)
+        layout.addWidget(self.sparkline)
+        layout.addLayout(targets_row)
+        layout.addWidget(self.targets)
+
+        self.interval.valueChanged.connect(self.interval_changed)
+        self.check_now.clicked.connect(self.check_requested)
+        self.show_health(HealthTracker())
+
+    def show_health(self, tracker: HealthTracker) -> None:
+        state = tracker.state.value
+        self.badge.setText(state)
+        self.badge.setStyleSheet(badge_css(state))
+        self.detail.setText(tracker.detail)
+        latency = tracker.last_latency
+        self.latency.setText(f"{latency:.1f} ms" if latency is not None else "–")
+        self.sparkline.set_values(list(tracker.latencies))
+        self.last_error.setText(tracker.last_error or "none")
+
+    def show_details(self, health: dict[str, Any]) -> None:
+        """The body of GET /health/."""
+        details = health.get("details", {})
+        self.uptime.setText(str(details.get("uptime", "–")))
+        self.memory.setText(str(details.get("memory_usage", "–")))
+        self.version.setText(str(health.get("version", "–")))
+        self.bus.setText(str(details.get("bus", "–")))
+
+    def set_targets(self, targets: list[dict[str, str]]) -> None:
+        self.targets.setRowCount(len(targets))
+        for row, target in enumerate(targets):
+            self.targets.setItem(row, 0, QTableWidgetItem(target.get("name", "")))
+            self.targets.setItem(row, 1, QTableWidgetItem(target.get("url", "")))
+            self.targets.setItem(row, 2, QTableWidgetItem("not checked yet"))
+        self.check_now.setEnabled(bool(targets))
+        if not targets:
+            self.targets.setRowCount(1)
+            self.targets.setItem(0, 0, QTableWidgetItem("none configured"))
+
+    def target_names(self) -> list[str]:
+        names = []
+        for row in range(self.targets.rowCount()):
+            url = self.targets.item(row, 1)
+            item = self.targets.item(row, 0)
+            if item is not None and url is not None:
+                names.append(item.text())
+        return names
+
+    def set_target_result(self, name: str, text: str, healthy: bool) -> None:
+        for row in range(self.targets.rowCount()):
+            item = self.targets.item(row, 0)
+            if item is not None and item.text() == name:
+                result = QTableWidgetItem(("✔ " if healthy else "✘ ") + text)
+                result.setForeground(self.palette().text() if healthy else _red())
+                self.targets.setItem(row, 2, result)
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("color:#616161;")
+    return label
+
+
+def _red() -> Any:
+    from PySide6.QtGui import QBrush, QColor
+
+    return QBrush(QColor("#c62828"))

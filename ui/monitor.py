@@ -1,0 +1,259 @@
+"""The controller: polls the server over HTTP, follows its feed, and fills the window.
+
+Everything here runs on the GUI's qasync loop. Coroutines that widgets start (send, check
+now, disconnect) enter through ``asyncSlot``. The server is only ever reached as a client, so
+the same controller watches an embedded server and one on another machine alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from qasync import asyncSlot
+
+from ui.core.api import ApiClient, ApiError
+from ui.core.feed import FeedState, FeedUnavailable, LiveFeed
+from ui.core.health import Health, HealthTracker, ProbeResult
+from ui.core.messages import entry_from_frame, event_entry
+from ui.window import MainWindow
+
+
+@dataclass(frozen=True)
+class MonitorTuning:
+    """Timings: the defaults suit people; tests shorten them."""
+
+    interval: float = 2.0
+    timeout: float = 2.0
+    down_after: int = 3
+    reconnect_min: float = 0.25
+    reconnect_max: float = 5.0
+    check_timeout: float = 5.0
+
+
+class Monitor(QObject):
+    health_changed = Signal(str)
+    count_changed = Signal(int)
+
+    def __init__(self, window: MainWindow, tuning: MonitorTuning | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.tuning = tuning or MonitorTuning()
+        self.interval = window.health.interval.value()
+        self.tracker = HealthTracker(self.tuning.down_after)
+        self.count: int | None = None
+        self.base_url = ""
+        self.api: ApiClient | None = None
+        self.feed: LiveFeed | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._wakeup = asyncio.Event()
+        self._targets_known = False
+
+        window.health.interval_changed.connect(self.set_interval)
+        window.health.check_requested.connect(self.check_targets)
+        window.connections.disconnect_requested.connect(self.disconnect_client)
+        window.send_box.submitted.connect(self.send)
+
+    # Lifecycle --------------------------------------------------------------------------------
+
+    async def watch(self, base_url: str, token: str | None) -> None:
+        """Start (or move) watching the server at ``base_url``. Call on the running loop."""
+        self.base_url = base_url  # first: a second watch of the same URL sees it at once
+        await self.stop()
+        self.tracker = HealthTracker(self.tuning.down_after)
+        self._targets_known = False
+        self.api = ApiClient(base_url, token, timeout=self.tuning.timeout)
+        self.feed = LiveFeed(
+            base_url,
+            token,
+            self._on_frame,
+            self._on_feed_state,
+            min_delay=self.tuning.reconnect_min,
+            max_delay=self.tuning.reconnect_max,
+        )
+        self.feed.start()
+        self._poller = asyncio.get_running_loop().create_task(self._poll_forever())
+
+    async def stop(self) -> None:
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+        if self.feed is not None:
+            await self.feed.stop()
+            self.feed = None
+        if self.api is not None:
+            await self.api.aclose()
+            self.api = None
+
+    def set_interval(self, seconds: float) -> None:
+        self.interval = seconds
+        self._wakeup.set()  # a shorter interval applies now, not after the old one ends
+
+    # Polling ----------------------------------------------------------------------------------
+
+    async def _poll_forever(self) -> None:
+        while True:
+            await self.poll_once()
+            self._wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self.interval)
+
+    async def poll_once(self) -> None:
+        api = self.api
+        if api is None:
+            return
+        result, healthz = await self._probe(api)
+        if self.tracker.record(result):
+            self._health_transition(self.tracker.state)
+        self.window.health.show_health(self.tracker)
+        self.window.tray.set_health(self.tracker.state.value)
+        if healthz is None:
+            self.window.status.show_unavailable(result.error or "no answer")
+            return
+        service = healthz.get("service", "")
+        self.window.setWindowTitle(f"PulseDesk — {service} @ {self.base_url}")
+        if self.feed is None or self.feed.state is not FeedState.CONNECTED:
+            self._set_count(int(healthz.get("connections", 0)), "polled")
+        await self._poll_status(api)
+        await self._poll_connections(api)
+        if not self._targets_known:
+            await self._load_targets(api)
+        self.window.connections.refresh_chart()
+
+    async def _probe(self, api: ApiClient) -> tuple[ProbeResult, dict[str, Any] | None]:
+        try:
+            liveness = await api.get("/healthz")
+        except ApiError as exc:
+            return ProbeResult.failed(str(exc)), None
+        problem = None
+        body = liveness.body
+        if body.get("status") != "healthy":
+            problem = f"/healthz says {body.get('status')}"
+        elif body.get("bus") == "degraded":
+            problem = "the broadcast bus is degraded"
+        try:
+            health = await api.get("/health/")
+            self.window.health.show_details(health.body)
+        except ApiError as exc:
+            problem = problem or str(exc)
+        return ProbeResult(True, liveness.latency_ms, problem), body
+
+    async def _poll_status(self, api: ApiClient) -> None:
+        try:
+            api_status = await api.get("/api/v1/status")
+            page = await api.get("/status/")
+        except ApiError as exc:
+            self.window.status.show_unavailable(str(exc))
+            return
+        self.window.status.show_status(api_status.body, page.body)
+
+    async def _poll_connections(self, api: ApiClient) -> None:
+        try:
+            answer = await api.get("/api/v1/connections")
+        except ApiError as exc:
+            self.window.connections.source.setText(f"table unavailable: {exc}")
+            return
+        panel = self.window.connections
+        panel.model.own_id = self.feed.client_id if self.feed else None
+        panel.model.set_rows(answer.body.get("connections", []))
+
+    async def _load_targets(self, api: ApiClient) -> None:
+        try:
+            answer = await api.get("/health/targets")
+        except ApiError:
+            return
+        self.window.health.set_targets(answer.body.get("targets", []))
+        self._targets_known = True
+
+    def _health_transition(self, state: Health) -> None:
+        self.health_changed.emit(state.value)
+        tray = self.window.tray
+        if state is Health.DOWN:
+            tray.notify("Server DOWN", f"{self.base_url}: {self.tracker.last_error}", critical=True)
+        elif state is Health.UP and any(title == "Server DOWN" for title, _ in tray.notifications):
+            tray.notify("Server back UP", f"{self.base_url} answers again")
+
+    def _set_count(self, count: int, source: str) -> None:
+        changed = count != self.count
+        self.count = count
+        self.window.connections.set_count(count, source)
+        self.window.tray.set_count(count)
+        if changed:
+            self.count_changed.emit(count)
+
+    # The feed ---------------------------------------------------------------------------------
+
+    def _on_frame(self, frame: Any) -> None:
+        self.window.log_panel.model.add(entry_from_frame(frame, "in"))
+        if not isinstance(frame, dict):
+            return
+        kind, data = frame.get("type"), frame.get("data") or {}
+        if kind == "presence" or kind == "welcome":
+            self._set_count(int(data.get("connections", 0)), "live")
+        if kind == "welcome" and data.get("gap"):
+            self._note("the server's history no longer reaches back: some messages were missed")
+        elif kind == "error":
+            self.window.send_box.show_server_error(str(data.get("message", data)))
+
+    def _on_feed_state(self, state: FeedState, detail: str) -> None:
+        self.window.feed_label.setText(f"Live feed {state.value}: {detail}")
+        if state in (FeedState.CONNECTED, FeedState.RECONNECTING):
+            self._note(detail)
+
+    def _note(self, text: str) -> None:
+        self.window.log_panel.model.add(event_entry(text))
+
+    # Actions started by widgets ---------------------------------------------------------------
+
+    @asyncSlot(str, str)
+    async def send(self, frame: str, _typed: str) -> None:
+        box = self.window.send_box
+        if self.feed is None:
+            box.failed("not watching a server")
+            return
+        try:
+            await self.feed.send(frame)
+        except FeedUnavailable as exc:
+            box.failed(str(exc))
+            return
+        self.window.log_panel.model.add(entry_from_frame(json.loads(frame), "out"))
+        box.sent()
+
+    @asyncSlot()
+    async def check_targets(self) -> None:
+        api = self.api
+        if api is None:
+            return
+        for name in self.window.health.target_names():
+            try:
+                answer = await api.check_target(name, self.tuning.check_timeout)
+            except ApiError as exc:
+                self.window.health.set_target_result(name, str(exc), False)
+                continue
+            body = answer.body
+            details = body.get("details", {})
+            healthy = body.get("status") == "healthy"
+            if healthy:
+                text = f"healthy in {details.get('latency_ms', 0):.0f} ms"
+            else:
+                text = f"unhealthy: {details.get('error') or details.get('status_code')}"
+            self.window.health.set_target_result(name, text, healthy)
+
+    @asyncSlot(str)
+    async def disconnect_client(self, conn_id: str) -> None:
+        api = self.api
+        if api is None:
+            return
+        try:
+            await api.disconnect(conn_id)
+        except ApiError as exc:
+            self._note(f"could not disconnect {conn_id}: {exc}")
+            return
+        self._note(f"disconnected {conn_id}")
+        await self._poll_connections(api)

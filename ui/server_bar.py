@@ -1,0 +1,110 @@
+"""The bar along the top: the server's state, its URLs, its controls and the admin token."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+from ui.style import light_css
+
+
+def _copy(text: str) -> None:
+    QGuiApplication.clipboard().setText(text)
+
+
+class ServerBar(QFrame):
+    start_requested = Signal()
+    stop_requested = Signal()
+    restart_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.base_url = ""
+        self.remote = False
+        self.state = "stopped"
+
+        self.light = QLabel()
+        self.light.setFixedSize(14, 14)
+        self.state_label = QLabel()
+        self.state_label.setMinimumWidth(90)
+        self.url_label = QLabel()
+        self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_url = QPushButton("Copy URL")
+        self.copy_ws = QPushButton("Copy WS URL")
+        self.start_button = QPushButton("Start")
+        self.stop_button = QPushButton("Stop")
+        self.restart_button = QPushButton("Restart")
+        self.docs_button = QPushButton("API docs")
+        self.token = QLineEdit(readOnly=True)
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText("no token")
+        self.token.setMinimumWidth(120)
+        self.token.setMaximumWidth(260)
+        self.show_token = QPushButton("Show token")
+        self.show_token.setCheckable(True)
+        self.copy_token = QPushButton("Copy token")
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.light)
+        layout.addWidget(self.state_label)
+        layout.addWidget(self.url_label)
+        layout.addWidget(self.copy_url)
+        layout.addWidget(self.copy_ws)
+        layout.addStretch(1)
+        for button in (self.start_button, self.stop_button, self.restart_button, self.docs_button):
+            layout.addWidget(button)
+        layout.addSpacing(12)
+        layout.addWidget(QLabel("Admin token"))
+        layout.addWidget(self.token)
+        layout.addWidget(self.show_token)
+        layout.addWidget(self.copy_token)
+
+        self.copy_url.clicked.connect(lambda: _copy(self.base_url))
+        self.copy_ws.clicked.connect(lambda: _copy(self.ws_url))
+        self.copy_token.clicked.connect(lambda: _copy(self.token.text()))
+        self.show_token.toggled.connect(self._reveal_token)
+        self.docs_button.clicked.connect(self.open_docs)
+        self.start_button.clicked.connect(self.start_requested)
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.restart_button.clicked.connect(self.restart_requested)
+        self.set_state("stopped")
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("http", "ws", 1) + "/ws" if self.base_url else ""
+
+    def set_url(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.url_label.setText(f"<b>{base_url}</b> · {self.ws_url}")
+
+    def set_token(self, token: str | None) -> None:
+        self.token.setText(token or "")
+        self.copy_token.setEnabled(bool(token))
+        self.show_token.setEnabled(bool(token))
+
+    def set_remote(self, base_url: str) -> None:
+        """Watching a server elsewhere: no start, stop or restart from here."""
+        self.remote = True
+        self.set_url(base_url)
+        self.set_state("remote")
+
+    def set_state(self, state: str, detail: str | None = None) -> None:
+        self.state = state
+        self.light.setStyleSheet(light_css(state))
+        self.state_label.setText(state if not detail else f"{state}: {detail}")
+        self.state_label.setToolTip(detail or "")
+        controls = not self.remote
+        self.start_button.setEnabled(controls and state in ("stopped", "error"))
+        self.stop_button.setEnabled(controls and state in ("running", "starting"))
+        self.restart_button.setEnabled(controls and state in ("running", "error", "stopped"))
+
+    def open_docs(self) -> bool:
+        return bool(self.base_url) and QDesktopServices.openUrl(QUrl(self.base_url + "/docs"))
+
+    def _reveal_token(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        self.token.setEchoMode(mode)
+        self.show_token.setText("Hide token" if shown else "Show token")

@@ -1,0 +1,52 @@
+"""Status: what /api/v1/status and /status/ say about the service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QWidget
+
+
+class StatusPanel(QGroupBox):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Status", parent)
+        self.state = QLabel("–")
+        self.service = QLabel("–")
+        self.environment = QLabel("–")
+        self.server_time = QLabel("–")
+        self.version = QLabel("–")
+        grid = QGridLayout(self)
+        pairs = (
+            ("State", self.state),
+            ("Service", self.service),
+            ("Environment", self.environment),
+            ("Version", self.version),
+        )
+        for place, (name, value) in enumerate(pairs):
+            row, column = divmod(place, 2)
+            grid.addWidget(_caption(name), row, column * 2)
+            grid.addWidget(value, row, column * 2 + 1)
+        grid.addWidget(_caption("Server time"), 2, 0)
+        grid.addWidget(self.server_time, 2, 1, 1, 3)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+
+    def show_status(self, api_status: dict[str, Any], status_page: dict[str, Any]) -> None:
+        """Bodies of GET /api/v1/status and GET /status/."""
+        self.state.setText(str(api_status.get("status", "–")))
+        self.state.setStyleSheet("color:#2e7d32;font-weight:bold;")
+        self.service.setText(str(api_status.get("service", "–")))
+        self.environment.setText(str(status_page.get("environment", "–")))
+        stamp = str(status_page.get("timestamp") or api_status.get("timestamp", "–"))
+        self.server_time.setText(stamp.replace("T", " ")[:23] + " UTC" if "T" in stamp else stamp)
+        self.version.setText(str(api_status.get("version", "–")))
+
+    def show_unavailable(self, reason: str) -> None:
+        self.state.setText(f"unavailable ({reason})")
+        self.state.setStyleSheet("color:#c62828;font-weight:bold;")
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("color:#616161;")
+    return label

@@ -1,0 +1,35 @@
+"""Colours the panels share, so a state looks the same in the bar, the badge and the tray."""
+
+from __future__ import annotations
+
+STATE_COLORS = {
+    # server states
+    "starting": "#f9a825",
+    "running": "#2e7d32",
+    "stopping": "#f9a825",
+    "stopped": "#757575",
+    "error": "#c62828",
+    "remote": "#1565c0",
+    # health badge
+    "UP": "#2e7d32",
+    "DEGRADED": "#ef6c00",
+    "DOWN": "#c62828",
+    "UNKNOWN": "#757575",
+}
+
+
+def state_color(state: str) -> str:
+    return STATE_COLORS.get(state, "#757575")
+
+
+def badge_css(state: str) -> str:
+    """A rounded, white-on-colour label."""
+    return (
+        f"background:{state_color(state)};color:white;border-radius:4px;"
+        "padding:2px 8px;font-weight:bold;"
+    )
+
+
+def light_css(state: str) -> str:
+    """A round light, for a 14 px square QLabel."""
+    return f"background:{state_color(state)};border-radius:7px;"

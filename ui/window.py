@@ -1,0 +1,167 @@
+"""The main window: the panels laid out, the menus, persistence, and closing rules.
+
+Closing the window quits (``quit_requested``), unless "close to tray" is on; then it only
+hides. The composition root decides what quitting means (stop the feed, join the server).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.connections_panel import ConnectionsPanel
+from ui.core.messages import MessageLog
+from ui.health_panel import HealthPanel
+from ui.log_panel import LogPanel
+from ui.port_conflict import PortConflictBanner
+from ui.send_box import SendBox
+from ui.server_bar import ServerBar
+from ui.status_panel import StatusPanel
+from ui.tray import Tray
+
+
+class MainWindow(QMainWindow):
+    quit_requested = Signal()
+
+    def __init__(self, settings: QSettings, log: MessageLog | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.quitting = False
+        self._quit_sent = False
+        self.setWindowTitle("PulseDesk")
+        self.resize(1400, 900)
+
+        self.server_bar = ServerBar()
+        self.port_conflict = PortConflictBanner()
+        self.health = HealthPanel()
+        self.status = StatusPanel()
+        self.connections = ConnectionsPanel()
+        self.log_panel = LogPanel(log or MessageLog())
+        self.send_box = SendBox()
+        self.feed_label = QLabel()
+        self.statusBar().addWidget(self.feed_label, 1)
+        self.tray = Tray(self)
+
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.setObjectName("side-splitter")
+        for panel in (self.health, self.status, self.connections):
+            side.addWidget(panel)
+        side.setStretchFactor(2, 1)
+        messages = QWidget()
+        messages_layout = QVBoxLayout(messages)
+        messages_layout.setContentsMargins(0, 0, 0, 0)
+        messages_layout.addWidget(self.log_panel, 1)
+        messages_layout.addWidget(self.send_box)
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.setObjectName("main-splitter")
+        self.main_splitter.addWidget(side)
+        self.main_splitter.addWidget(messages)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setSizes([520, 880])
+        self.side_splitter = side
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.server_bar)
+        layout.addWidget(self.port_conflict)
+        layout.addWidget(self.main_splitter, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        self.tray.show_window.connect(self.bring_back)
+        self.tray.quit_requested.connect(self.request_quit)
+        self.restore()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        export = QAction("&Export log…", self)
+        export.triggered.connect(self.log_panel.export_button.click)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.request_quit)
+        file_menu.addAction(export)
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        self.close_to_tray = QAction("&Close to tray", self)
+        self.close_to_tray.setCheckable(True)
+        self.close_to_tray.setToolTip("Closing the window keeps PulseDesk running in the tray")
+        view_menu.addAction(self.close_to_tray)
+        help_menu = self.menuBar().addMenu("&Help")
+        docs = QAction("&API docs", self)
+        docs.triggered.connect(self.server_bar.open_docs)
+        help_menu.addAction(docs)
+
+    # Persistence ------------------------------------------------------------------------------
+
+    def restore(self) -> None:
+        settings = self.settings
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        for key, splitter in self._splitters().items():
+            state = settings.value(f"window/{key}")
+            if isinstance(state, QByteArray):
+                splitter.restoreState(state)
+        interval = settings.value("health/interval")
+        if interval is not None:
+            self.health.interval.setValue(float(str(interval)))
+        to_tray = str(settings.value("window/close_to_tray", "false"))
+        self.close_to_tray.setChecked(to_tray == "true")
+
+    def save(self) -> None:
+        settings = self.settings
+        settings.setValue("window/geometry", self.saveGeometry())
+        for key, splitter in self._splitters().items():
+            settings.setValue(f"window/{key}", splitter.saveState())
+        settings.setValue("health/interval", self.health.interval.value())
+        to_tray = "true" if self.close_to_tray.isChecked() else "false"
+        settings.setValue("window/close_to_tray", to_tray)
+        settings.sync()
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {
+            "main_splitter": self.main_splitter,
+            "side_splitter": self.side_splitter,
+            "log_splitter": self.log_panel.splitter,
+        }
+
+    # Closing ----------------------------------------------------------------------------------
+
+    def request_quit(self) -> None:
+        """Quit for real, whatever "close to tray" says (the menu, the tray, a signal)."""
+        self.quitting = True
+        self.close()
+        if self.isHidden():  # already in the tray: close() does nothing to a hidden window
+            self._quit()
+
+    def bring_back(self) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        to_tray = self.close_to_tray.isChecked() and QSystemTrayIcon.isSystemTrayAvailable()
+        if to_tray and not self.quitting:
+            self.save()
+            self.hide()
+            self.tray.notify("PulseDesk is still running", "It keeps watching from the tray.")
+            event.ignore()
+            return
+        self._quit()
+        event.accept()
+
+    def _quit(self) -> None:
+        if not self._quit_sent:
+            self._quit_sent = True
+            self.save()
+            self.tray.hide()
+            self.quit_requested.emit()
