@@ -35,6 +35,8 @@ async def health(service: ServiceDep) -> HealthCheckResponse:
             "memory_usage": f"{rss / 2**20:.1f} MB",
             "memory_bytes": rss,
             "active_connections": service.hub.count,
+            # Clients closed with 1013 because they fell a whole queue behind.
+            "dropped_slow": service.hub.dropped_slow,
             "bus": service.hub.bus.state,
             "store": _store_details(service),
         },

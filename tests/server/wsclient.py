@@ -60,6 +60,20 @@ async def recv_type(ws: ClientConnection, kind: str, timeout: float = 10.0) -> d
             return frame
 
 
+async def recv_each(
+    ws: ClientConnection, kinds: set[str], timeout: float = 10.0
+) -> dict[str, dict[str, Any]]:
+    """The first frame of each type in ``kinds``, in whatever order they come (a sender's
+    echo and its broadcast have no fixed order)."""
+    found: dict[str, dict[str, Any]] = {}
+    deadline = time.monotonic() + timeout
+    while len(found) < len(kinds):
+        frame = await recv_json(ws, max(0.01, deadline - time.monotonic()))
+        if frame["type"] in kinds:
+            found.setdefault(frame["type"], frame)
+    return found
+
+
 def http_get_json(base_url: str, path: str) -> dict[str, Any]:
     import httpx
 
