@@ -86,7 +86,9 @@ def http_get_json(base_url: str, path: str) -> dict[str, Any]:
 class RawWebSocket:
     """A WebSocket client on a bare socket: handshake by hand, then frames by hand."""
 
-    def __init__(self, url: str, *, rcvbuf: int | None = None) -> None:
+    def __init__(
+        self, url: str, *, rcvbuf: int | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         parts = urlsplit(url)
         assert parts.hostname is not None and parts.port is not None
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -97,11 +99,16 @@ class RawWebSocket:
         self.sock.connect((parts.hostname, parts.port))
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         key = base64.b64encode(os.urandom(16)).decode()
-        request = (
-            f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n"
-        )
+        fields = {
+            "Host": parts.netloc,
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Key": key,
+            "Sec-WebSocket-Version": "13",
+            **(headers or {}),
+        }
+        lines = "".join(f"{name}: {value}\r\n" for name, value in fields.items())
+        request = f"GET {path} HTTP/1.1\r\n{lines}\r\n"
         self.sock.sendall(request.encode())
         self._buffer = b""
         head = self._read_until(b"\r\n\r\n")
