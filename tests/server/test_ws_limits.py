@@ -1,0 +1,182 @@
+"""/ws limits and protocol against a real uvicorn: sizes, rates, frame kinds, replay."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from app.embedded import EmbeddedServer
+from tests.conftest import StartServer, admin_token, ws_url
+from tests.server.wsclient import OP_BINARY, OP_TEXT, RawWebSocket, recv_each, recv_type
+
+pytestmark = pytest.mark.anyio
+
+
+async def frames_until_closed(ws: ClientConnection) -> tuple[list[dict[str, Any]], int | None]:
+    """Every frame the server sends until it closes; the close code it sent."""
+    frames: list[dict[str, Any]] = []
+    try:
+        while True:
+            frames.append(json.loads(await asyncio.wait_for(ws.recv(), 10)))
+    except ConnectionClosed as closed:
+        return frames, closed.rcvd.code if closed.rcvd else None
+
+
+async def open_client(server: EmbeddedServer, query: str = "") -> ClientConnection:
+    ws = await connect(ws_url(server, query), max_size=None)
+    await recv_type(ws, "welcome")
+    return ws
+
+
+async def test_a_frame_over_the_limit_closes_1009(start_server: StartServer) -> None:
+    server = start_server()
+    limit = server.settings.max_frame_bytes
+    async with await open_client(server) as ws:
+        await ws.send("x" * (limit + 1))
+        _, code = await frames_until_closed(ws)
+    assert code == 1009
+
+
+async def test_a_frame_at_the_limit_is_a_message(start_server: StartServer) -> None:
+    server = start_server()
+    text = "é" * (server.settings.max_frame_bytes // 2)  # two bytes each: exactly the limit
+    async with await open_client(server) as ws:
+        await ws.send(text)
+        assert (await recv_type(ws, "echo"))["data"] == {"text": text}
+
+
+async def test_a_flood_gets_an_error_frame_then_1008(start_server: StartServer) -> None:
+    server = start_server(rate_limit=5, rate_burst=5)
+    async with await open_client(server) as ws:
+        for n in range(30):
+            await ws.send(f"message {n}")
+        frames, code = await frames_until_closed(ws)
+    errors = [f for f in frames if f["type"] == "error"]
+    assert [e["data"]["code"] for e in errors] == ["rate_limited"]
+    assert errors[0]["success"] is False
+    assert code == 1008
+    # What came before the limit was served: the burst's worth of echoes.
+    assert len([f for f in frames if f["type"] == "echo"]) >= 5
+
+
+async def test_admin_connections_are_exempt_from_the_rate_limit(start_server: StartServer) -> None:
+    server = start_server(rate_limit=5, rate_burst=5)
+    async with await open_client(server, f"token={admin_token(server)}") as ws:
+        for n in range(60):
+            await ws.send(f"message {n}")
+        echoes = [(await recv_type(ws, "echo"))["data"]["text"] for _ in range(60)]
+        assert echoes == [f"message {n}" for n in range(60)]
+        await ws.send('{"type": "ping", "data": {"still": "here"}}')
+        assert (await recv_type(ws, "pong"))["data"] == {"still": "here"}
+
+
+async def test_admin_connections_still_obey_the_size_limit(start_server: StartServer) -> None:
+    server = start_server()
+    async with await open_client(server, f"token={admin_token(server)}") as ws:
+        await ws.send("x" * (server.settings.max_frame_bytes + 1))
+        _, code = await frames_until_closed(ws)
+    assert code == 1009
+
+
+async def test_a_binary_frame_closes_1003(start_server: StartServer) -> None:
+    server = start_server()
+    async with await open_client(server) as ws:
+        await ws.send(b"\x00\x01binary")
+        _, code = await frames_until_closed(ws)
+    assert code == 1003
+
+
+def test_invalid_utf8_closes_1007_and_no_error_is_logged(
+    start_server: StartServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = start_server()
+    raw = RawWebSocket(ws_url(server))
+    try:
+        raw.send_frame(OP_TEXT, b"valid start \xff\xfe then garbage")
+        assert raw.read_close_code() == 1007
+    finally:
+        raw.close()
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+def test_raw_binary_frames_close_1003_too(start_server: StartServer) -> None:
+    server = start_server()
+    raw = RawWebSocket(ws_url(server))
+    try:
+        raw.send_frame(OP_BINARY, b"\x89PNG")
+        assert raw.read_close_code() == 1003
+    finally:
+        raw.close()
+
+
+async def test_errors_keep_the_connection(start_server: StartServer) -> None:
+    server = start_server()
+    async with await open_client(server) as ws:
+        await ws.send('{"type": "no-such-type", "data": {}}')
+        error = await recv_type(ws, "error")
+        assert error["data"]["code"] == "unknown_type" and error["success"] is False
+        await ws.send('{"type": "message", "data": "not an object"}')
+        assert (await recv_type(ws, "error"))["data"]["code"] == "invalid_envelope"
+        await ws.send("plain text")
+        assert (await recv_type(ws, "echo"))["data"] == {"text": "plain text"}
+
+
+async def test_since_replays_what_a_client_missed(start_server: StartServer) -> None:
+    server = start_server()
+    async with await open_client(server) as first:
+        await first.send("one")
+        seen = (await recv_type(first, "echo"))["id"]
+    async with await open_client(server) as other:
+        for text in ("two", "three"):
+            await other.send(text)
+            await recv_type(other, "echo")
+
+    async with connect(ws_url(server, f"since={seen}")) as back:
+        welcome = await recv_type(back, "welcome")
+        replayed = [await recv_type(back, "broadcast") for _ in range(2)]
+    assert welcome["data"]["replayed"] == 2 and welcome["data"]["gap"] is False
+    assert [f["data"]["text"] for f in replayed] == ["two", "three"]
+    assert [f["id"] for f in replayed] == [seen + 1, seen + 2]
+    assert welcome["data"]["last_id"] == seen + 2
+
+
+async def test_since_says_gap_when_history_no_longer_reaches_back(
+    start_server: StartServer,
+) -> None:
+    server = start_server(history_size=3, store_enabled=False)
+    async with await open_client(server) as ws:
+        for n in range(6):
+            await ws.send(f"m{n}")
+            await recv_type(ws, "echo")
+    async with connect(ws_url(server, "since=1")) as back:
+        welcome = await recv_type(back, "welcome")
+    assert welcome["data"]["gap"] is True
+    assert welcome["data"]["last_id"] == 6
+
+
+async def test_a_full_server_refuses_with_1013(start_server: StartServer) -> None:
+    server = start_server(max_connections=2)
+    # Entered in order: the third connects once the first two have their welcome.
+    async with (
+        await open_client(server),
+        await open_client(server),
+        connect(ws_url(server)) as third,
+    ):
+        _, code = await frames_until_closed(third)
+    assert code == 1013
+
+
+async def test_echo_and_broadcast_carry_the_same_id_and_sender(start_server: StartServer) -> None:
+    server = start_server()
+    async with await open_client(server) as sender, await open_client(server) as listener:
+        await sender.send('{"type": "message", "data": {"text": "hi", "n": [1, 2]}}')
+        mine = await recv_each(sender, {"echo", "broadcast"})
+        theirs = await recv_type(listener, "broadcast")
+    assert mine["echo"]["id"] == mine["broadcast"]["id"] == theirs["id"]
+    assert mine["echo"]["client"] == theirs["client"]
+    assert theirs["data"] == {"text": "hi", "n": [1, 2]}
