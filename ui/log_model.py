@@ -136,7 +136,13 @@ class LogFilterProxy(QSortFilterProxyModel):
         self.log_filter = LogFilter()
 
     def set_filter(self, log_filter: LogFilter) -> None:
-        if log_filter != self.log_filter:
+        if log_filter == self.log_filter:
+            return
+        if hasattr(self, "beginFilterChange"):  # Qt 6.10+; invalidateFilter is deprecated there
+            self.beginFilterChange()
+            self.log_filter = log_filter
+            self.endFilterChange()
+        else:
             self.log_filter = log_filter
             self.invalidateFilter()
 

@@ -1,0 +1,3 @@
+from tests.ui.qasync_support import qasync_loop, qt_settings
+
+__all__ = ["qasync_loop", "qt_settings"]

@@ -1,0 +1,82 @@
+"""The feed against a real server: live frames, reconnect after a restart, resume by id."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+
+from tests.conftest import StartServer, admin_token, ws_url
+from ui.core.feed import FeedState, FeedUnavailable, LiveFeed
+
+pytestmark = pytest.mark.anyio
+
+
+async def until(condition: Callable[[], object], timeout: float = 15.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+def broadcast_ids(frames: list[Any]) -> list[int]:
+    return [frame["id"] for frame in frames if frame.get("type") == "broadcast"]
+
+
+async def test_resumes_after_a_server_restart_without_gaps(start_server: StartServer) -> None:
+    server = start_server()
+    frames: list[Any] = []
+    states: list[FeedState] = []
+    feed = LiveFeed(
+        server.url,
+        admin_token(server),
+        frames.append,
+        lambda state, _detail: states.append(state),
+        min_delay=0.05,
+        max_delay=0.2,
+    )
+    feed.start()
+    try:
+        await until(lambda: feed.state is FeedState.CONNECTED and feed.client_id)
+        async with connect(ws_url(server)) as other:
+            for text in ("one", "two"):
+                await other.send(text)
+            await until(lambda: len(broadcast_ids(frames)) == 2)
+        await asyncio.to_thread(server.stop)
+        await until(lambda: feed.state is FeedState.RECONNECTING)
+        await asyncio.to_thread(server.start)
+        # Sent while the feed may still be away: it must arrive once, through ?since= or live.
+        async with connect(ws_url(server)) as other:
+            await other.send("three")
+            await until(lambda: len(broadcast_ids(frames)) == 3)
+        ids = broadcast_ids(frames)
+        assert ids == list(range(ids[0], ids[0] + 3))
+        texts = [f["data"]["text"] for f in frames if f.get("type") == "broadcast"]
+        assert texts == ["one", "two", "three"]
+        assert states.count(FeedState.CONNECTED) >= 2
+    finally:
+        await feed.stop()
+    assert feed.state is FeedState.STOPPED
+
+
+async def test_send_goes_out_as_a_message_and_fails_clearly_when_offline(
+    start_server: StartServer,
+) -> None:
+    server = start_server()
+    frames: list[Any] = []
+    feed = LiveFeed(server.url, None, frames.append, lambda *_: None)
+    with pytest.raises(FeedUnavailable):
+        await feed.send("too early")
+    feed.start()
+    try:
+        await until(lambda: feed.state is FeedState.CONNECTED)
+        await feed.send(json.dumps({"type": "message", "data": {"text": "hi"}}))
+        await until(lambda: any(f.get("type") == "echo" for f in frames))
+        echo = next(f for f in frames if f.get("type") == "echo")
+        assert echo["data"] == {"text": "hi"} and echo["client"] == feed.client_id
+        assert feed.last_id == echo["id"]
+    finally:
+        await feed.stop()
