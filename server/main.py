@@ -16,9 +16,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from server.api import admin, health, root, status, ws
+from server.api import admin, health, metrics, root, status, ws
 from server.hostguard import LoopbackHostGuard
+from server.http_metrics import HttpMetricsMiddleware
 from server.logs import install_redaction
+from server.metrics import Metrics
 from server.service import Service
 from server.settings import Settings
 from server.wsguard import WebSocketErrorGuard
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.pulsedesk = service
+    app.state.metrics = Metrics(service)
 
     app.add_middleware(
         CORSMiddleware,
@@ -65,8 +68,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(LoopbackHostGuard, allowed_hosts=settings.trusted_hosts())
     app.add_middleware(WebSocketErrorGuard)  # a failed WebSocket handler closes 1011
+    # Outermost, so it times everything, rejected requests included.
+    app.add_middleware(HttpMetricsMiddleware, metrics=app.state.metrics)
 
-    for router in (root.router, health.router, status.router, admin.router, ws.router):
+    routers = (root.router, health.router, status.router, admin.router, ws.router, metrics.router)
+    for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

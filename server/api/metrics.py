@@ -1,0 +1,40 @@
+"""GET /metrics: the Prometheus text format.
+
+Open when this server needs no token (loopback, or auth off); otherwise the admin token, as
+for the admin routes. Prometheus sends it with ``authorization: {credentials: <token>}`` (or
+``bearer_token_file``) in its scrape config.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.requests import HTTPConnection
+
+from server.metrics import Metrics
+from server.security import Credentials, ServiceDep, auth_required, require_admin
+from server.tokens import Principal
+
+router = APIRouter(tags=["metrics"])
+
+
+async def require_admin_if_auth(
+    service: ServiceDep, credentials: Credentials, connection: HTTPConnection
+) -> Principal | None:
+    if not auth_required(service, connection):
+        return None
+    return await require_admin(service, credentials)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
+)
+async def metrics(
+    request: Request, _: Annotated[Principal | None, Depends(require_admin_if_auth)]
+) -> Response:
+    registry: Metrics = request.app.state.metrics
+    return Response(registry.render(), media_type=CONTENT_TYPE_LATEST)
