@@ -145,6 +145,8 @@ class Hub:
         self._ids = itertools.count(1)
         self._presence_pending = False
         self._listeners: list[Callable[[Broadcast], None]] = []
+        #: Extra fields for presence frames (the cluster totals when there is a cluster).
+        self.presence_extra: Callable[[], dict[str, Any]] | None = None
         #: Connections closed because their queue overflowed.
         self.dropped_slow = 0
         self.delivered = 0
@@ -257,6 +259,10 @@ class Hub:
 
     # Presence --------------------------------------------------------------------------------
 
+    def announce_presence(self) -> None:
+        """Send a presence frame soon, as after a local connect (the cluster total changed)."""
+        self._presence_changed()
+
     def _presence_changed(self) -> None:
         # Coalesce: a thousand clients connecting at once cause a handful of presence frames,
         # not a million deliveries.
@@ -271,6 +277,9 @@ class Hub:
 
     def _send_presence(self) -> None:
         self._presence_pending = False
-        frame = encode_frame("presence", {"connections": self.count})
+        data: dict[str, Any] = {"connections": self.count}
+        if self.presence_extra is not None:
+            data.update(self.presence_extra())
+        frame = encode_frame("presence", data)
         for conn in list(self._connections.values()):
             self.send(conn, frame)

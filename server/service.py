@@ -57,7 +57,16 @@ class Service:
         if settings.broadcast_url:
             from server.cluster import ClusterPresence
 
-            service.cluster = ClusterPresence(settings.broadcast_url, lambda: hub.count)
+            cluster = ClusterPresence(
+                settings.broadcast_url,
+                lambda: hub.count,
+                on_change=lambda _: hub.announce_presence(),
+            )
+            # Presence frames keep "connections" (this instance) and add the cluster totals.
+            hub.presence_extra = lambda: (
+                {"cluster": cluster.snapshot.as_dict()} if cluster.snapshot is not None else {}
+            )
+            service.cluster = cluster
         return service
 
     @property

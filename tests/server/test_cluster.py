@@ -96,3 +96,20 @@ async def test_cluster_is_unknown_while_redis_is_down(
 
 async def _is_unknown(server: EmbeddedServer) -> bool:
     return await cluster_of(server) is None
+
+
+async def test_presence_frames_carry_the_cluster_totals(
+    redis_server: RedisServer, start_server: StartServer, tmp_path: Path
+) -> None:
+    a = start_server(broadcast_url=redis_server.url, data_dir=tmp_path / "a")
+    b = start_server(broadcast_url=redis_server.url, data_dir=tmp_path / "b")
+    watcher = await open_client(a)
+    others = [await open_client(b), await open_client(b)]
+    # Connections elsewhere reach this client as presence frames; "connections" stays local.
+    while True:
+        presence = (await watcher.take("presence"))["data"]
+        if presence.get("cluster") == {"instances": 2, "connections": 3}:
+            break
+    assert presence["connections"] == 1
+    for client in (watcher, *others):
+        await client.close()
