@@ -5,30 +5,35 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi.exceptions import RequestValidationError
 
+from server.api.errors import FORBIDDEN, UNAUTHORIZED, UNPARSEABLE_BODY
 from server.protocol import ProtocolError, check_encodable
 from server.schemas.base import PaginatedResponse
 from server.schemas.requests import BroadcastRequest
 from server.schemas.responses import BroadcastResult, ConnectionList, MessageRecord
 from server.security import ServiceDep, require_admin
 
-router = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[Depends(require_admin)])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["admin"],
+    dependencies=[Depends(require_admin)],
+    responses={**UNAUTHORIZED, **FORBIDDEN},
+)
 
 SERVER_CLIENT_ID = "server"
 
 
-@router.post(
-    "/broadcast",
-    response_model=BroadcastResult,
-    responses={422: {"description": "The data cannot be sent as UTF-8 JSON"}},
-)
+@router.post("/broadcast", response_model=BroadcastResult, responses=UNPARSEABLE_BODY)
 async def broadcast(request: BroadcastRequest, service: ServiceDep) -> dict[str, int]:
     """Send a broadcast from the server itself to every connected client."""
     try:
         # A body may spell 1e400 or a lone surrogate, which would fail in every client's frame.
         check_encodable(request.data)
     except ProtocolError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.message) from None
+        # The same 422 body as any other invalid request, as the document declares.
+        error = {"type": "value_error", "loc": ("body", "data"), "msg": exc.message}
+        raise RequestValidationError([error]) from None
     item = await service.hub.broadcast(SERVER_CLIENT_ID, request.data)
     return {"id": item.id, "recipients": service.hub.count}
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status
 
+from server.api.errors import UNAUTHORIZED, UNPARSEABLE_BODY
 from server.probes import probe
 from server.schemas.requests import HealthCheckRequest
 from server.schemas.responses import CheckTargetList, HealthCheckResponse
@@ -54,7 +55,7 @@ def _store_details(service: Service) -> dict[str, object]:
     }
 
 
-@router.get("/targets", response_model=CheckTargetList)
+@router.get("/targets", response_model=CheckTargetList, responses=UNAUTHORIZED)
 async def check_targets(service: ServiceDep, _: UserIfAuth) -> dict[str, object]:
     """The targets POST /health/check can probe."""
     targets = service.settings.check_targets
@@ -64,7 +65,11 @@ async def check_targets(service: ServiceDep, _: UserIfAuth) -> dict[str, object]
 @router.post(
     "/check",
     response_model=HealthCheckResponse,
-    responses={404: {"description": "No check target has that name"}},
+    responses={
+        404: {"description": "No check target has that name"},
+        **UNAUTHORIZED,
+        **UNPARSEABLE_BODY,
+    },
 )
 async def health_check_service(
     request: HealthCheckRequest, service: ServiceDep, _: UserIfAuth

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import HTTPConnection
 
+from server.api.errors import FORBIDDEN, UNAUTHORIZED
 from server.metrics import Metrics
 from server.security import Credentials, ServiceDep, auth_required, require_admin
 from server.tokens import Principal
@@ -31,7 +32,11 @@ async def require_admin_if_auth(
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"},
+        **UNAUTHORIZED,
+        **FORBIDDEN,
+    },
 )
 async def metrics(
     request: Request, _: Annotated[Principal | None, Depends(require_admin_if_auth)]

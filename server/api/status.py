@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from server.api.errors import UNAUTHORIZED
 from server.schemas.responses import ApiStatusResponse, StatusResponse, UserStatusResponse
 from server.security import ServiceDep, require_token
 from server.tokens import Principal
@@ -40,7 +41,7 @@ async def get_status(service: ServiceDep) -> dict[str, object]:
     }
 
 
-@router.get("/status/user", response_model=UserStatusResponse)
+@router.get("/status/user", response_model=UserStatusResponse, responses=UNAUTHORIZED)
 async def get_user_status(
     principal: Annotated[Principal, Depends(require_token)],
 ) -> dict[str, object]:
