@@ -269,6 +269,12 @@
                                          second: "2-digit", hour12: false });
   }
 
+  // Rows made between two frames go into the page together, so a burst of messages costs
+  // one layout per frame rather than one per message. In a hidden tab frames stop; the queue
+  // is capped like the log, and fills the page when the tab is shown again.
+  const pending = [];
+  let flushScheduled = false;
+
   function addRow(timestamp, type, client, text, id) {
     const row = document.createElement("li");
     row.className = `entry type-${type.replace(/[^a-z0-9-]/gi, "")}`;
@@ -278,20 +284,33 @@
     row.append(time, cell("span", "type", type), cell("span", "client", client),
                cell("span", "text", text));
     if (typeof id === "number") row.dataset.id = String(id);
-
-    const atBottom = ui.scroller.scrollHeight - ui.scroller.scrollTop
-      - ui.scroller.clientHeight < 40;
-    ui.log.insertBefore(row, placeFor(id));
     row.hidden = !matchesFilter(row);
-    trimLog();
-    ui.empty.hidden = true;
-    if (atBottom) ui.scroller.scrollTop = ui.scroller.scrollHeight;
+
+    pending.push(row);
+    if (pending.length > MAX_ROWS) forget(pending.shift());
+    if (!flushScheduled) {
+      flushScheduled = true;
+      requestAnimationFrame(flushRows);
+    }
     return row;
   }
 
-  // Messages are kept in id order even if a replayed one arrives after a newer live one.
-  function placeFor(id) {
-    if (typeof id !== "number") return null;
+  function flushRows() {
+    flushScheduled = false;
+    const atBottom = ui.scroller.scrollHeight - ui.scroller.scrollTop
+      - ui.scroller.clientHeight < 40;
+    for (const row of pending) ui.log.insertBefore(row, placeFor(row));
+    pending.length = 0;
+    while (ui.log.childElementCount > MAX_ROWS) forget(ui.log.firstElementChild);
+    ui.empty.hidden = ui.log.childElementCount > 0;
+    if (atBottom) ui.scroller.scrollTop = ui.scroller.scrollHeight;
+  }
+
+  // Messages are kept in id order even if a replayed one arrives after a newer live one;
+  // other rows (welcome, closed, error) go at the end.
+  function placeFor(newRow) {
+    if (newRow.dataset.id === undefined) return null;
+    const id = Number(newRow.dataset.id);
     let next = null;
     for (let row = ui.log.lastElementChild; row; row = row.previousElementSibling) {
       if (row.dataset.id === undefined) continue;
@@ -301,12 +320,9 @@
     return next;
   }
 
-  function trimLog() {
-    while (ui.log.childElementCount > MAX_ROWS) {
-      const oldest = ui.log.firstElementChild;
-      if (oldest.dataset.id !== undefined) messageRows.delete(Number(oldest.dataset.id));
-      oldest.remove();
-    }
+  function forget(row) {
+    if (row.dataset.id !== undefined) messageRows.delete(Number(row.dataset.id));
+    row.remove();
   }
 
   function matchesFilter(row) {

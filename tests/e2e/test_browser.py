@@ -149,6 +149,25 @@ def test_a_message_typed_on_the_page_reaches_python(
     expect(box).to_have_value("")
 
 
+def test_a_burst_arrives_whole_in_order_and_the_log_keeps_its_cap(
+    start_server: StartServer, new_page: NewPage, new_peer: NewPeer
+):
+    server = start_server()
+    page = open_live(new_page, server.url + "/")
+    # The admin token is exempt from the per-connection rate limit, so it can flood.
+    admin = new_peer(ws_url(server, f"token={admin_token(server)}"))
+    total = 1100  # the page keeps the newest 1000 rows
+    for n in range(total):
+        admin.ws.send(f"burst {n}")
+    admin.wait_for(lambda f: f["type"] == "echo" and f["data"]["text"] == f"burst {total - 1}")
+
+    rows = page.locator("#log .entry")
+    expect(rows.last).to_contain_text(f"burst {total - 1}")
+    expect(rows).to_have_count(1000)
+    texts = page.locator("#log .entry[data-id] .text").all_text_contents()
+    assert texts == [f"burst {n}" for n in range(total - len(texts), total)]
+
+
 def test_with_auth_required_the_page_asks_for_a_token(
     start_server: StartServer, new_page: NewPage, new_peer: NewPeer
 ):
