@@ -38,6 +38,7 @@ import json
 import logging
 import random
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -94,6 +95,17 @@ def redis_client(url: str, *, socket_timeout: float) -> Redis:
         socket_timeout=socket_timeout,
         retry=Retry(NoBackoff(), 0),
     )
+
+
+def without_password(url: str) -> str:
+    """The URL to show in logs: a password in it stays out of them."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _broadcasts(entries: Any) -> list[Broadcast]:
@@ -243,7 +255,9 @@ class RedisBus:
             # this resumes exactly where we stopped and loses nothing.
             self._cursor = max(self._cursor, self._last_id)
         if self.state != "connected":
-            logger.info("Redis connected at %s (last id %d)", self.url, self._last_id)
+            logger.info(
+                "Redis connected at %s (last id %d)", without_password(self.url), self._last_id
+            )
         self.state = "connected"
 
     async def _read(self) -> None:
