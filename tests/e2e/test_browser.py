@@ -52,12 +52,22 @@ def chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def new_page(chromium: Any) -> Iterator[NewPage]:
-    """Pages in fresh contexts (their own sessionStorage); any script error fails the test."""
+    """Pages in fresh contexts (their own sessionStorage).
+
+    Any script error fails the test, and so does any request that leaves the test server (all
+    of them are on loopback): the page must work on a LAN with no internet.
+    """
     contexts = []
     errors: list[str] = []
+    elsewhere: list[str] = []
+
+    def note_request(request: Any) -> None:
+        if not request.url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:")):
+            elsewhere.append(request.url)
 
     def new(viewport: dict[str, int] = DESKTOP) -> Any:
         context = chromium.new_context(viewport=viewport)
+        context.on("request", note_request)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -67,6 +77,7 @@ def new_page(chromium: Any) -> Iterator[NewPage]:
     for context in contexts:
         context.close()
     assert errors == [], f"script errors on the page: {errors}"
+    assert elsewhere == [], f"the page fetched from elsewhere: {elsewhere}"
 
 
 @pytest.fixture
@@ -233,6 +244,35 @@ def test_a_restart_reconnects_and_fills_the_gap(
     expect(page.locator("#log .entry[data-id] .text")).to_have_text(["before the restart", *gap])
     expect(page.locator("#log .type-welcome").last).to_contain_text("3 missed replayed")
     assert socket_urls[-1].endswith(f"/ws?since={before['id']}")
+
+
+def test_a_disconnected_page_waits_for_the_user(
+    start_server: StartServer, new_page: NewPage, new_peer: NewPeer
+):
+    """Closed by an administrator (1008): no automatic comeback, a Reconnect button instead."""
+    server = start_server()
+    page = new_page()
+    page.clock.install()
+    page.goto(server.url + "/")
+    expect(page.locator("#state")).to_have_text("live")
+    page_id = page.locator("#log .type-welcome .client").text_content()
+    headers = {"Authorization": f"Bearer {admin_token(server)}"}
+
+    page.clock.pause_at(page.evaluate("Date.now()") + 1000)
+    answer = httpx.delete(f"{server.url}/api/v1/connections/{page_id}", headers=headers)
+    assert answer.status_code == 204
+    expect(page.locator("#state")).to_have_text("disconnected")
+    page.clock.run_for(60_000)  # a retry timer, had one been set, would have fired by now
+    expect(page.locator("#state")).to_have_text("disconnected")
+    expect(page.locator("#log .type-closed")).to_contain_text("disconnected by an administrator")
+
+    page.clock.resume()
+    page.locator("#reconnect").click()
+    expect(page.locator("#state")).to_have_text("live")
+    expect(page.locator("#reconnect")).to_be_hidden()
+    peer = new_peer(ws_url(server))
+    peer.say("welcome back")
+    expect(message_row(page, "welcome back")).to_have_count(1)
 
 
 def test_screenshot_with_live_data(
