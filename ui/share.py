@@ -12,7 +12,17 @@ its bind address into the constructor's arguments with ``lan_url_for`` and
 ``listens_on_loopback_only``.
 
 Show it with ``open()`` or ``show()``, not ``exec()``: a nested event loop inside a qasync
-coroutine is one of qasync's known traps.
+coroutine is one of qasync's known traps. The window's side, in short::
+
+    dialog = ShareDialog(
+        server.url,
+        lan_url_for(settings.host, server.port),
+        user_token,  # what remote clients should use; None when no token is needed
+        listens_on_loopback_only(settings.host),
+        parent=window,
+    )
+    dialog.rebind_requested.connect(restart_on_lan_with_auth)  # e.g. host 0.0.0.0, auth required
+    dialog.open()
 """
 
 from __future__ import annotations
