@@ -109,16 +109,23 @@ def without_password(url: str) -> str:
 
 
 def _broadcasts(entries: Any) -> list[Broadcast]:
-    """Stream entries ``[(id, {field: value}), ...]`` as broadcasts (ids ``0-<n>`` -> n)."""
-    return [
-        Broadcast(
-            int(entry_id.partition("-")[2]),
-            fields["client"],
-            json.loads(fields["data"]),
-            fields["ts"],
-        )
-        for entry_id, fields in entries or ()
-    ]
+    """Stream entries ``[(id, {field: value}), ...]`` as broadcasts (ids ``0-<n>`` -> n).
+
+    An entry that is not a broadcast (written by something else) is logged and skipped rather
+    than stopping the reader at it for good.
+    """
+    items = []
+    for entry_id, fields in entries or ():
+        try:
+            data = json.loads(fields["data"])
+            items.append(Broadcast(_entry_number(entry_id), fields["client"], data, fields["ts"]))
+        except (KeyError, TypeError, ValueError):
+            logger.warning("skipping stream entry %s: not a PulseDesk broadcast", entry_id)
+    return items
+
+
+def _entry_number(entry_id: str) -> int:
+    return int(entry_id.partition("-")[2])
 
 
 class RedisBus:
@@ -248,7 +255,7 @@ class RedisBus:
                 for item in reversed(_broadcasts(tail)):
                     self.history.append(item)
             self._cursor = top
-            self._last_id = max(self._last_id, top)
+            self.resume_after(top)
         else:
             # Entries another instance numbered at or below ids we gave out while degraded would
             # reach our clients out of order, so skip them; after a mere blip (no local ids)
@@ -267,8 +274,9 @@ class RedisBus:
         )
         reply: Any = response  # [[stream, entries]] for our one stream, or None on timeout
         for _stream, entries in reply or ():
+            if entries:
+                self._cursor = _entry_number(entries[-1][0])
             for item in _broadcasts(entries):
-                self._cursor = item.id
                 self._accept(item)
 
     async def _run(self) -> None:
