@@ -297,7 +297,9 @@ def test_screenshot_with_live_data(
         headers=headers,
     ).raise_for_status()
     cache.say("ack, I'll drain the queue first")
-    expect(page.locator("#log .entry[data-id]")).to_have_count(6)
+    ops.say("web-03 failed its health check, taking it out of the pool")
+    metrics.send_data({"host": "web-03", "status": "DOWN", "failed_checks": 3})
+    expect(page.locator("#log .entry[data-id]")).to_have_count(8)
 
     DOCS.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS / "browser.png"))
