@@ -180,7 +180,7 @@
         onWelcome(frame, data);
         break;
       case "presence":
-        setCount(data.connections);
+        setCount(data.connections, data.cluster);
         break;
       case "broadcast":
         if (typeof frame.id === "number") lastId = Math.max(lastId ?? 0, frame.id);
@@ -341,12 +341,22 @@
     ui.state.textContent = label;
   }
 
-  function setCount(count) {
-    if (typeof count !== "number") return;
+  // With several servers sharing broadcasts (Redis), presence frames also carry the cluster's
+  // totals; people care about everyone they are talking to, so those come first.
+  function setCount(local, cluster) {
+    if (typeof local !== "number") return;
+    const clustered = cluster && typeof cluster.connections === "number"
+      && typeof cluster.instances === "number";
+    const count = clustered ? cluster.connections : local;
     ui.count.textContent = String(count);
     ui.countBox.hidden = false;
     ui.countBox.classList.remove("stale");
-    ui.countLabel.textContent = count === 1 ? "connection" : "connections";
+    let label = count === 1 ? "connection" : "connections";
+    if (clustered) {
+      label += ` on ${cluster.instances} ${cluster.instances === 1 ? "server" : "servers"}`;
+    }
+    ui.countLabel.textContent = label;
+    ui.countBox.title = clustered ? `${local} on this server` : "";
   }
 
   function setSending(enabled) {

@@ -19,6 +19,7 @@ from websockets.sync.client import connect
 
 from tests.conftest import StartServer, admin_token, ws_url
 from tests.e2e.browser import CHROMIUM_ARGS, Peer, broadcast_text, chromium_path
+from tests.redis_server import RedisServer
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 Browser = playwright_api.Browser
@@ -177,6 +178,25 @@ def test_a_burst_arrives_whole_in_order_and_the_log_keeps_its_cap(
     expect(rows).to_have_count(1000)
     texts = page.locator("#log .entry[data-id] .text").all_text_contents()
     assert texts == [f"burst {n}" for n in range(total - len(texts), total)]
+
+
+def test_in_a_cluster_the_page_counts_everyone_and_hears_other_servers(
+    redis_server: RedisServer,
+    start_server: StartServer,
+    new_page: NewPage,
+    new_peer: NewPeer,
+    tmp_path: Path,
+):
+    here = start_server(broadcast_url=redis_server.url, data_dir=tmp_path / "here")
+    there = start_server(broadcast_url=redis_server.url, data_dir=tmp_path / "there")
+    page = open_live(new_page, here.url + "/")
+    peers = [new_peer(ws_url(there)) for _ in range(2)]
+
+    expect(page.locator("#count")).to_have_text("3")
+    expect(page.locator("#count-label")).to_have_text("connections on 2 servers")
+    expect(page.locator("#count-box")).to_have_attribute("title", "1 on this server")
+    peers[0].say("hello from the other server")
+    expect(message_row(page, "hello from the other server")).to_have_count(1)
 
 
 def test_with_auth_required_the_page_asks_for_a_token(
