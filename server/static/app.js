@@ -203,9 +203,9 @@
     if (lastId !== null && typeof data.last_id === "number" && data.last_id < lastId) {
       // The server's numbering went backwards: it restarted without its history. What it has
       // now is all new to us, so ask for all of it.
-      addRow(frame.timestamp, "closed", "", "the server restarted with a new history");
+      addRow(frame.timestamp, "note", "", "the server restarted with a new history");
       lastId = 0;
-      messageRows.clear();
+      retireMessageRows();
       connect();
       return;
     }
@@ -318,6 +318,17 @@
       next = row;
     }
     return next;
+  }
+
+  // After the server's numbering restarted, the rows shown so far keep their place but leave
+  // the id ordering and the duplicate check: their ids belong to the old numbering.
+  function retireMessageRows() {
+    for (const row of [...ui.log.children, ...pending]) {
+      if (row.dataset.id === undefined) continue;
+      row.dataset.oldId = row.dataset.id;
+      delete row.dataset.id;
+    }
+    messageRows.clear();
   }
 
   function forget(row) {

@@ -295,6 +295,37 @@ def test_a_disconnected_page_waits_for_the_user(
     expect(message_row(page, "welcome back")).to_have_count(1)
 
 
+def test_a_restart_without_history_still_fills_the_gap(
+    start_server: StartServer, new_page: NewPage, new_peer: NewPeer
+):
+    """With no message store the ids start again from 1: the page notices and asks for all."""
+    server = start_server(store_enabled=False)
+    page = new_page()
+    page.clock.install()
+    page.goto(server.url + "/")
+    expect(page.locator("#state")).to_have_text("live")
+    peer = new_peer(ws_url(server))
+    before = [f"old {n}" for n in range(4)]
+    for text in before:
+        peer.say(text)
+    expect(message_row(page, "old 3")).to_have_count(1)
+
+    page.clock.pause_at(page.evaluate("Date.now()") + 1000)
+    server.restart()
+    expect(page.locator("#state")).to_have_text("reconnecting…")
+    headers = {"Authorization": f"Bearer {admin_token(server)}"}
+    for text in ("new one", "new two"):
+        answer = httpx.post(
+            f"{server.url}/api/v1/broadcast", json={"data": {"text": text}}, headers=headers
+        )
+        assert answer.json()["id"] <= len(before)  # the numbering did start again
+    page.clock.resume()
+
+    expect(page.locator("#state")).to_have_text("live")
+    expect(page.locator("#log .type-broadcast .text")).to_have_text([*before, "new one", "new two"])
+    expect(page.locator("#log .type-note")).to_contain_text("new history")
+
+
 def test_screenshot_with_live_data(
     start_server: StartServer, new_page: NewPage, new_peer: NewPeer, tmp_path: Path
 ):
