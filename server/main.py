@@ -17,13 +17,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from server.api import admin, health, metrics, root, status, ws
+from server.errorguard import ErrorGuard
 from server.hostguard import LoopbackHostGuard
 from server.http_metrics import HttpMetricsMiddleware
 from server.logs import install_redaction
 from server.metrics import Metrics
 from server.service import Service
 from server.settings import Settings
-from server.wsguard import WebSocketErrorGuard
 
 logger = logging.getLogger("pulsedesk")
 
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
     )
     app.add_middleware(LoopbackHostGuard, allowed_hosts=settings.trusted_hosts())
-    app.add_middleware(WebSocketErrorGuard)  # a failed WebSocket handler closes 1011
+    app.add_middleware(ErrorGuard)  # a handler's exception: logged, then 500 or close 1011
     # Outermost, so it times everything, rejected requests included.
     app.add_middleware(HttpMetricsMiddleware, metrics=app.state.metrics)
 
