@@ -51,7 +51,7 @@ async def test_an_exception_in_a_request_is_a_500_logged_and_the_server_goes_on(
             assert (await http.get("/healthz")).status_code == 200
             assert (await http.get("/boom")).status_code == 500
             assert (await http.get("/api/v1/status")).json()["status"] == "operational"
-    logged = [r for r in caplog.records if r.exc_info and "the handler broke" in str(r.exc_info[1])]
+    logged = [r for r in caplog.records if r.exc_info and "handler broke" in str(r.exc_info[1])]
     assert len(logged) == 2
 
 
@@ -78,7 +78,7 @@ async def test_an_exception_in_a_websocket_closes_1011_and_others_go_on(
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
             await bystander.send("still here")
             assert (await recv_type(bystander, "echo"))["data"] == {"text": "still here"}
-    logged = [r for r in caplog.records if r.exc_info and "socket handler broke" in str(r.exc_info[1])]
+    logged = [r for r in caplog.records if r.exc_info and "socket handler" in str(r.exc_info[1])]
     assert len(logged) == 1 and logged[0].levelname == "ERROR"
 
 
