@@ -27,12 +27,25 @@ def redact(text: str) -> str:
 
 
 def _redact_record(record: logging.LogRecord) -> None:
-    if record.args:
-        args = record.args if isinstance(record.args, tuple) else (record.args,)
-        if any(isinstance(arg, str) and "token=" in arg.lower() for arg in args):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in args)
-    if isinstance(record.msg, str) and "token=" in record.msg.lower():
-        record.msg = redact(record.msg)
+    """Rewrite ``record`` in place when its message or traceback holds ``token=...``.
+
+    The message is checked as formatted, so a token in any argument is found whatever its
+    type (httpx logs a URL object), and a ``%s`` in the format string is never mistaken for
+    a token value. A record that holds no token is left exactly as it was.
+    """
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: logging reports it when the record is handled
+        return
+    if "token=" in message.lower():
+        record.msg, record.args = redact(message), None
+    if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+        text = _traceback_formatter.formatException(record.exc_info)
+        if "token=" in text.lower():
+            record.exc_text = redact(text)  # formatters use exc_text when it is set
+
+
+_traceback_formatter = logging.Formatter()
 
 
 class RedactTokens(logging.Filter):

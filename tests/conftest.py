@@ -6,6 +6,7 @@ and PULSEDESK_* from the developer's shell is cleared before any test module imp
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -86,3 +87,41 @@ def redis_server() -> Iterator[RedisServer]:
     server.start()
     yield server
     server.stop()
+
+
+# Tokens never reach a log line: every record logged anywhere during the whole session is
+# kept, and at the end none may contain a token the session used. Known tokens are the admin
+# token files tests created under pytest's temporary folders and the scratch config folder,
+# plus any registered with remember_token().
+_remembered_tokens: set[str] = set()
+
+
+def remember_token(token: str) -> str:
+    """Register a token a test passes by hand, for the session's log check; returns it."""
+    _remembered_tokens.add(token)
+    return token
+
+
+class _LogLines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(self.format(record))
+        except Exception:  # a record that cannot even be formatted printed nothing either
+            return
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_token_in_any_log_line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    recorder = _LogLines()
+    logging.getLogger().addHandler(recorder)
+    yield
+    logging.getLogger().removeHandler(recorder)
+    files = [*tmp_path_factory.getbasetemp().rglob("admin-token"), *_scratch.rglob("admin-token")]
+    tokens = {path.read_text().strip() for path in files} | _remembered_tokens
+    tokens.discard("")
+    leaked = [line for line in recorder.lines if any(token in line for token in tokens)]
+    assert leaked == [], f"{len(leaked)} log lines hold a token, e.g. {leaked[0]!r}"

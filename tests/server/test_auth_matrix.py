@@ -19,13 +19,13 @@ from websockets.exceptions import ConnectionClosed
 from app.embedded import EmbeddedServer
 from server.main import create_app
 from server.settings import Settings
-from tests.conftest import StartServer, admin_token, ws_url
+from tests.conftest import StartServer, admin_token, remember_token, ws_url
 from tests.server.wsclient import recv_json
 
 Access = Literal["open", "user_if_auth", "token", "admin", "admin_if_auth"]
 TokenKind = Literal["none", "wrong", "user", "admin"]
 TOKEN_KINDS: tuple[TokenKind, ...] = ("none", "wrong", "user", "admin")
-USER_TOKEN = "user-token-for-the-auth-matrix-0123456789"
+USER_TOKEN = remember_token("user-token-for-the-auth-matrix-0123456789")
 
 
 @dataclass(frozen=True)

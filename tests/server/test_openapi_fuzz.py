@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, settings
 from server.main import create_app
 from server.settings import Settings
 from server.tokens import TokenRegistry
+from tests.conftest import remember_token
 
 
 def _build_app() -> tuple[object, str]:
@@ -32,7 +33,7 @@ def _build_app() -> tuple[object, str]:
         check_targets={"nowhere": "tcp://127.0.0.1:9"},  # refused at once: unhealthy, fast
     )
     app = create_app(app_settings)
-    return app, TokenRegistry(app_settings).admin_token()
+    return app, remember_token(TokenRegistry(app_settings).admin_token())
 
 
 APP, ADMIN_TOKEN = _build_app()
