@@ -250,7 +250,12 @@
 
   function describe(data) {
     if (typeof data.text === "string") return data.text;
-    return JSON.stringify(data);
+    // One line with a space after each comma and colon, so long data wraps between values.
+    // (Newlines inside strings are escaped by stringify, so only layout newlines go.)
+    return JSON.stringify(data, null, 1)
+      .replace(/([{[])\n\s*/g, "$1")
+      .replace(/\n\s*([}\]])/g, "$1")
+      .replace(/\n\s*/g, " ");
   }
 
   // --- The log ------------------------------------------------------------------------------
