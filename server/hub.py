@@ -13,7 +13,7 @@ import asyncio
 import itertools
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +33,9 @@ class Connection:
 
     __slots__ = (
         "_close",
+        "_failed",
         "_send",
+        "_unfinished",
         "_wakeup",
         "close_request",
         "connected_at",
@@ -64,17 +66,48 @@ class Connection:
         self._send = send
         self._close = close
         self._wakeup: asyncio.Future[None] | None = None
+        # A send push() started that must wait for the socket, and what it waits for; the
+        # writer finishes it.
+        self._unfinished: tuple[Generator[Any, None, None], Any] | None = None
+        # A send push() made failed: the client is gone, the writer stops.
+        self._failed = False
 
     @property
     def closing(self) -> bool:
         return self.close_request is not None
 
     def push(self, frame: str | None) -> None:
-        """Queue a frame and wake the writer. Never awaits."""
-        self.queue.append(frame)
+        """Send a frame, or queue it for the writer. Never awaits.
+
+        When the writer is idle (nothing queued, nothing in flight) the frame is sent right
+        here: most sends never wait, because the socket takes the bytes at once, and this
+        saves waking a task per client per broadcast, the largest cost of fan-out. A send that
+        must wait for the socket to drain is handed to the writer, which finishes it before
+        anything queued after it, so frames keep their order and no one waits for this client.
+        """
         wakeup = self._wakeup
-        if wakeup is not None and not wakeup.done():
-            wakeup.set_result(None)
+        if wakeup is None or wakeup.done():
+            self.queue.append(frame)  # the writer is busy or already woken: it takes this next
+            return
+        if frame is None:
+            self.queue.append(frame)
+        elif self._send_now(frame):
+            return  # sent: the writer sleeps on
+        wakeup.set_result(None)
+
+    def _send_now(self, frame: str) -> bool:
+        """Send ``frame`` inline; False when the writer must finish the send or stop."""
+        steps = self._send(frame).__await__()
+        try:
+            blocker = next(steps)
+        except StopIteration:
+            self.sent += 1
+            return True
+        except Exception:  # the client went away while we wrote: the reader will see it
+            self._failed = True
+            return False
+        self._unfinished = (steps, blocker)
+        return False
 
     def request_close(self, code: int, reason: str, *, drop_queued: bool) -> None:
         """Ask the writer to close, after what is queued or instead of it."""
@@ -82,6 +115,11 @@ class Connection:
             self.close_request = (code, reason)
             if drop_queued:
                 self.queue.clear()
+                if self._unfinished is not None:
+                    # Still queued in effect: the send stopped before writing any byte (it
+                    # waits for the socket to drain first), so it can be dropped whole.
+                    self._unfinished[0].close()
+                    self._unfinished = None
             self.push(None)
 
     async def run_writer(self, close_timeout: float) -> None:
@@ -90,6 +128,14 @@ class Connection:
         loop = asyncio.get_running_loop()
         try:
             while True:
+                if self._failed:
+                    return
+                if self._unfinished is not None:
+                    steps, blocker = self._unfinished
+                    self._unfinished = None
+                    await _finish(steps, blocker)
+                    self.sent += 1
+                    continue
                 if not queue:
                     self._wakeup = loop.create_future()
                     await self._wakeup
@@ -122,6 +168,27 @@ class Connection:
             "queued": len(self.queue),
             "admin": self.is_admin,
         }
+
+
+async def _finish(steps: Generator[Any, None, None], blocker: Any) -> None:
+    """Run an awaitable that was started by hand and stopped at ``blocker`` to its end.
+
+    This is what an asyncio Task does with the future a coroutine yields: wait for it, then
+    resume the coroutine; ``None`` is a bare yield that only asks to run again later. The future
+    is waited for with ``asyncio.wait``, not awaited: it was already yielded once, and awaiting
+    it a second time is an error asyncio reports as "await wasn't used with future".
+    """
+    try:
+        while True:
+            if blocker is None:
+                await asyncio.sleep(0)
+            else:
+                await asyncio.wait((blocker,))
+            blocker = steps.send(None)
+    except StopIteration:
+        return
+    finally:
+        steps.close()
 
 
 class Hub:
