@@ -20,19 +20,45 @@ from qasync import QEventLoop
 T = TypeVar("T")
 
 
+_loop: QEventLoop | None = None
+
+
+@pytest.fixture(scope="session")
+def qasync_session_loop(qapp: QApplication) -> Iterator[QEventLoop]:
+    """One loop serves the whole session (see ``qasync_loop``); closed at the end with its
+    executor's threads, which ``run_in_executor`` (the server's stop) started.
+
+    A module global, because test modules outside tests/ui import this fixture too, and each
+    import is a fixture of its own to pytest: they must still share one loop.
+    """
+    global _loop
+    if _loop is None:
+        _loop = QEventLoop(qapp, already_running=True)
+        asyncio.events._set_running_loop(None)
+    yield _loop
+    if not _loop.is_closed():
+        _loop.stop()
+        _loop.close()
+
+
 @pytest.fixture
-def qasync_loop(qapp: QApplication, qtbot: Any) -> Iterator[QEventLoop]:
-    """The running asyncio loop of this test; its leftover tasks are cancelled afterwards."""
-    loop = QEventLoop(qapp, already_running=True)
+def qasync_loop(qasync_session_loop: QEventLoop, qtbot: Any) -> Iterator[QEventLoop]:
+    """The running asyncio loop of this test; its leftover tasks are cancelled afterwards.
+
+    One loop serves the whole session: a second ``already_running`` QEventLoop on the same
+    QApplication never runs its callbacks once the first was stopped, so the loop is kept
+    and each test leaves it clean instead.
+    """
+    loop = qasync_session_loop
     asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(loop)
     yield loop
     pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
     for task in pending:
         task.cancel()
     if pending:
         qtbot.waitUntil(lambda: all(task.done() for task in pending), timeout=10_000)
-    loop.stop()
-    loop.close()
+    # Other tests (anyio, asyncio.run) must not find a loop "running" in this thread.
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
 

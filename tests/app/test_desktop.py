@@ -1,0 +1,258 @@
+"""The desktop app end to end: the real Desktop object, its embedded server on port 0, real
+external ``websockets`` clients, and the window's widgets driven as a user would."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from websockets.asyncio.client import connect
+
+from app.desktop import Desktop
+from app.embedded import EmbeddedServer, ServerState
+from server.settings import Settings
+from tests.conftest import StartServer, admin_token, ws_url
+from tests.ui.qasync_support import qasync_loop, qasync_session_loop, qt_settings, run, until
+from ui.core.feed import FeedState
+from ui.core.health import Health
+from ui.monitor import MonitorTuning
+
+__all__ = ["qasync_loop", "qasync_session_loop", "qt_settings"]
+
+# Fast polls and reconnects so the test waits on conditions for little time.
+FAST = MonitorTuning(interval=0.2, timeout=1.0, down_after=3, reconnect_min=0.05, reconnect_max=0.3)
+
+MakeDesktop = Callable[..., Desktop]
+
+
+@pytest.fixture
+def make_desktop(
+    qtbot: Any, qasync_loop: Any, make_settings: Callable[..., Settings], qt_settings: QSettings
+) -> Iterator[MakeDesktop]:
+    made: list[Desktop] = []
+
+    def make(connect: str | None = None, token: str | None = None, **overrides: Any) -> Desktop:
+        desktop = Desktop(
+            make_settings(**overrides),
+            connect=connect,
+            token=token,
+            qsettings=qt_settings,
+            tuning=FAST,
+        )
+        made.append(desktop)
+        desktop.launch()
+        return desktop
+
+    yield make
+    for desktop in made:
+        run(qtbot, desktop.shutdown())
+        desktop.window.hide()
+        desktop.window.deleteLater()
+
+
+def feed_connected(desktop: Desktop) -> bool:
+    feed = desktop.monitor.feed
+    return feed is not None and feed.state is FeedState.CONNECTED
+
+
+def log_rows(desktop: Desktop) -> list[Any]:
+    return list(desktop.window.log_panel.model.log.rows)
+
+
+def broadcast_texts(desktop: Desktop) -> list[str]:
+    return [
+        entry.frame["data"].get("text")
+        for entry in log_rows(desktop)
+        if entry.type == "broadcast"
+    ]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def test_external_client_is_counted_logged_and_hears_the_send_box(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    desktop = make_desktop()
+    window = desktop.window
+    assert desktop.server is not None
+    qtbot.waitUntil(lambda: feed_connected(desktop) and desktop.monitor.count == 1, timeout=15_000)
+    assert window.windowTitle().startswith("PulseDesk — my-awesome-service @ http://127.0.0.1:")
+
+    async def scenario() -> dict[str, Any]:
+        async with connect(ws_url(desktop.server)) as outsider:  # type: ignore[arg-type]
+            await until(lambda: window.connections.count.text() == "2")
+            assert "live" in window.connections.source.text()
+            await outsider.send("hello from outside")
+            await until(lambda: "hello from outside" in broadcast_texts(desktop))
+            qtbot.keyClicks(window.send_box.input, "hello from the window")
+            qtbot.keyClick(window.send_box.input, Qt.Key.Key_Return)
+            while True:
+                frame = json.loads(await outsider.recv())
+                if frame["type"] == "broadcast" and frame["data"] == {
+                    "text": "hello from the window"
+                }:
+                    return frame
+
+    frame = run(qtbot, scenario())
+    assert frame["client"] == desktop.monitor.feed.client_id  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: window.send_box.input.text() == "")  # sent, so the box emptied
+    assert window.send_box.history.items == ["hello from the window"]
+
+    def directions() -> set[tuple[str, str]]:
+        return {(entry.direction, entry.type) for entry in log_rows(desktop)}
+
+    qtbot.waitUntil(lambda: {("out", "message"), ("in", "echo")} <= directions())
+    qtbot.waitUntil(lambda: window.connections.count.text() == "1")
+
+
+def test_stop_turns_health_down_after_the_threshold_and_restart_resumes_without_gaps(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    desktop = make_desktop()
+    server, window, monitor = desktop.server, desktop.window, desktop.monitor
+    assert server is not None
+    transitions: list[str] = []
+    monitor.health_changed.connect(transitions.append)
+    qtbot.waitUntil(lambda: feed_connected(desktop) and monitor.tracker.state is Health.UP,
+                    timeout=15_000)
+
+    async def send(*texts: str) -> None:
+        async with connect(ws_url(server)) as outsider:  # type: ignore[arg-type]
+            for text in texts:
+                await outsider.send(text)
+            await until(lambda: set(texts) <= set(broadcast_texts(desktop)))
+
+    run(qtbot, send("before-1", "before-2"))
+    window.server_bar.stop_button.click()
+    qtbot.waitUntil(lambda: monitor.tracker.state is Health.DOWN, timeout=15_000)
+    assert monitor.tracker.failures == FAST.down_after
+    assert transitions[-2:] == ["DEGRADED", "DOWN"]
+    assert window.health.badge.text() == "DOWN"
+    assert server.state is ServerState.STOPPED and window.server_bar.state == "stopped"
+    assert window.tray.notifications[-1][0] == "Server DOWN"
+
+    window.server_bar.restart_button.click()
+    qtbot.waitUntil(lambda: monitor.tracker.state is Health.UP, timeout=15_000)
+    assert window.tray.notifications[-1][0] == "Server back UP"
+    # Sent as soon as the server is back, perhaps before the window's feed is: no gap either way.
+    run(qtbot, send("after-1"))
+    qtbot.waitUntil(lambda: feed_connected(desktop))
+    ids = [entry.id for entry in log_rows(desktop) if entry.type == "broadcast"]
+    assert broadcast_texts(desktop) == ["before-1", "before-2", "after-1"]
+    assert ids == list(range(ids[0], ids[0] + 3))
+
+
+def test_quit_joins_the_server_thread_and_frees_the_port(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    desktop = make_desktop()
+    server = desktop.server
+    assert server is not None
+    qtbot.waitUntil(lambda: server.state is ServerState.RUNNING, timeout=15_000)
+    thread, port = server.thread, server.port
+    assert thread is not None and not port_is_free(port)
+    desktop.window.request_quit()
+    qtbot.waitUntil(desktop.closed.is_set, timeout=15_000)
+    assert not thread.is_alive()
+    assert server.state is ServerState.STOPPED
+    assert port_is_free(port)
+
+
+def test_port_in_use_shows_the_holder_and_leaves_no_thread(
+    make_desktop: MakeDesktop, qtbot: Any, start_server: StartServer
+) -> None:
+    holder = start_server()
+    desktop = make_desktop(port=holder.port)
+    window = desktop.window
+    assert desktop.server is not None and desktop.server.thread is None
+    assert window.port_conflict.isVisible()
+    assert f"port {holder.port}" in window.port_conflict.message.text()
+    assert "already in use" in window.port_conflict.message.text()
+    assert window.server_bar.state == "error"  # never a false "running"
+    assert window.port_conflict.connect_button.text() == f"Connect to {holder.url}"
+    # The way out: the next free port, and the window follows the server there.
+    window.port_conflict.next_button.click()
+    qtbot.waitUntil(lambda: desktop.server.state is ServerState.RUNNING, timeout=15_000)  # type: ignore[union-attr]
+    assert desktop.server.port != holder.port
+    qtbot.waitUntil(lambda: desktop.monitor.base_url == desktop.server.url)  # type: ignore[union-attr]
+    assert not window.port_conflict.isVisible()
+
+
+def test_remote_mode_watches_a_server_elsewhere_with_controls_disabled(
+    make_desktop: MakeDesktop, qtbot: Any, start_server: StartServer
+) -> None:
+    remote = start_server(service_name="far-away")
+    desktop = make_desktop(connect=remote.url, token=admin_token(remote))
+    bar = desktop.window.server_bar
+    assert desktop.server is None
+    assert not (bar.start_button.isEnabled() or bar.stop_button.isEnabled()
+                or bar.restart_button.isEnabled())
+    qtbot.waitUntil(lambda: desktop.monitor.tracker.state is Health.UP, timeout=15_000)
+    qtbot.waitUntil(lambda: desktop.window.status.service.text() == "far-away")
+    qtbot.waitUntil(lambda: desktop.window.connections.model.rowCount() == 1)
+    assert desktop.window.connections.model.rows[0]["admin"] is True
+
+
+def test_disconnect_action_closes_that_client(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    desktop = make_desktop()
+    panel = desktop.window.connections
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+
+    async def scenario() -> int | None:
+        async with connect(ws_url(desktop.server)) as outsider:  # type: ignore[arg-type]
+            await until(lambda: panel.model.rowCount() == 2)
+            own = desktop.monitor.feed.client_id  # type: ignore[union-attr]
+            row = next(r for r in range(2) if panel.model.rows[r]["id"] != own)
+            panel.table.selectRow(row)
+            panel.disconnect_button.click()
+            await outsider.wait_closed()
+            return outsider.close_code
+
+    assert run(qtbot, scenario()) == 1008
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1)
+
+
+def test_check_now_shows_each_target_result(make_desktop: MakeDesktop, qtbot: Any) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    dead_port = closed.getsockname()[1]
+    closed.close()
+    desktop = make_desktop(check_targets={"nobody": f"tcp://127.0.0.1:{dead_port}"})
+    health = desktop.window.health
+    qtbot.waitUntil(lambda: health.target_names() == ["nobody"], timeout=15_000)
+    health.check_now.click()
+    qtbot.waitUntil(lambda: "unhealthy" in (health.targets.item(0, 2).text()), timeout=15_000)
+    assert health.targets.item(0, 2).text().startswith("✘")
+
+
+def test_poll_interval_and_layout_persist(
+    make_desktop: MakeDesktop, qt_settings: QSettings
+) -> None:
+    first = make_desktop()
+    first.window.health.interval.setValue(7.5)
+    first.window.main_splitter.setSizes([300, 700])
+    first.window.save()
+    assert float(qt_settings.value("health/interval")) == 7.5  # type: ignore[arg-type]
+    second = make_desktop()
+    assert second.window.health.interval.value() == 7.5
+    assert second.monitor.interval == 7.5
+    assert second.window.main_splitter.sizes()[0] < second.window.main_splitter.sizes()[1]
+
+
+def test_embedded_server_object_is_reused_when_given(
+    make_desktop: MakeDesktop, make_settings: Callable[..., Settings]
+) -> None:
+    assert isinstance(make_desktop().server, EmbeddedServer)
