@@ -96,6 +96,8 @@ class Desktop(QObject):
         await self.monitor.stop()
         if self.server is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
+            joined = self.server.thread is None
+            logger.info("embedded server %s; thread joined: %s", self.server.state, joined)
         logger.info("PulseDesk closed")
 
     async def run(self, start_error: PortInUse | None = None) -> int:

@@ -72,9 +72,13 @@ def broadcast_texts(desktop: Desktop) -> list[str]:
 
 
 def port_is_free(port: int) -> bool:
+    """Whether a new server could listen on ``port`` now (as ours would: SO_REUSEADDR, so
+    connections left in TIME_WAIT do not count; a listening socket still does)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
+            probe.listen()
         except OSError:
             return False
     return True
@@ -162,7 +166,8 @@ def test_quit_joins_the_server_thread_and_frees_the_port(
     qtbot.waitUntil(lambda: server.state is ServerState.RUNNING, timeout=15_000)
     thread, port = server.thread, server.port
     assert thread is not None and not port_is_free(port)
-    desktop.window.request_quit()
+    assert not desktop.window.close_to_tray.isChecked()  # off by default: closing quits
+    desktop.window.close()
     qtbot.waitUntil(desktop.closed.is_set, timeout=15_000)
     assert not thread.is_alive()
     assert server.state is ServerState.STOPPED
