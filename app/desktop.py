@@ -68,6 +68,7 @@ class Desktop(QObject):
             url = self.server.url
         self.window.setWindowTitle(f"PulseDesk — {self.settings.service_name} @ {url}")
         self.window.show()
+        self.window.show_tray()
         if self.remote_url is not None:
             self.window.server_bar.set_remote(self.remote_url)
             self.watch(self.remote_url)

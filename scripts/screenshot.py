@@ -11,6 +11,7 @@ import asyncio
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -26,9 +27,10 @@ from ui.monitor import MonitorTuning
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    async with asyncio.timeout(timeout):
-        while not condition():
+async def until(condition: Callable[[], object], within: float = 10.0) -> None:
+    """Poll a condition the window's widgets hold; there is no event to await for those."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
 
 
@@ -46,6 +48,13 @@ async def demo(desktop: Desktop, out: Path) -> None:
         ("alice", "promoting to 100%"),
         ("bob", {"type": "message", "data": {"alert": "disk 81% on db-2", "level": "warn"}}),
         ("alice", "ack, rotating logs on db-2"),
+        ("sensor-7", {"temperature": 22.3, "unit": "C", "room": "lab"}),
+        ("bob", "db-2 back to 54% after rotation"),
+        ("alice", "orders/min steady at 1,240; error rate 0.02%"),
+        ("sensor-7", {"humidity": 41, "unit": "%", "room": "lab"}),
+        ("bob", {"type": "message", "data": {"deploy": "2.3.1", "status": "done", "pods": 12}}),
+        ("alice", "closing the rollout ticket OPS-4417"),
+        ("sensor-7", {"temperature": 22.1, "unit": "C", "room": "lab"}),
     ]
     async with (
         connect(base) as alice,
@@ -57,12 +66,12 @@ async def demo(desktop: Desktop, out: Path) -> None:
         for who, message in chat:
             text = message if isinstance(message, str) else json.dumps(message)
             await clients[who].send(text)
-            await asyncio.sleep(0.3)  # a demo's pacing, so the charts have a shape
+            await asyncio.sleep(0.25)  # a demo's pacing, so the charts have a shape
         window.send_box.input.setText("Maintenance window starts at 18:00 UTC")
         window.send_box.submit()
         window.health.check_now.click()
         await until(lambda: "✔" in _target_cell(window) or "✘" in _target_cell(window))
-        await asyncio.sleep(2.5)  # two more polls: the latency sparkline fills in
+        await asyncio.sleep(4)  # a few more polls: the latency sparkline fills in
         await desktop.monitor.poll_once()
         window.log_panel.model.flush()
         view = window.log_panel.view

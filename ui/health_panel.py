@@ -70,9 +70,12 @@ class HealthPanel(QGroupBox):
         self.targets.setHorizontalHeaderLabels(["Target", "URL", "Last result"])
         self.targets.verticalHeader().setVisible(False)
         self.targets.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.targets.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.targets.setMaximumHeight(92)
+        header = self.targets.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.targets.verticalHeader().setDefaultSectionSize(22)
+        self._fit_targets()
         self.check_now = QPushButton("Check now")
         targets_row = QHBoxLayout()
         targets_row.addWidget(QLabel("Check targets"))
@@ -118,6 +121,13 @@ class HealthPanel(QGroupBox):
         if not targets:
             self.targets.setRowCount(1)
             self.targets.setItem(0, 0, QTableWidgetItem("none configured"))
+        self._fit_targets()
+
+    def _fit_targets(self) -> None:
+        # As tall as its rows (one to four), so the panels below keep the room.
+        rows = max(1, min(self.targets.rowCount(), 4))
+        height = self.targets.horizontalHeader().sizeHint().height() + rows * 22 + 4
+        self.targets.setFixedHeight(height)
 
     def target_names(self) -> list[str]:
         names = []

@@ -43,6 +43,8 @@ class Monitor(QObject):
         super().__init__(window)
         self.window = window
         self.tuning = tuning or MonitorTuning()
+        if not window.interval_restored:  # the user's saved choice wins over the default
+            window.health.interval.setValue(self.tuning.interval)
         self.interval = window.health.interval.value()
         self.tracker = HealthTracker(self.tuning.down_after)
         self.count: int | None = None
@@ -202,7 +204,7 @@ class Monitor(QObject):
             self.window.send_box.show_server_error(str(data.get("message", data)))
 
     def _on_feed_state(self, state: FeedState, detail: str) -> None:
-        self.window.feed_label.setText(f"Live feed {state.value}: {detail}")
+        self.window.feed_label.setText(f"Live feed: {detail}")
         if state in (FeedState.CONNECTED, FeedState.RECONNECTING):
             self._note(detail)
 

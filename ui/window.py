@@ -112,6 +112,8 @@ class MainWindow(QMainWindow):
             if isinstance(state, QByteArray):
                 splitter.restoreState(state)
         interval = settings.value("health/interval")
+        #: Whether the poll interval came from the user's saved settings.
+        self.interval_restored = interval is not None
         if interval is not None:
             self.health.interval.setValue(float(str(interval)))
         to_tray = str(settings.value("window/close_to_tray", "false"))
@@ -142,6 +144,11 @@ class MainWindow(QMainWindow):
         self.close()
         if self.isHidden():  # already in the tray: close() does nothing to a hidden window
             self._quit()
+
+    def show_tray(self) -> None:
+        """Show the tray icon where the desktop has a tray (not offscreen, not every Wayland)."""
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray.show()
 
     def bring_back(self) -> None:
         self.show()

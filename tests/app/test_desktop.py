@@ -120,6 +120,22 @@ def test_external_client_is_counted_logged_and_hears_the_send_box(
     qtbot.waitUntil(lambda: window.connections.count.text() == "1")
 
 
+def test_the_log_keeps_capturing_while_the_window_is_hidden(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    desktop = make_desktop()
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+    desktop.window.hide()
+
+    async def scenario() -> None:
+        async with connect(ws_url(desktop.server)) as outsider:  # type: ignore[arg-type]
+            await outsider.send("while nobody looks")
+            await until(lambda: "while nobody looks" in broadcast_texts(desktop))
+
+    run(qtbot, scenario())
+    assert not desktop.window.isVisible()
+
+
 def test_stop_turns_health_down_after_the_threshold_and_restart_resumes_without_gaps(
     make_desktop: MakeDesktop, qtbot: Any
 ) -> None:
