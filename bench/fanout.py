@@ -24,9 +24,11 @@ from bench.harness import (
     WEBSOCKETS_BROADCAST,
     ClientPool,
     Contender,
+    Profile,
     ServerProcess,
     median,
     percentile,
+    print_profile,
     print_table,
     rotated,
     send_broadcasts,
@@ -41,12 +43,15 @@ async def measure(
     rate: float | None,
     workers: int,
     payload: int = 64,
+    profile: str | None = None,
 ) -> dict[str, Any]:
+    """One contender, one fresh server; ``profile``: write a py-spy profile of the window."""
     with ServerProcess(contender) as server:
         pool = ClientPool(server.ws_url, clients, messages, workers)
         try:
             await pool.ready()
             await asyncio.sleep(0.5)  # connection-time traffic (presence) is not measured
+            spy = Profile(server.process.pid, profile) if profile else None
             cpu_start = server.cpu_seconds()
             start = time.perf_counter()
             window: dict[str, float] = {}
@@ -61,6 +66,8 @@ async def measure(
             finished = asyncio.create_task(until_done())
             await send_broadcasts(contender, server.ws_url, messages, rate, payload)
             await finished
+            if spy is not None:
+                print_profile(f"{contender.name}: where the server's time went", spy.stop())
             received, _codes, latencies = pool.results()
         finally:
             pool.kill()
@@ -81,12 +88,14 @@ async def run(
     rounds: int,
     workers: int,
     contenders: list[Contender] | None = None,
+    profile: str | None = None,
 ) -> list[list[Any]]:
     contenders = contenders or websocket_contenders()
     samples: dict[str, list[dict[str, Any]]] = {c.name: [] for c in contenders}
     for round_number in range(rounds):
         for contender in rotated(contenders, round_number):
-            result = await measure(contender, clients, messages, rate, workers)
+            spy = f"{profile}.{contender.name}" if profile else None
+            result = await measure(contender, clients, messages, rate, workers, profile=spy)
             samples[contender.name].append(result)
             print(
                 f"round {round_number + 1} {contender.name}: "
@@ -139,9 +148,21 @@ def main() -> None:
         default=0,
         help="client processes (default: one per 1,250 clients, at least 2)",
     )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="py-spy profiles of each window, FILE.<server> (raw)"
+    )
     args = parser.parse_args()
     workers = args.workers or max(2, -(-args.clients // 1250))
-    asyncio.run(run(args.clients, args.messages, args.rate or None, args.rounds, workers))
+    asyncio.run(
+        run(
+            args.clients,
+            args.messages,
+            args.rate or None,
+            args.rounds,
+            workers,
+            profile=args.profile,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -8,10 +8,12 @@ read from that process alone (psutil), so the clients' work never counts against
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -256,15 +258,19 @@ def benchmark_frame(seq: int, pad: str) -> str:
 
 async def send_broadcasts(
     contender: Contender, url: str, count: int, rate: float | None, payload: int = 64
-) -> None:
-    """Send ``count`` messages, ``rate`` per second (None: as fast as possible).
+) -> int:
+    """Send ``count`` messages, ``rate`` per second (None: as fast as possible); how many went.
 
     The sender is a WebSocket client like the others (the admin for PulseDesk); it reads what
-    it is sent in the background so that it is never the slow client itself.
+    it is sent in the background so that it is never the slow client itself. A server that
+    closes the sender (the seed's loop, stuck on a stalled client, fails its pings) ends the
+    sending early.
     """
     from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
 
     pad = "x" * payload
+    sent = 0
     async with connect(
         url,
         additional_headers=contender.sender_headers,
@@ -274,20 +280,27 @@ async def send_broadcasts(
     ) as ws:
 
         async def drain() -> None:
-            async for _ in ws:
-                pass
+            with contextlib.suppress(ConnectionClosed):
+                async for _ in ws:
+                    pass
 
         drainer = asyncio.create_task(drain())
         start = time.perf_counter()
-        for seq in range(count):
-            await ws.send(benchmark_frame(seq, pad))
-            if rate:
-                delay = start + (seq + 1) / rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-        # Give the server the time to read the last frames before this client goes away.
-        await asyncio.sleep(0.2)
-        drainer.cancel()
+        try:
+            for seq in range(count):
+                await ws.send(benchmark_frame(seq, pad))
+                sent += 1
+                if rate:
+                    delay = start + (seq + 1) / rate - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+            # Give the server the time to read the last frames before this client goes away.
+            await asyncio.sleep(0.2)
+        except ConnectionClosed:
+            pass
+        finally:
+            drainer.cancel()
+    return sent
 
 
 # Statistics and tables --------------------------------------------------------------------------
@@ -328,3 +341,76 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     for row in text:
         print("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) + " |")
     sys.stdout.flush()
+
+
+# Profiles --------------------------------------------------------------------------------------
+
+
+class Profile:
+    """py-spy sampling one server process, written as collapsed stacks (``--format raw``).
+
+    py-spy is not a dependency: ``.venv/bin/pip install py-spy`` to use ``--profile``.
+    """
+
+    def __init__(self, pid: int, out: str, rate: int = 250) -> None:
+        spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        self.out = out
+        self.proc = subprocess.Popen(
+            [
+                spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--rate",
+                str(rate),
+                "--format",
+                "raw",
+                "--nonblocking",
+                "--output",
+                out,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> list[tuple[str, float, float]]:
+        """Stop sampling; the top functions as (function, self %, inclusive %)."""
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(60)
+        return summarize_profile(self.out)
+
+
+def summarize_profile(path: str, top: int = 15) -> list[tuple[str, float, float]]:
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    with open(path) as file:
+        for line in file:
+            stack, _, count_text = line.rstrip().rpartition(" ")
+            if not stack:
+                continue
+            count = int(count_text)
+            frames = [f for f in stack.split(";") if not f.startswith("process ")]
+            if not frames:
+                continue
+            total += count
+            leaf = frames[-1]
+            own[leaf] = own.get(leaf, 0) + count
+            for frame in set(frames):
+                inclusive[frame] = inclusive.get(frame, 0) + count
+    ranked = sorted(own, key=own.__getitem__, reverse=True)[:top]
+    return [(f, own[f] / total * 100, inclusive[f] / total * 100) for f in ranked]
+
+
+def print_profile(title: str, rows: list[tuple[str, float, float]]) -> None:
+    print_table(title, ["function (file:line)", "self %", "incl. %"], rows)
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's open-file limit to its hard limit; children inherit it."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]

@@ -92,11 +92,30 @@ def main() -> None:
     result = asyncio.run(soak(args.clients, args.rate, args.duration, args.workers))
     print_table(
         f"Soak: {args.clients} clients, {args.rate:g} broadcasts/s, {args.duration:g} s",
-        ["clients", "sent", "fewest received", "clients missing any", "RSS early MB",
-         "RSS end MB", "growth", "p50 ms", "p99 ms"],
-        [[result.clients, result.sent, result.fewest_received, result.clients_missing_any,
-          result.rss_early / 2**20, result.rss_end / 2**20, f"{result.memory_growth:+.1%}",
-          result.p50_ms, result.p99_ms]],
+        [
+            "clients",
+            "sent",
+            "fewest received",
+            "clients missing any",
+            "RSS early MB",
+            "RSS end MB",
+            "growth",
+            "p50 ms",
+            "p99 ms",
+        ],
+        [
+            [
+                result.clients,
+                result.sent,
+                result.fewest_received,
+                result.clients_missing_any,
+                result.rss_early / 2**20,
+                result.rss_end / 2**20,
+                f"{result.memory_growth:+.1%}",
+                result.p50_ms,
+                result.p99_ms,
+            ]
+        ],
     )
 
 

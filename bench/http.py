@@ -1,0 +1,98 @@
+"""Benchmark 3, HTTP: ``GET /healthz`` requests per second with wrk, one uvicorn worker each.
+
+Contenders, each in a fresh process under the same uvicorn configuration (uvloop, httptools,
+logging at warning): PulseDesk's whole app (``python -m app serve``: every middleware, the
+real route); a bare FastAPI app with that one route; a raw ASGI callable, the ceiling. The
+ratio is against bare FastAPI. Every round runs each contender once, in a rotating order,
+after a one-second warm-up; the table shows medians.
+
+    python -m bench.http --duration 10 --rounds 3      # needs wrk (apt install wrk)
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+from typing import Any
+
+from bench.harness import Contender, ServerProcess, median, print_table, pulsedesk, rotated
+
+BARE_FASTAPI = Contender("bare FastAPI", "bench.anchors.bare_fastapi")
+RAW_ASGI = Contender("raw ASGI (ceiling)", "bench.anchors.raw_asgi")
+
+
+def wrk(url: str, duration: float, connections: int) -> dict[str, float]:
+    """Run wrk once: requests/s, p99 latency in ms, and how many answers were not 2xx."""
+    output = subprocess.run(
+        [
+            shutil.which("wrk") or "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration:g}s",
+            "--latency",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    return {
+        "rps": rate,
+        "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
+        "errors": float(bad.group(1)) if bad else 0.0,
+    }
+
+
+def run(duration: float, rounds: int, connections: int) -> list[list[Any]]:
+    contenders = [pulsedesk(), BARE_FASTAPI, RAW_ASGI]
+    samples: dict[str, list[dict[str, float]]] = {c.name: [] for c in contenders}
+    for round_number in range(rounds):
+        for contender in rotated(contenders, round_number):
+            with ServerProcess(contender) as server:
+                url = f"{server.http_url}/healthz"
+                wrk(url, 1, connections)  # warm-up
+                result = wrk(url, duration, connections)
+            samples[contender.name].append(result)
+            print(
+                f"round {round_number + 1} {contender.name}: "
+                + ", ".join(f"{k}={v:.4g}" for k, v in result.items()),
+                flush=True,
+            )
+    anchor = median([r["rps"] for r in samples[BARE_FASTAPI.name]])
+    rows = []
+    for name, results in samples.items():
+        rps = median([r["rps"] for r in results])
+        rows.append(
+            [
+                name,
+                rps,
+                rps / anchor,
+                median([r["p99_ms"] for r in results]),
+                int(sum(r["errors"] for r in results)),
+            ]
+        )
+    print_table(
+        f"HTTP GET /healthz, wrk -t1 -c{connections} -d{duration:g}s, median of {rounds}",
+        ["server", "req/s", "× bare FastAPI", "p99 ms", "non-2xx"],
+        rows,
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+    run(args.duration, args.rounds, args.connections)
+
+
+if __name__ == "__main__":
+    main()

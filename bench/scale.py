@@ -1,0 +1,116 @@
+"""Benchmark 7, scale on one machine: many idle WebSockets held, then broadcasts to all.
+
+For each contender, in a fresh process: CLIENTS connections are opened from WORKERS client
+processes and left idle; the server's resident memory before and after gives its memory per
+connection. Then BROADCASTS small broadcasts, one a second, go to everyone; the latency from
+the sender's clock to each client's receipt gives p50, p99 and the worst (the last client).
+
+    python -m bench.scale --clients 10000 --broadcasts 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from bench.harness import (
+    WEBSOCKETS_BROADCAST,
+    ClientPool,
+    Contender,
+    ServerProcess,
+    median,
+    percentile,
+    print_table,
+    pulsedesk,
+    raise_open_files_limit,
+    rotated,
+    send_broadcasts,
+)
+
+
+async def measure(
+    contender: Contender, clients: int, broadcasts: int, workers: int
+) -> dict[str, Any]:
+    with ServerProcess(contender) as server:
+        await asyncio.sleep(1.0)  # let start-up allocations settle before the baseline
+        baseline = server.rss()
+        pool = ClientPool(server.ws_url, clients, broadcasts, workers)
+        try:
+            await pool.ready()
+            await asyncio.sleep(2.0)  # connection-time traffic (welcome, presence) drains
+            held = server.rss()
+            await send_broadcasts(contender, server.ws_url, broadcasts, 1.0)
+            complete = await pool.done(within=60)
+            received, _codes, latencies = pool.results()
+        finally:
+            pool.kill()
+    return {
+        "kb_per_conn": (held - baseline) / clients / 1024,
+        "rss_mb": held / 2**20,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "max_ms": max(latencies, default=float("nan")) * 1000,
+        "delivered": sum(received) / (clients * broadcasts) * 100,
+        "complete": complete,
+    }
+
+
+async def run(clients: int, broadcasts: int, rounds: int, workers: int) -> list[list[Any]]:
+    raise_open_files_limit()
+    contenders = [pulsedesk(), WEBSOCKETS_BROADCAST]
+    samples: dict[str, list[dict[str, Any]]] = {c.name: [] for c in contenders}
+    for round_number in range(rounds):
+        for contender in rotated(contenders, round_number):
+            result = await measure(contender, clients, broadcasts, workers)
+            samples[contender.name].append(result)
+            print(
+                f"round {round_number + 1} {contender.name}: "
+                + ", ".join(f"{k}={v:.4g}" for k, v in result.items()),
+                flush=True,
+            )
+    keys = ["kb_per_conn", "rss_mb", "p50_ms", "p99_ms", "max_ms"]
+    rows = [
+        [
+            name,
+            clients,
+            *(median([r[k] for r in results]) for k in keys),
+            f"{median([r['delivered'] for r in results]):.1f}%",
+        ]
+        for name, results in samples.items()
+    ]
+    print_table(
+        f"Scale: {clients} idle connections, {broadcasts} broadcasts to all, median of {rounds}",
+        [
+            "server",
+            "connections",
+            "KB/connection",
+            "RSS MB",
+            "p50 ms",
+            "p99 ms",
+            "last ms",
+            "delivered",
+        ],
+        rows,
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=10_000)
+    parser.add_argument("--broadcasts", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="client processes (default: one per 2,500 connections)",
+    )
+    args = parser.parse_args()
+    workers = args.workers or max(1, -(-args.clients // 2500))
+    asyncio.run(run(args.clients, args.broadcasts, args.rounds, workers))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Every benchmark once, at a tiny size: the harness, anchors and contenders work end to end.
+
+Correctness only: every server starts, every client connects, every broadcast arrives, the
+HTTP route answers 200. No timing is asserted; the figures live in docs/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+
+import pytest
+
+from bench import fanout, http, scale, slow_consumer
+
+DELIVERED = 7  # column of the fan-out table holding the share delivered
+
+
+def test_fanout_delivers_every_broadcast_on_every_server() -> None:
+    rows = asyncio.run(fanout.run(clients=20, messages=5, rate=50, rounds=1, workers=1))
+    assert [row[0] for row in rows] == ["pulsedesk", "websockets.broadcast", "seed loop"]
+    assert [row[DELIVERED] for row in rows] == ["100.0%"] * 3
+    assert all(row[2] > 0 for row in rows)  # some CPU was measured per delivery
+
+
+def test_slow_consumer_leaves_healthy_clients_whole_on_pulsedesk() -> None:
+    rows = asyncio.run(
+        slow_consumer.run(
+            healthy=5, stalled=1, messages=20, payload=1024, deadline=20, rounds=1, workers=1
+        )
+    )
+    by_name = {row[0]: row for row in rows}
+    assert by_name["pulsedesk"][1] == "100.0%"
+    assert by_name["pulsedesk"][2] == 20  # the fewest any healthy client received
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_http_every_server_answers_healthz() -> None:
+    rows = http.run(duration=1, rounds=1, connections=4)
+    assert {row[0] for row in rows} == {"pulsedesk", "bare FastAPI", "raw ASGI (ceiling)"}
+    for name, rps, _ratio, _p99, errors in rows:
+        assert rps > 0, name
+        assert errors == 0, name
+
+
+def test_scale_holds_connections_and_reaches_them_all() -> None:
+    rows = asyncio.run(scale.run(clients=40, broadcasts=2, rounds=1, workers=1))
+    for row in rows:
+        assert row[-1] == "100.0%", row
+        assert row[3] > 0  # the server's resident memory was read
