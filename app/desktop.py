@@ -1,114 +1,24 @@
-"""``pulsedesk``: the window, its controller, and the embedded server, composed and run.
+"""``pulsedesk``: start the embedded server first, then load Qt and open the window.
 
-The server thread starts first, so FastAPI is imported and built while Qt loads and the window
-is laid out. Quitting, from the window, the tray, the menu or a signal, takes one path: stop
-the feed and the polls, then stop the server and join its thread, then end the loop.
+Nothing here imports Qt at module level: the server thread is already importing and building
+FastAPI while Qt loads and the window is laid out (``app.desktop_app``), which is most of the
+launch time on a cold start.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 
-from PySide6.QtCore import QObject, QSettings
-from PySide6.QtWidgets import QApplication
-from qasync import QEventLoop, asyncSlot
-
-from app.embedded import EmbeddedServer
-from app.server_control import ServerControl
-from app.signals import QuitOnSignals
-from server.serving import PortInUse, display_url
 from server.settings import Settings
-from server.tokens import InsecureTokenFile, TokenRegistry
-from ui.monitor import Monitor, MonitorTuning
-from ui.window import MainWindow
-
-logger = logging.getLogger("pulsedesk.desktop")
-
-ORGANIZATION = "PulseDesk"
-APPLICATION = "PulseDesk"
-
-
-class Desktop(QObject):
-    """One running desktop app. ``connect`` set: a remote server, and no embedded one."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        connect: str | None = None,
-        token: str | None = None,
-        qsettings: QSettings | None = None,
-        tuning: MonitorTuning | None = None,
-        server: EmbeddedServer | None = None,
-    ) -> None:
-        super().__init__()
-        self.settings = settings
-        self.remote_url = connect.rstrip("/") if connect else None
-        self.token = token if token is not None else TokenRegistry(settings).admin_token()
-        self.window = MainWindow(qsettings or QSettings(ORGANIZATION, APPLICATION))
-        self.monitor = Monitor(self.window, tuning)
-        self.server: EmbeddedServer | None = None
-        self.control: ServerControl | None = None
-        if self.remote_url is None:
-            self.server = server or EmbeddedServer(settings)
-            bar, banner = self.window.server_bar, self.window.port_conflict
-            self.control = ServerControl(self.server, bar, banner)
-            self.control.serving.connect(self.watch)
-            self.control.connect_instead.connect(self.watch)
-        self.window.server_bar.set_token(self.token)
-        self.window.quit_requested.connect(self.quit)
-        self.closed = asyncio.Event()
-
-    def launch(self, start_error: PortInUse | None = None) -> None:
-        """Show the window and start (or follow) the server. Call on the running loop."""
-        url = self.remote_url or display_url(self.settings.host, self.settings.port)
-        if self.server is not None:
-            url = self.server.url
-        self.window.setWindowTitle(f"PulseDesk — {self.settings.service_name} @ {url}")
-        self.window.show()
-        self.window.show_tray()
-        if self.remote_url is not None:
-            self.window.server_bar.set_remote(self.remote_url)
-            self.watch(self.remote_url)
-            return
-        assert self.server is not None and self.control is not None
-        if start_error is not None:
-            self.control.show_port_in_use(start_error)
-        elif self.server.thread is None:
-            self.control.start()
-        self.window.server_bar.set_url(self.server.url)
-        # Watch from the start: the feed and the polls retry until the server answers.
-        self.watch(self.server.url)
-
-    @asyncSlot(str)
-    async def watch(self, url: str) -> None:
-        if url != self.monitor.base_url:
-            await self.monitor.watch(url, self.token)
-
-    @asyncSlot()
-    async def quit(self) -> None:
-        await self.shutdown()
-        self.closed.set()
-
-    async def shutdown(self) -> None:
-        """Stop watching, then stop the server and join its thread (off the GUI thread)."""
-        await self.monitor.stop()
-        if self.server is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
-            joined = self.server.thread is None
-            logger.info("embedded server %s; thread joined: %s", self.server.state, joined)
-        logger.info("PulseDesk closed")
-
-    async def run(self, start_error: PortInUse | None = None) -> int:
-        self.launch(start_error)
-        await self.closed.wait()
-        return 0
 
 
 def run_desktop(settings: Settings, connect: str | None, token: str | None) -> int:
     """Run the desktop app until its window is closed or SIGINT/SIGTERM; the exit code."""
+    from app.embedded import EmbeddedServer
+    from server.serving import PortInUse
+    from server.tokens import InsecureTokenFile, TokenRegistry
+
     # The window polls its server every few seconds: its own requests are not news in the log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if settings.log_level != "debug":
@@ -129,21 +39,16 @@ def run_desktop(settings: Settings, connect: str | None, token: str | None) -> i
         else:
             print(f"PulseDesk serving {settings.service_name} at {server.url}", flush=True)
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    assert isinstance(app, QApplication)
-    app.setOrganizationName(ORGANIZATION)
-    app.setApplicationName(APPLICATION)
-    app.setQuitOnLastWindowClosed(False)  # quitting is ours: it must join the server first
-    loop = QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    desktop = Desktop(
-        settings, connect=connect, token=token if token else admin_token, server=server
-    )
+    from app.desktop_app import run_window
+
     try:
-        with QuitOnSignals(desktop.window.request_quit):
-            return loop.run_until_complete(desktop.run(start_error))
+        return run_window(
+            settings,
+            server=server,
+            start_error=start_error,
+            connect=connect,
+            token=token or admin_token,
+        )
     finally:
         if server is not None:
             server.stop()  # a no-op after a normal quit; a safety net after an exception
-        loop.close()
-        asyncio.set_event_loop(None)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop
 from websockets.asyncio.client import connect
 
-from app.desktop import Desktop
+from app.desktop_app import Desktop
 from server.serving import next_free_port
 from server.settings import Settings
 from ui.monitor import MonitorTuning

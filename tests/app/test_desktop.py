@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from websockets.asyncio.client import connect
 
-from app.desktop import Desktop
+from app.desktop_app import Desktop
 from app.embedded import EmbeddedServer, ServerState
 from server.settings import Settings
 from tests.conftest import StartServer, admin_token, ws_url

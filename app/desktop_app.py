@@ -1,0 +1,140 @@
+"""The desktop app composed: the window, its controller and the embedded server's controls.
+
+Quitting, from the window, the tray, the menu or a signal, takes one path: stop the feed and
+the polls, then stop the server and join its thread, then end the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QObject, QSettings
+from PySide6.QtWidgets import QApplication
+from qasync import QEventLoop, asyncSlot
+
+from app.embedded import EmbeddedServer
+from app.server_control import ServerControl
+from app.signals import QuitOnSignals
+from server.serving import PortInUse, display_url
+from server.settings import Settings
+from server.tokens import TokenRegistry
+from ui.monitor import Monitor, MonitorTuning
+from ui.window import MainWindow
+
+logger = logging.getLogger("pulsedesk.desktop")
+
+ORGANIZATION = "PulseDesk"
+APPLICATION = "PulseDesk"
+
+
+class Desktop(QObject):
+    """One running desktop app. ``connect`` set: a remote server, and no embedded one."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        connect: str | None = None,
+        token: str | None = None,
+        qsettings: QSettings | None = None,
+        tuning: MonitorTuning | None = None,
+        server: EmbeddedServer | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.remote_url = connect.rstrip("/") if connect else None
+        self.token = token if token is not None else TokenRegistry(settings).admin_token()
+        self.window = MainWindow(qsettings or QSettings(ORGANIZATION, APPLICATION))
+        self.monitor = Monitor(self.window, tuning)
+        self.server: EmbeddedServer | None = None
+        self.control: ServerControl | None = None
+        if self.remote_url is None:
+            self.server = server or EmbeddedServer(settings)
+            bar, banner = self.window.server_bar, self.window.port_conflict
+            self.control = ServerControl(self.server, bar, banner)
+            self.control.serving.connect(self.watch)
+            self.control.connect_instead.connect(self.watch)
+        self.window.server_bar.set_token(self.token)
+        self.window.quit_requested.connect(self.quit)
+        self.closed = asyncio.Event()
+
+    def launch(self, start_error: PortInUse | None = None) -> None:
+        """Show the window and start (or follow) the server. Call on the running loop."""
+        url = self.remote_url or display_url(self.settings.host, self.settings.port)
+        if self.server is not None:
+            url = self.server.url
+        self.window.setWindowTitle(f"PulseDesk — {self.settings.service_name} @ {url}")
+        self.window.show()
+        self.window.show_tray()
+        logger.info("window shown")
+        if self.remote_url is not None:
+            self.window.server_bar.set_remote(self.remote_url)
+            self.watch(self.remote_url)
+            return
+        assert self.server is not None and self.control is not None
+        if start_error is not None:
+            self.control.show_port_in_use(start_error)
+        elif self.server.thread is None:
+            self.control.start()
+        self.window.server_bar.set_url(self.server.url)
+        # Watch from the start: the feed and the polls retry until the server answers.
+        self.watch(self.server.url)
+
+    @asyncSlot(str)
+    async def watch(self, url: str) -> None:
+        if url != self.monitor.base_url:
+            await self.monitor.watch(url, self.token)
+
+    @asyncSlot()
+    async def quit(self) -> None:
+        await self.shutdown()
+        self.closed.set()
+
+    async def shutdown(self) -> None:
+        """Stop watching, then stop the server and join its thread (off the GUI thread)."""
+        await self.monitor.stop()
+        if self.server is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
+            joined = self.server.thread is None
+            logger.info("embedded server %s; thread joined: %s", self.server.state, joined)
+        logger.info("PulseDesk closed")
+
+    async def run(self, start_error: PortInUse | None = None) -> int:
+        self.launch(start_error)
+        await self.closed.wait()
+        return 0
+
+
+def run_window(
+    settings: Settings,
+    *,
+    server: EmbeddedServer | None,
+    start_error: PortInUse | None,
+    connect: str | None,
+    token: str,
+) -> int:
+    """Run the window on a qasync loop until it quits (window, tray, menu, SIGINT, SIGTERM)."""
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setQuitOnLastWindowClosed(False)  # quitting is ours: it must join the server first
+    with _qasync_loop(app) as loop:
+        desktop = Desktop(settings, connect=connect, token=token, server=server)
+        with QuitOnSignals(desktop.window.request_quit):
+            return loop.run_until_complete(desktop.run(start_error))
+
+
+@contextmanager
+def _qasync_loop(app: QApplication) -> Iterator[QEventLoop]:
+    loop = QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
