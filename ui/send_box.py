@@ -63,6 +63,7 @@ class SendBox(QWidget):
             self._show(str(exc), error=True)
             return
         self._pending = text
+        self._clear_feedback()  # from the last attempt; a server error may follow this one
         self.submitted.emit(frame, text)
 
     def sent(self) -> None:
@@ -72,7 +73,6 @@ class SendBox(QWidget):
             if self.input.text() == self._pending:
                 self.input.clear()
         self._pending = None
-        self._clear_feedback()
 
     def failed(self, reason: str) -> None:
         """Sending failed: keep the text, say why."""

@@ -136,6 +136,19 @@ def test_the_log_keeps_capturing_while_the_window_is_hidden(
     assert not desktop.window.isVisible()
 
 
+def test_server_error_frames_show_under_the_send_box(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    desktop = make_desktop()
+    box = desktop.window.send_box
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+    box.mode.setCurrentIndex(box.mode.findData("json"))
+    box.input.setText('{"type": "bogus", "data": {}}')
+    box.submit()
+    qtbot.waitUntil(lambda: "unknown message type 'bogus'" in box.feedback.text())
+    assert box.feedback.text().startswith("server:")
+
+
 def test_stop_turns_health_down_after_the_threshold_and_restart_resumes_without_gaps(
     make_desktop: MakeDesktop, qtbot: Any
 ) -> None:
@@ -161,6 +174,11 @@ def test_stop_turns_health_down_after_the_threshold_and_restart_resumes_without_
     assert window.health.badge.text() == "DOWN"
     assert server.state is ServerState.STOPPED and window.server_bar.state == "stopped"
     assert window.tray.notifications[-1][0] == "Server DOWN"
+    # Sending now fails, and the text waits in the box for the server to come back.
+    window.send_box.input.setText("are you there?")
+    window.send_box.submit()
+    qtbot.waitUntil(lambda: "not sent" in window.send_box.feedback.text())
+    assert window.send_box.input.text() == "are you there?"
 
     window.server_bar.restart_button.click()
     qtbot.waitUntil(lambda: monitor.tracker.state is Health.UP, timeout=15_000)

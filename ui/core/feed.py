@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
@@ -28,6 +29,8 @@ class FeedState(StrEnum):
 class FeedUnavailable(Exception):
     """Sending while the feed is not connected."""
 
+
+logger = logging.getLogger("pulsedesk.feed")
 
 FrameListener = Callable[[Any], None]
 StateListener = Callable[[FeedState, str], None]
@@ -128,7 +131,10 @@ class LiveFeed:
             frame = raw if isinstance(raw, str) else raw.decode(errors="replace")
         if isinstance(frame, dict):
             self._track(frame)
-        self.on_frame(frame)
+        try:
+            self.on_frame(frame)
+        except Exception:  # a listener's bug must not end the feed for every later frame
+            logger.exception("a frame listener failed on %r", frame)
 
     def _track(self, frame: dict[str, Any]) -> None:
         kind, data = frame.get("type"), frame.get("data")
