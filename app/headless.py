@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 
 import uvicorn
 
@@ -13,7 +15,8 @@ from server.tokens import InsecureTokenFile, TokenRegistry
 
 
 def serve(settings: Settings) -> int:
-    """Serve until SIGINT or SIGTERM; 2 for a port in use or an unsafe token file."""
+    """Serve until SIGINT or SIGTERM, then return 0; 2 for a port in use or an unsafe
+    token file (a one-line message on stderr, no traceback)."""
     try:
         TokenRegistry(settings).admin_token()
         sock = bind_socket(settings.host, settings.port)
@@ -28,6 +31,27 @@ def serve(settings: Settings) -> int:
     ws = url.replace("http", "ws", 1) + "/ws"
     print(f"PulseDesk serving {settings.service_name} at {url} (WebSocket {ws}; {auth})")
     sys.stdout.flush()
-    # uvicorn handles SIGINT/SIGTERM here: connections get timeout_graceful_shutdown to finish.
-    server.run(sockets=[sock])
+    # uvicorn handles SIGINT/SIGTERM while it runs: connections get timeout_graceful_shutdown
+    # to finish. Afterwards it re-raises the signal to the handler that was there before, which
+    # would be a KeyboardInterrupt traceback for SIGINT and death by signal for SIGTERM; ours
+    # turns the re-raised signal into a plain return, so a requested stop exits 0.
+    previous = {sig: signal.signal(sig, _stop_requested) for sig in STOP_SIGNALS}
+    try:
+        server.run(sockets=[sock])
+    except StopRequested:
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class StopRequested(Exception):
+    """SIGINT or SIGTERM arrived outside uvicorn's own handling (before it, or re-raised)."""
+
+
+def _stop_requested(signum: int, frame: FrameType | None) -> None:
+    raise StopRequested(signum)

@@ -25,6 +25,10 @@ class PortInUse(OSError):
         self.port = port
         self.holder = holder
 
+    def __str__(self) -> str:
+        # The message alone: OSError's "[Errno 98] ..." prefix means nothing to a user.
+        return str(self.strerror)
+
 
 def port_holder(port: int) -> str | None:
     """"pid 1234 (python3)" for the process listening on ``port``, if the OS tells us."""
