@@ -68,10 +68,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(LoopbackHostGuard, allowed_hosts=settings.trusted_hosts())
     app.add_middleware(ErrorGuard)  # a handler's exception: logged, then 500 or close 1011
-    # Outermost, so it times everything, rejected requests included.
-    app.add_middleware(HttpMetricsMiddleware, metrics=app.state.metrics)
-
     routers = (root.router, health.router, status.router, admin.router, ws.router, metrics.router)
+    # Outermost, so it times everything, rejected requests included.
+    app.add_middleware(
+        HttpMetricsMiddleware,
+        metrics=app.state.metrics,
+        routes=lambda: [*app.routes, *(route for router in routers for route in router.routes)],
+    )
+
     for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

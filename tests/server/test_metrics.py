@@ -74,11 +74,13 @@ async def test_requests_are_labelled_by_route_template(start_server: StartServer
     async with httpx.AsyncClient(base_url=server.url) as http:
         assert (await http.delete("/api/v1/connections/c999", headers=bearer)).status_code == 404
         assert (await http.get("/no/such/page")).status_code == 404
+        assert (await http.get("/static/index.html")).status_code == 200
     samples = await scrape(server)
     requests = "pulsedesk_http_request_duration_seconds_count"
     template = "/api/v1/connections/{conn_id}"
     assert value(samples, requests, method="DELETE", route=template, status="404") == 1
     assert value(samples, requests, method="GET", route="unmatched", status="404") == 1
+    assert value(samples, requests, method="GET", route="/static", status="200") == 1
     assert not any("/no/such/page" in str(labels) for _, labels in samples)
 
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from app.embedded import EmbeddedServer
+from server.redis_bus import without_password
 from tests.conftest import StartServer, admin_token
 from tests.redis_server import RedisServer
 from tests.server.instances import bus_state, eventually, open_client
@@ -141,3 +142,15 @@ async def test_an_instance_that_starts_without_redis_serves_and_connects_later(
 
 async def _states_are(a: EmbeddedServer, b: EmbeddedServer, state: str) -> bool:
     return await bus_state(a) == state and await bus_state(b) == state
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:s3cret@cache:6379/0", "redis://:***@cache:6379/0"),
+        ("rediss://ops:s3cret@[::1]:6380/2", "rediss://ops:***@[::1]:6380/2"),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+    ],
+)
+def test_logged_urls_hide_the_password(url: str, shown: str) -> None:
+    assert without_password(url) == shown
