@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from app.embedded import EmbeddedServer
 from server.cluster import ClusterPresence, ClusterSnapshot
 from tests.conftest import StartServer
 from tests.redis_server import RedisServer
-from tests.server.instances import eventually, get_json, open_client
+from tests.server.instances import DEADLINE, eventually, get_json, open_client
 
 pytestmark = pytest.mark.anyio
 
@@ -106,10 +107,11 @@ async def test_presence_frames_carry_the_cluster_totals(
     watcher = await open_client(a)
     others = [await open_client(b), await open_client(b)]
     # Connections elsewhere reach this client as presence frames; "connections" stays local.
-    while True:
-        presence = (await watcher.take("presence"))["data"]
-        if presence.get("cluster") == {"instances": 2, "connections": 3}:
-            break
+    async with asyncio.timeout(DEADLINE):
+        while True:
+            presence = (await watcher.take("presence"))["data"]
+            if presence.get("cluster") == {"instances": 2, "connections": 3}:
+                break
     assert presence["connections"] == 1
     for client in (watcher, *others):
         await client.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import httpx
@@ -14,7 +15,7 @@ from app.embedded import EmbeddedServer
 from server.main import create_app
 from tests.conftest import StartServer, admin_token, ws_url
 from tests.redis_server import RedisServer
-from tests.server.instances import eventually, open_client
+from tests.server.instances import DEADLINE, eventually, open_client
 
 pytestmark = pytest.mark.anyio
 
@@ -105,8 +106,9 @@ async def test_slow_consumer_drops_are_counted(start_server: StartServer) -> Non
 
         await eventually(dropped, "the stalled client is closed as too slow")
         with pytest.raises(ConnectionClosed):
-            while True:  # reading again, it finds what was in flight, then the close
-                await stalled.recv()
+            async with asyncio.timeout(DEADLINE):
+                while True:  # reading again, it finds what was in flight, then the close
+                    await stalled.recv()
         assert stalled.close_code == 1013
     assert value(await scrape(server), "pulsedesk_connections") == 0
 
