@@ -57,6 +57,7 @@ class Desktop(QObject):
             bar, banner = self.window.server_bar, self.window.port_conflict
             self.control = ServerControl(self.server, bar, banner)
             self.control.serving.connect(self.watch)
+            self.control.state_changed.connect(self._server_state)
             self.control.connect_instead.connect(self.watch)
         self.window.server_bar.set_token(self.token)
         self.window.quit_requested.connect(self.quit)
@@ -83,6 +84,9 @@ class Desktop(QObject):
         self.window.server_bar.set_url(self.server.url)
         # Watch from the start: the feed and the polls retry until the server answers.
         self.watch(self.server.url)
+
+    def _server_state(self, state: str, _error: str) -> None:
+        self.window.tray.set_server_state(state)
 
     @asyncSlot(str)
     async def watch(self, url: str) -> None:

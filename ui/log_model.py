@@ -56,13 +56,16 @@ class MessageLogModel(QAbstractTableModel):
         super().__init__(parent)
         self.log = log
         self.paused = False
+        # Single-shot, armed by the first entry after a flush: an idle log wakes nobody.
         self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
         self._timer.setInterval(flush_interval_ms)
         self._timer.timeout.connect(self.flush)
-        self._timer.start()
 
     def add(self, entry: LogEntry) -> None:
         self.log.add(entry)
+        if not self._timer.isActive():
+            self._timer.start()
 
     def set_paused(self, paused: bool) -> None:
         """Paused: capture continues into pending; rows stay still until resumed."""

@@ -33,6 +33,9 @@ class MonitorTuning:
     reconnect_min: float = 0.25
     reconnect_max: float = 5.0
     check_timeout: float = 5.0
+    #: Status and the connections table change slowly (the count is pushed live): they are
+    #: fetched every this many health polls, and the table also whenever the count changes.
+    slow_every: int = 5
 
 
 class Monitor(QObject):
@@ -52,6 +55,8 @@ class Monitor(QObject):
         self.api: ApiClient | None = None
         self.feed: LiveFeed | None = None
         self._poller: asyncio.Task[None] | None = None
+        self._table_refresh: asyncio.Task[None] | None = None
+        self._ticks = 0
         self._wakeup = asyncio.Event()
         self._targets_known = False
 
@@ -68,6 +73,7 @@ class Monitor(QObject):
         await self.stop()
         self.tracker = HealthTracker(self.tuning.down_after)
         self._targets_known = False
+        self._ticks = 0
         self.api = ApiClient(base_url, token, timeout=self.tuning.timeout)
         self.feed = LiveFeed(
             base_url,
@@ -81,11 +87,12 @@ class Monitor(QObject):
         self._poller = asyncio.get_running_loop().create_task(self._poll_forever())
 
     async def stop(self) -> None:
-        poller, self._poller = self._poller, None
-        if poller is not None:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
+        for task in (self._poller, self._table_refresh):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._poller = self._table_refresh = None
         if self.feed is not None:
             await self.feed.stop()
             self.feed = None
@@ -122,8 +129,10 @@ class Monitor(QObject):
         self.window.setWindowTitle(f"PulseDesk — {service} @ {self.base_url}")
         if self.feed is None or self.feed.state is not FeedState.CONNECTED:
             self._set_count(int(healthz.get("connections", 0)), "polled")
-        await self._poll_status(api)
-        await self._poll_connections(api)
+        if self._ticks % self.tuning.slow_every == 0:
+            await self._poll_status(api)
+            await self._poll_connections(api)
+        self._ticks += 1
         if not self._targets_known:
             await self._load_targets(api)
         self.window.connections.refresh_chart()
@@ -188,6 +197,14 @@ class Monitor(QObject):
         self.window.tray.set_count(count)
         if changed:
             self.count_changed.emit(count)
+            self._refresh_table_soon()
+
+    def _refresh_table_soon(self) -> None:
+        """Fetch the connections table once for a burst of count changes."""
+        api = self.api
+        if api is None or (self._table_refresh is not None and not self._table_refresh.done()):
+            return
+        self._table_refresh = asyncio.get_running_loop().create_task(self._poll_connections(api))
 
     # The feed ---------------------------------------------------------------------------------
 

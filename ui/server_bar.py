@@ -82,6 +82,7 @@ class ServerBar(QFrame):
 
     def set_token(self, token: str | None) -> None:
         self.token.setText(token or "")
+        self.token.setCursorPosition(0)
         self.copy_token.setEnabled(bool(token))
         self.show_token.setEnabled(bool(token))
 

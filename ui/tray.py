@@ -53,17 +53,22 @@ class Tray(QSystemTrayIcon):
         self.activated.connect(self._activated)
         self._refresh()
 
+    # Each poll reports the same values again: repaint the icon only when one changed.
+
     def set_health(self, health: str) -> None:
-        self.health = health
-        self._refresh()
+        if health != self.health:
+            self.health = health
+            self._refresh()
 
     def set_count(self, count: int) -> None:
-        self.count = count
-        self._refresh()
+        if count != self.count:
+            self.count = count
+            self._refresh()
 
     def set_server_state(self, state: str) -> None:
-        self.server_state = state
-        self._refresh()
+        if state != self.server_state:
+            self.server_state = state
+            self._refresh()
 
     def notify(self, title: str, text: str, critical: bool = False) -> None:
         self.notifications.append((title, text))
