@@ -24,7 +24,8 @@ def run_desktop(settings: Settings, connect: str | None, token: str | None) -> i
     if settings.log_level != "debug":
         logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     try:
-        admin_token = TokenRegistry(settings).admin_token()
+        # Watching a server elsewhere with a token given needs nothing from the local file.
+        admin_token = token if connect and token else TokenRegistry(settings).admin_token()
     except InsecureTokenFile as exc:
         print(f"pulsedesk: {exc}", file=sys.stderr)
         return 2
