@@ -7,18 +7,24 @@ the seed's JSON welcome.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
 
 from server.schemas.responses import LivenessResponse, WelcomeResponse
-from server.security import ServiceDep
+from server.security import ServiceDep, get_service
 from server.service import Service
 
 router = APIRouter(tags=["root"])
 
 PAGE = Path(__file__).resolve().parent.parent / "static" / "index.html"
+
+_compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def liveness(service: Service) -> dict[str, object]:
@@ -31,10 +37,35 @@ def liveness(service: Service) -> dict[str, object]:
     }
 
 
-@router.get("/healthz", response_model=LivenessResponse)
-async def healthz(service: ServiceDep) -> dict[str, object]:
+class PlainRoute(APIRoute):
+    """A documented route whose endpoint takes the Request and returns the Response itself.
+
+    FastAPI documents it from its signature and ``response_model`` like any other route and
+    still names it in the scope (metrics label requests by it), but serves it without its
+    per-request work (dependency solving, telemetry, response validation), which costs more
+    than an answer as small as /healthz.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
+        return endpoint
+
+
+async def healthz(request: Request) -> Response:
     """Liveness, with this instance's live connection count."""
-    return liveness(service)
+    # Load balancers call this every second or so: the fields ``liveness`` builds are exactly
+    # the documented ones, encoded as FastAPI's own JSONResponse would.
+    body = _compact_json(liveness(get_service(request)))
+    return Response(body, media_type="application/json")
+
+
+router.add_api_route(
+    "/healthz",
+    healthz,
+    methods=["GET"],
+    response_model=LivenessResponse,
+    route_class_override=PlainRoute,
+)
 
 
 def _quality(params: list[str]) -> float:
