@@ -10,7 +10,13 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.conftest import StartServer, admin_token, ws_url
-from tests.server.wsclient import RawWebSocket, await_until, recv_each, recv_type
+from tests.server.wsclient import (
+    RawWebSocket,
+    await_until,
+    http_get_json,
+    recv_each,
+    recv_type,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -49,6 +55,8 @@ async def test_200_clients_are_counted_and_all_get_a_broadcast(start_server: Sta
         assert all(f["data"] == {"text": "to everyone"} for f in frames)
         sender_id = echo["client"]
         assert all(f["client"] == sender_id for f in frames)
+        rss = http_get_json(server.url, "/health/")["details"]["memory_bytes"]
+        print(f"{CLIENTS} clients: {len(frames)} received the broadcast, rss={rss / 2**20:.0f} MiB")
     finally:
         await asyncio.gather(*(ws.close() for ws in sockets))
 
