@@ -1,0 +1,58 @@
+"""The API client's errors, each from a real cause: refused, silent, unauthorized."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from tests.conftest import StartServer, admin_token
+from ui.core.api import ApiClient, ApiError
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_answers_with_latency_and_bearer_token(start_server: StartServer) -> None:
+    server = start_server()
+    api = ApiClient(server.url, admin_token(server))
+    try:
+        answer = await api.get("/api/v1/connections")
+        assert answer.body == {"count": 0, "connections": []}
+        assert answer.latency_ms > 0
+        with pytest.raises(ApiError, match="HTTP 404"):
+            await api.disconnect("c999")
+    finally:
+        await api.aclose()
+
+
+async def test_unauthorized_refused_and_silent_servers_are_plain_errors(
+    start_server: StartServer,
+) -> None:
+    server = start_server()
+    anonymous = ApiClient(server.url, None)
+    try:
+        with pytest.raises(ApiError, match="HTTP 401"):
+            await anonymous.get("/api/v1/connections")
+    finally:
+        await anonymous.aclose()
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        refused_port = closed.getsockname()[1]
+    refused = ApiClient(f"http://127.0.0.1:{refused_port}", None)
+    try:
+        with pytest.raises(ApiError, match="connection refused"):
+            await refused.get("/healthz")
+    finally:
+        await refused.aclose()
+
+    # Listening but never answering: the kernel completes the handshake, nobody replies.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        quiet = ApiClient(f"http://127.0.0.1:{silent.getsockname()[1]}", None, timeout=0.3)
+        try:
+            with pytest.raises(ApiError, match=r"no answer within 0\.3 s"):
+                await quiet.get("/healthz")
+        finally:
+            await quiet.aclose()

@@ -1,0 +1,49 @@
+"""The main window on its own: persistence in QSettings, and what closing it means."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QSystemTrayIcon
+
+from ui.window import MainWindow
+
+
+def make_window(qtbot: Any, settings: QSettings) -> MainWindow:
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    return window
+
+
+def test_geometry_splitters_interval_and_tray_option_persist(
+    qtbot: Any, qt_settings: QSettings
+) -> None:
+    first = make_window(qtbot, qt_settings)
+    assert not first.interval_restored
+    first.resize(640, 480)  # within the offscreen screen (800 x 600)
+    first.health.interval.setValue(4.5)
+    first.log_panel.splitter.setSizes([500, 100])
+    first.close_to_tray.setChecked(True)
+    first.save()
+    second = make_window(qtbot, qt_settings)
+    assert second.interval_restored and second.health.interval.value() == 4.5
+    assert second.close_to_tray.isChecked()
+    assert (second.width(), second.height()) == (640, 480)
+    sizes = second.log_panel.splitter.sizes()
+    assert sizes[0] > sizes[1]
+
+
+def test_closing_quits_once_and_never_hides_where_there_is_no_tray(
+    qtbot: Any, qt_settings: QSettings
+) -> None:
+    window = make_window(qtbot, qt_settings)
+    window.close_to_tray.setChecked(True)  # asked for, but offscreen there is no tray
+    assert not QSystemTrayIcon.isSystemTrayAvailable()
+    window.show()
+    quits: list[bool] = []
+    window.quit_requested.connect(lambda: quits.append(True))
+    window.close()
+    window.request_quit()
+    assert quits == [True]
+    assert qt_settings.value("window/close_to_tray") == "true"
