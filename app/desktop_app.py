@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop, asyncSlot
 
@@ -23,6 +23,7 @@ from server.serving import PortInUse, display_url
 from server.settings import Settings
 from server.tokens import TokenRegistry
 from ui.monitor import Monitor, MonitorTuning
+from ui.share import ShareDialog, lan_url_for, listens_on_loopback_only
 from ui.window import MainWindow
 
 logger = logging.getLogger("pulsedesk.desktop")
@@ -58,10 +59,12 @@ class Desktop(QObject):
             self.control = ServerControl(self.server, bar, banner)
             self.control.serving.connect(self.watch)
             self.control.state_changed.connect(self._server_state)
+            self.window.server_bar.share_requested.connect(self.share)
             self.control.connect_instead.connect(self.watch)
         self.window.server_bar.set_token(self.token)
         self.window.quit_requested.connect(self.quit)
         self.closed = asyncio.Event()
+        self.share_dialog: ShareDialog | None = None
 
     def launch(self, start_error: PortInUse | None = None) -> None:
         """Show the window and start (or follow) the server. Call on the running loop."""
@@ -84,6 +87,32 @@ class Desktop(QObject):
         self.window.server_bar.set_url(self.server.url)
         # Watch from the start: the feed and the polls retry until the server answers.
         self.watch(self.server.url)
+
+    def share(self) -> ShareDialog:
+        """Open the share dialog for the embedded server (non-modal: no nested loop)."""
+        assert self.server is not None and self.control is not None
+        settings = self.server.settings
+        dialog = ShareDialog(
+            self.server.url,
+            lan_url_for(settings.host, self.server.port),
+            self._token_to_share(settings),
+            listens_on_loopback_only(settings.host),
+            parent=self.window,
+        )
+        dialog.rebind_requested.connect(self.control.rebind_to_lan)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.share_dialog = dialog
+        return dialog
+
+    def _token_to_share(self, settings: Settings) -> str | None:
+        """A user token when one is configured; the admin token only if nothing else works."""
+        if not settings.auth_required:
+            return None
+        for spec in settings.users.values():
+            if spec.role == "user":
+                return spec.token.get_secret_value()
+        return self.token
 
     def _server_state(self, state: str, _error: str) -> None:
         self.window.tray.set_server_state(state)

@@ -94,6 +94,14 @@ class ServerControl(QObject):
         await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
 
     @asyncSlot()
+    async def rebind_to_lan(self) -> None:
+        """Listen on every interface, with a token required from every client."""
+        await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
+        update = {"host": "0.0.0.0", "auth": "required"}
+        self.server.settings = self.server.settings.model_copy(update=update)
+        self.start()
+
+    @asyncSlot()
     async def restart(self) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
         self.start()

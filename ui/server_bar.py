@@ -17,6 +17,7 @@ class ServerBar(QFrame):
     start_requested = Signal()
     stop_requested = Signal()
     restart_requested = Signal()
+    share_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,6 +38,8 @@ class ServerBar(QFrame):
         self.stop_button = QPushButton("Stop")
         self.restart_button = QPushButton("Restart")
         self.docs_button = QPushButton("API docs")
+        self.share_button = QPushButton("Share…")
+        self.share_button.setToolTip("The address, a QR code and snippets for other devices")
         self.token = QLineEdit(readOnly=True)
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setPlaceholderText("no token")
@@ -54,7 +57,13 @@ class ServerBar(QFrame):
         layout.addWidget(self.copy_url)
         layout.addWidget(self.copy_ws)
         layout.addStretch(1)
-        for button in (self.start_button, self.stop_button, self.restart_button, self.docs_button):
+        for button in (
+            self.start_button,
+            self.stop_button,
+            self.restart_button,
+            self.docs_button,
+            self.share_button,
+        ):
             layout.addWidget(button)
         layout.addSpacing(12)
         layout.addWidget(QLabel("Admin token"))
@@ -70,6 +79,7 @@ class ServerBar(QFrame):
         self.start_button.clicked.connect(self.start_requested)
         self.stop_button.clicked.connect(self.stop_requested)
         self.restart_button.clicked.connect(self.restart_requested)
+        self.share_button.clicked.connect(self.share_requested)
         self.set_state("stopped")
 
     @property
@@ -89,6 +99,7 @@ class ServerBar(QFrame):
     def set_remote(self, base_url: str) -> None:
         """Watching a server elsewhere: no start, stop or restart from here."""
         self.remote = True
+        self.share_button.setEnabled(False)  # it describes this machine's server
         self.set_url(base_url)
         self.set_state("remote")
 

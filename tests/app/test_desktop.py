@@ -8,6 +8,7 @@ import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from websockets.asyncio.client import connect
@@ -275,6 +276,34 @@ def test_check_now_shows_each_target_result(make_desktop: MakeDesktop, qtbot: An
     health.check_now.click()
     qtbot.waitUntil(lambda: "unhealthy" in (health.targets.item(0, 2).text()), timeout=15_000)
     assert health.targets.item(0, 2).text().startswith("✘")
+
+
+def test_share_dialog_and_rebinding_to_the_lan_with_auth_required(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    desktop = make_desktop()
+    server = desktop.server
+    assert server is not None
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+    desktop.window.server_bar.share_button.click()
+    dialog = desktop.share_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.loopback_only and dialog.base_url == server.url
+    assert dialog.token is None  # loopback: no token needed
+    dialog.rebind_button.click()
+    qtbot.waitUntil(
+        lambda: server.settings.host == "0.0.0.0" and server.state is ServerState.RUNNING,
+        timeout=15_000,
+    )
+    # The window holds the admin token: it follows the server through the rebind.
+    def welcomes() -> int:
+        return sum(entry.type == "welcome" for entry in log_rows(desktop))
+
+    qtbot.waitUntil(lambda: welcomes() == 2, timeout=15_000)  # greeted again after the rebind
+    assert httpx.get(f"{server.url}/status/user").status_code == 401
+    rebound = desktop.share()
+    assert not rebound.loopback_only and rebound.token == desktop.token
+    rebound.close()
 
 
 def test_poll_interval_and_layout_persist(
