@@ -33,7 +33,8 @@ class ServerBar(QFrame):
         self.url_label = QLabel()
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_url = QPushButton("Copy URL")
-        self.copy_ws = QPushButton("Copy WS URL")
+        self.copy_ws = QPushButton("Copy WS")
+        self.copy_ws.setToolTip("Copy the WebSocket URL")
         self.start_button = QPushButton("Start")
         self.stop_button = QPushButton("Stop")
         self.restart_button = QPushButton("Restart")
@@ -43,11 +44,12 @@ class ServerBar(QFrame):
         self.token = QLineEdit(readOnly=True)
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setPlaceholderText("no token")
-        self.token.setMinimumWidth(120)
+        self.token.setMinimumWidth(110)
         self.token.setMaximumWidth(260)
-        self.show_token = QPushButton("Show token")
+        self.show_token = QPushButton("Show")
         self.show_token.setCheckable(True)
-        self.copy_token = QPushButton("Copy token")
+        self.copy_token = QPushButton("Copy")
+        self.copy_token.setToolTip("Copy the admin token")
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
@@ -88,7 +90,8 @@ class ServerBar(QFrame):
 
     def set_url(self, base_url: str) -> None:
         self.base_url = base_url
-        self.url_label.setText(f"<b>{base_url}</b> · {self.ws_url}")
+        self.url_label.setText(f"<b>{base_url}</b>")
+        self.url_label.setToolTip(f"HTTP {base_url}\nWebSocket {self.ws_url}")
 
     def set_token(self, token: str | None) -> None:
         self.token.setText(token or "")
@@ -119,4 +122,4 @@ class ServerBar(QFrame):
     def _reveal_token(self, shown: bool) -> None:
         mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
         self.token.setEchoMode(mode)
-        self.show_token.setText("Hide token" if shown else "Show token")
+        self.show_token.setText("Hide" if shown else "Show")
