@@ -57,6 +57,7 @@ class Monitor(QObject):
         self._poller: asyncio.Task[None] | None = None
         self._table_refresh: asyncio.Task[None] | None = None
         self._ticks = 0
+        self._greeted = False
         self._wakeup = asyncio.Event()
         self._targets_known = False
 
@@ -74,6 +75,7 @@ class Monitor(QObject):
         self.tracker = HealthTracker(self.tuning.down_after)
         self._targets_known = False
         self._ticks = 0
+        self._greeted = False
         self.api = ApiClient(base_url, token, timeout=self.tuning.timeout)
         self.feed = LiveFeed(
             base_url,
@@ -215,10 +217,20 @@ class Monitor(QObject):
         kind, data = frame.get("type"), frame.get("data") or {}
         if kind == "presence" or kind == "welcome":
             self._set_count(int(data.get("connections", 0)), "live")
-        if kind == "welcome" and data.get("gap"):
-            self._note("the server's history no longer reaches back: some messages were missed")
+        if kind == "welcome":
+            self._welcomed(data)
         elif kind == "error":
             self.window.send_box.show_server_error(str(data.get("message", data)))
+
+    def _welcomed(self, data: dict[str, Any]) -> None:
+        first = not self._greeted
+        self._greeted = True
+        replayed = data.get("replayed", 0)
+        if first and replayed:
+            older = "; older ones are in GET /api/v1/messages" if data.get("gap") else ""
+            self._note(f"the {replayed} most recent messages from the server's history{older}")
+        elif data.get("gap"):
+            self._note("the server's history no longer reaches back: some messages were missed")
 
     def _on_feed_state(self, state: FeedState, detail: str) -> None:
         self.window.feed_label.setText(f"Live feed: {detail}")

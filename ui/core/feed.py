@@ -54,6 +54,7 @@ class LiveFeed:
         min_delay: float = 0.25,
         max_delay: float = 5.0,
         open_timeout: float = 5.0,
+        history_on_connect: bool = True,
     ) -> None:
         self.base_url = base_url
         self.token = token
@@ -62,6 +63,8 @@ class LiveFeed:
         self.min_delay = min_delay
         self.max_delay = max_delay
         self.open_timeout = open_timeout
+        #: The first connection asks for the server's recent history too (``?since=0``).
+        self.history_on_connect = history_on_connect
         self.state = FeedState.STOPPED
         #: The newest broadcast id seen; reconnects ask for what came after it.
         self.last_id: int | None = None
@@ -103,7 +106,7 @@ class LiveFeed:
             self._set_state(FeedState.CONNECTING, f"connecting to {self.base_url}")
             try:
                 async with connect(
-                    ws_url(self.base_url, self.last_id),
+                    ws_url(self.base_url, self._since()),
                     additional_headers=headers,
                     open_timeout=self.open_timeout,
                     max_size=None,
@@ -123,6 +126,11 @@ class LiveFeed:
             self._set_state(FeedState.RECONNECTING, f"{reason}; retrying in {delay:.1f} s")
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.max_delay)
+
+    def _since(self) -> int | None:
+        if self.last_id is not None:
+            return self.last_id
+        return 0 if self.history_on_connect else None
 
     def _receive(self, raw: str | bytes) -> None:
         try:
@@ -144,8 +152,8 @@ class LiveFeed:
         elif kind == "welcome" and isinstance(data, dict):
             self.client_id = data.get("client")
             server_last = data.get("last_id")
-            # First connection: start from now. A server whose ids went backwards has a new
-            # history (no store, restarted): follow its numbering from here on.
+            # First connection: the replay that follows is what there was. A server whose ids
+            # went backwards has a new history (no store, restarted): follow its numbering.
             if isinstance(server_last, int) and (
                 self.last_id is None or server_last < self.last_id
             ):

@@ -80,3 +80,26 @@ async def test_send_goes_out_as_a_message_and_fails_clearly_when_offline(
         assert feed.last_id == echo["id"]
     finally:
         await feed.stop()
+
+
+async def test_first_connection_brings_the_recent_history(start_server: StartServer) -> None:
+    server = start_server()
+    async with connect(ws_url(server)) as earlier:
+        for text in ("a", "b", "c"):
+            await earlier.send(text)
+        while True:  # the broadcast of "c" back to its sender: all three are history now
+            frame = json.loads(await earlier.recv())
+            if frame["type"] == "broadcast" and frame["data"] == {"text": "c"}:
+                break
+    frames: list[Any] = []
+    feed = LiveFeed(server.url, None, frames.append, lambda *_: None)
+    feed.start()
+    try:
+        await until(lambda: len(broadcast_ids(frames)) == 3)
+        welcome = frames[0]
+        assert welcome["type"] == "welcome" and welcome["data"]["replayed"] == 3
+        texts = [f["data"]["text"] for f in frames if f.get("type") == "broadcast"]
+        assert texts == ["a", "b", "c"]
+        assert feed.last_id == broadcast_ids(frames)[-1]
+    finally:
+        await feed.stop()
