@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,8 @@ from ui.core.feed import FeedState, FeedUnavailable, LiveFeed
 from ui.core.health import Health, HealthTracker, ProbeResult
 from ui.core.messages import entry_from_frame, event_entry
 from ui.window import MainWindow
+
+logger = logging.getLogger("pulsedesk.monitor")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Monitor(QObject):
         self._table_refresh: asyncio.Task[None] | None = None
         self._ticks = 0
         self._greeted = False
+        self._down = False  # DOWN was notified, so UP gets a "back UP"
         self._wakeup = asyncio.Event()
         self._targets_known = False
 
@@ -110,7 +114,10 @@ class Monitor(QObject):
 
     async def _poll_forever(self) -> None:
         while True:
-            await self.poll_once()
+            try:
+                await self.poll_once()
+            except Exception:  # one odd answer must not end the polling for good
+                logger.exception("polling %s failed", self.base_url)
             self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.interval)
@@ -146,6 +153,8 @@ class Monitor(QObject):
             return ProbeResult.failed(str(exc)), None
         problem = None
         body = liveness.body
+        if not isinstance(body, dict):
+            return ProbeResult(True, liveness.latency_ms, "/healthz answered no JSON object"), None
         if body.get("status") != "healthy":
             problem = f"/healthz says {body.get('status')}"
         elif body.get("bus") == "degraded":
@@ -188,8 +197,10 @@ class Monitor(QObject):
         self.health_changed.emit(state.value)
         tray = self.window.tray
         if state is Health.DOWN:
+            self._down = True
             tray.notify("Server DOWN", f"{self.base_url}: {self.tracker.last_error}", critical=True)
-        elif state is Health.UP and any(title == "Server DOWN" for title, _ in tray.notifications):
+        elif state is Health.UP and self._down:
+            self._down = False
             tray.notify("Server back UP", f"{self.base_url} answers again")
 
     def _set_count(self, count: int, source: str) -> None:
