@@ -25,8 +25,9 @@ own clients, and broadcasts are numbered locally, continuing after the highest i
 has seen. Two instances may then give the same number to different broadcasts; those ids only
 ever reach each instance's own clients. A reconnecting instance raises the shared counter to at
 least its own highest id before publishing again, so ids stay increasing for every client of
-every instance once all have reconnected (an instance that reconnects later than another
-instance published may still see that broadcast numbered below its own local ones).
+every instance. What another instance published in that window under a number at or below
+this instance's local ones is skipped here (delivering it would break the order), so during an
+outage clients may miss what other instances' clients said: degraded means exactly that.
 Reconnection uses capped exponential backoff (at most ``BACKOFF_MAX`` seconds between tries).
 """
 
