@@ -75,7 +75,7 @@ async def demo(desktop: Desktop, out: Path) -> None:
         await desktop.monitor.poll_once()
         window.log_panel.model.flush()
         view = window.log_panel.view
-        view.selectRow(window.log_panel.proxy.rowCount() - 3)
+        view.selectRow(window.log_panel.shown.rowCount() - 3)
         window.connections.table.selectRow(1)
         await asyncio.sleep(0.3)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,10 @@
 
 Auto-scroll follows new rows while the view is at the bottom; scrolling up stops it, and
 scrolling back to the bottom resumes it. Pause freezes the rows while capture goes on.
+
+With no filter the view shows the log model itself; the filter proxy sits in between only
+while a filter is set, since mapping every row of a flood through it doubles the cost of each
+batch for nothing.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QAbstractItemModel, QItemSelection, Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,7 +43,6 @@ class LogPanel(QWidget):
         super().__init__(parent)
         self.model = MessageLogModel(log, parent=self)
         self.proxy = LogFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
         self.following = True
 
         self.filter_text = QLineEdit(placeholderText="Filter text or client…")
@@ -67,7 +70,7 @@ class LogPanel(QWidget):
         bar.addWidget(self.export_button)
 
         self.view = QTableView()
-        self.view.setModel(self.proxy)
+        self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().setVisible(False)
@@ -102,23 +105,40 @@ class LogPanel(QWidget):
         self.pause_button.toggled.connect(self.model.set_paused)
         self.clear_button.clicked.connect(self.clear)
         self.export_button.clicked.connect(self._ask_export)
-        self.view.selectionModel().selectionChanged.connect(self._show_selected)
         scrollbar = self.view.verticalScrollBar()
         scrollbar.valueChanged.connect(self._scrolled)
         scrollbar.rangeChanged.connect(self._range_changed)
         self.model.rows_flushed.connect(self._update_counts)
+        self._watch_selection()
         self._update_counts()
+
+    @property
+    def shown(self) -> QAbstractItemModel:
+        """What the view shows: the log model, or the proxy while a filter is set."""
+        return self.view.model()
+
+    def _watch_selection(self) -> None:
+        # Each setModel brings a new selection model.
+        self.view.selectionModel().selectionChanged.connect(self._show_selected)
 
     # Filtering and following -----------------------------------------------------------------
 
     def _apply_filter(self) -> None:
-        self.proxy.set_filter(
-            LogFilter(
-                text=self.filter_text.text().strip(),
-                type=self.filter_type.currentData() or "",
-                direction=self.filter_direction.currentData() or "",
-            )
+        log_filter = LogFilter(
+            text=self.filter_text.text().strip(),
+            type=self.filter_type.currentData() or "",
+            direction=self.filter_direction.currentData() or "",
         )
+        self.proxy.set_filter(log_filter)
+        wanted: QAbstractItemModel = self.model if log_filter.is_empty else self.proxy
+        if self.view.model() is not wanted:
+            if wanted is self.proxy:
+                self.proxy.setSourceModel(self.model)
+            self.view.setModel(wanted)
+            if wanted is self.model:
+                # Detached (Qt takes nullptr; the stubs say otherwise): it stops tracking inserts.
+                self.proxy.setSourceModel(None)  # type: ignore[arg-type]
+            self._watch_selection()
         self._update_counts()
 
     def _scrolled(self, value: int) -> None:
@@ -131,7 +151,7 @@ class LogPanel(QWidget):
 
     def _update_counts(self, _added: int = 0) -> None:
         log = self.model.log
-        shown = self.proxy.rowCount()
+        shown = self.shown.rowCount()
         text = f"{shown:,} shown · {len(log):,} kept (max {log.capacity:,})"
         text += f" · {log.captured:,} captured"
         if self.model.paused:
@@ -161,9 +181,9 @@ class LogPanel(QWidget):
 
     def export_to(self, path: Path) -> int:
         """Write the rows the filter shows, oldest first, as JSON Lines; return how many."""
-        proxy = self.proxy
+        shown = self.shown
         entries: list[Any] = [
-            proxy.index(row, 0).data(ENTRY_ROLE) for row in range(proxy.rowCount())
+            shown.index(row, 0).data(ENTRY_ROLE) for row in range(shown.rowCount())
         ]
         with path.open("w", encoding="utf-8") as out:
             return self.model.log.export(out, entries)

@@ -37,24 +37,24 @@ def test_auto_scroll_stops_when_scrolled_up_and_resumes_at_the_bottom(qtbot: Any
     bar.setValue(0)  # the user scrolls up
     assert not panel.following
     fill(panel, 200, 50)
-    qtbot.waitUntil(lambda: panel.proxy.rowCount() == 250)
+    qtbot.waitUntil(lambda: panel.shown.rowCount() == 250)
     assert bar.value() == 0  # left where the user put it
     bar.setValue(bar.maximum())  # back at the bottom
     assert panel.following
     fill(panel, 250, 50)
-    qtbot.waitUntil(lambda: bar.value() == bar.maximum() and panel.proxy.rowCount() == 300)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum() and panel.shown.rowCount() == 300)
 
 
 def test_pause_clear_and_the_counts(qtbot: Any) -> None:
     panel = make_panel(qtbot)
     panel.pause_button.click()
     fill(panel, 0, 3)
-    assert panel.proxy.rowCount() == 0
+    assert panel.shown.rowCount() == 0
     panel.pause_button.click()
-    assert panel.proxy.rowCount() == 3
+    assert panel.shown.rowCount() == 3
     assert "3 shown" in panel.counts.text()
     panel.clear_button.click()
-    assert panel.proxy.rowCount() == 0
+    assert panel.shown.rowCount() == 0
 
 
 def test_selected_message_is_pretty_json_and_export_follows_the_filter(
@@ -66,8 +66,14 @@ def test_selected_message_is_pretty_json_and_export_follows_the_filter(
     assert json.loads(panel.detail.toPlainText())["data"] == {"text": "m1"}
     assert "\n  " in panel.detail.toPlainText()  # indented, not one line
     panel.filter_text.setText("m2")
-    assert panel.proxy.rowCount() == 1
+    assert panel.shown.rowCount() == 1
     out = tmp_path / "log.jsonl"
     assert panel.export_to(out) == 1
     line = json.loads(out.read_text().strip())
     assert line["direction"] == "in" and line["frame"]["id"] == 2
+    # No filter: the view shows the log model directly again, and selection still works.
+    panel.filter_text.clear()
+    assert panel.shown is panel.model and panel.shown.rowCount() == 3
+    assert panel.proxy.sourceModel() is None
+    panel.view.selectRow(0)
+    assert json.loads(panel.detail.toPlainText())["id"] == 0
