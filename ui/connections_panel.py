@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -55,6 +57,11 @@ class ConnectionsPanel(QGroupBox):
         layout.addWidget(self.table, 1)
 
         self.disconnect_button.clicked.connect(self._disconnect_selected)
+        self.disconnect_button.setEnabled(False)
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self.disconnect_button.setEnabled(self.selected_id() is not None)
+        )
+        self.model.modelReset.connect(lambda: self.disconnect_button.setEnabled(False))
 
     def set_count(self, count: int, source: str) -> None:
         """A new count, from ``source`` ("live" from presence frames, or "polled")."""
@@ -73,6 +80,15 @@ class ConnectionsPanel(QGroupBox):
         span = min(self.history.window, max(30.0, points[0][0]))
         self.chart.caption = f"last {_span_text(span)}"
         self.chart.set_points(points, span)
+
+    def set_rows(self, rows: list[dict[str, Any]], own_id: str | None) -> None:
+        """New rows from the server; the selected client stays selected if still there."""
+        keep = self.selected_id()
+        self.model.own_id = own_id
+        self.model.set_rows(rows)
+        for row, record in enumerate(rows):
+            if keep is not None and record.get("id") == keep:
+                self.table.selectRow(row)
 
     def selected_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()

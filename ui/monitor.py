@@ -181,9 +181,8 @@ class Monitor(QObject):
         except ApiError as exc:
             self.window.connections.source.setText(f"table unavailable: {exc}")
             return
-        panel = self.window.connections
-        panel.model.own_id = self.feed.client_id if self.feed else None
-        panel.model.set_rows(answer.body.get("connections", []))
+        own_id = self.feed.client_id if self.feed else None
+        self.window.connections.set_rows(answer.body.get("connections", []), own_id)
 
     async def _load_targets(self, api: ApiClient) -> None:
         try:

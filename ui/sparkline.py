@@ -60,14 +60,15 @@ class Sparkline(QWidget):
             y = plot.bottom() - value / top * plot.height()
             return QPointF(plot.left() + x * plot.width(), y)
 
-        path = QPainterPath(at(*self._points[0]))
-        for x, value in self._points[1:]:
+        points = self._points
+        if len(points) == 1:  # one sample: a level line reads better than a dot at the edge
+            points = [(0.0, points[0][1]), (1.0, points[0][1])]
+        path = QPainterPath(at(*points[0]))
+        for x, value in points[1:]:
             path.lineTo(at(x, value))
-        if len(self._points) == 1:
-            path.lineTo(at(1.0, self._points[0][1]))
         area = QPainterPath(path)
         area.lineTo(QPointF(at(1.0, 0).x(), plot.bottom()))
-        area.lineTo(QPointF(at(self._points[0][0], 0).x(), plot.bottom()))
+        area.lineTo(QPointF(at(points[0][0], 0).x(), plot.bottom()))
         fill = QColor(self.color)
         fill.setAlpha(40)
         painter.fillPath(area, fill)

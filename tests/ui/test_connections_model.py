@@ -24,3 +24,22 @@ def test_rows_and_the_window_own_connection(qtmodeltester: Any) -> None:
     assert model.connection_id(1) == "c2"
     model.set_rows([])
     assert model.rowCount() == 0
+
+
+def test_the_panel_keeps_the_selection_across_refreshes(qtbot: Any) -> None:
+    from ui.connections_panel import ConnectionsPanel
+
+    panel = ConnectionsPanel()
+    qtbot.addWidget(panel)
+    assert not panel.disconnect_button.isEnabled()
+    panel.set_rows(ROWS, own_id="c1")
+    panel.table.selectRow(1)
+    assert panel.selected_id() == "c2" and panel.disconnect_button.isEnabled()
+    panel.set_rows(list(reversed(ROWS)), own_id="c1")  # a poll: new order, same clients
+    assert panel.selected_id() == "c2" and panel.disconnect_button.isEnabled()
+    panel.set_rows(ROWS[:1], own_id="c1")  # c2 left
+    assert panel.selected_id() is None and not panel.disconnect_button.isEnabled()
+    with qtbot.waitSignal(panel.disconnect_requested) as asked:
+        panel.table.selectRow(0)
+        panel.disconnect_button.click()
+    assert asked.args == ["c1"]
