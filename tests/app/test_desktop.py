@@ -229,6 +229,21 @@ def test_port_in_use_shows_the_holder_and_leaves_no_thread(
     assert not window.port_conflict.isVisible()
 
 
+def test_port_in_use_can_watch_the_server_already_there(
+    make_desktop: MakeDesktop, qtbot: Any, start_server: StartServer
+) -> None:
+    holder = start_server(service_name="the-one-already-there")
+    desktop = make_desktop(port=holder.port)  # same config dir: the same admin token
+    window = desktop.window
+    window.port_conflict.connect_button.click()
+    assert window.server_bar.state == "remote"
+    assert not window.server_bar.start_button.isEnabled()
+    qtbot.waitUntil(lambda: window.status.service.text() == "the-one-already-there",
+                    timeout=15_000)
+    assert desktop.monitor.base_url == holder.url
+    assert desktop.server is not None and desktop.server.thread is None
+
+
 def test_remote_mode_watches_a_server_elsewhere_with_controls_disabled(
     make_desktop: MakeDesktop, qtbot: Any, start_server: StartServer
 ) -> None:
