@@ -118,7 +118,13 @@ class _LogLines(logging.Handler):
 def no_token_in_any_log_line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     recorder = _LogLines()
     logging.getLogger().addHandler(recorder)
+    # Our own loggers at every level, so their INFO and DEBUG lines are searched too (uvicorn's
+    # loggers follow each server's log_level, "info" in the tests).
+    ours = logging.getLogger("pulsedesk")
+    level = ours.level
+    ours.setLevel(logging.DEBUG)
     yield
+    ours.setLevel(level)
     logging.getLogger().removeHandler(recorder)
     files = [*tmp_path_factory.getbasetemp().rglob("admin-token"), *_scratch.rglob("admin-token")]
     tokens = {path.read_text().strip() for path in files} | _remembered_tokens
