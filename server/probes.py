@@ -25,8 +25,8 @@ async def probe(url: str, timeout: float) -> ProbeResult:  # noqa: ASYNC109 (a p
     def elapsed() -> float:
         return round((time.perf_counter() - started) * 1000, 2)
 
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         async with asyncio.timeout(timeout):
             if parts.scheme == "tcp":
                 if not parts.hostname or parts.port is None:
@@ -46,3 +46,5 @@ async def probe(url: str, timeout: float) -> ProbeResult:  # noqa: ASYNC109 (a p
         return ProbeResult(False, elapsed(), f"timed out after {timeout:g} s")
     except (OSError, httpx.HTTPError) as exc:
         return ProbeResult(False, elapsed(), str(exc) or type(exc).__name__)
+    except (ValueError, httpx.InvalidURL) as exc:  # a target mistyped in the settings
+        return ProbeResult(False, 0.0, f"bad target {url!r}: {exc}")
