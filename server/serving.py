@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import errno
 import socket
+from typing import TYPE_CHECKING
 
 import uvicorn
-from fastapi import FastAPI
 
 from server.settings import Settings
+
+if TYPE_CHECKING:  # importing FastAPI takes ~0.5 s; the desktop binds its port before that
+    from fastapi import FastAPI
 
 
 class PortInUse(OSError):
