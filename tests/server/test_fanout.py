@@ -64,10 +64,11 @@ async def test_200_clients_are_counted_and_all_get_a_broadcast(start_server: Sta
 async def test_a_client_that_never_reads_is_closed_1013_and_delays_no_one(
     start_server: StartServer,
 ) -> None:
-    # A small queue so the stalled client overflows well before the test ends; the payload
-    # is big so the kernel's socket buffers fill after a few hundred kilobytes.
-    server = start_server(queue_limit=64)
-    messages, payload = 300, "x" * 48_000
+    # 400 x 48 KB = 19 MB for the stalled client: more than its queue (128 x 48 KB = 6 MB) and
+    # the kernel's socket buffers (a few MB at most) together, so it must overflow; the queue
+    # is still deep enough that a healthy reader on a busy machine never comes near it.
+    server = start_server(queue_limit=128)
+    messages, payload = 400, "x" * 48_000
     healthy_count = 5
     url = ws_url(server)
 

@@ -26,8 +26,11 @@ from tests.server.wsclient import await_until, http_get_json, recv_type, wait_un
 
 pytestmark = pytest.mark.anyio
 
-# Small keepalive so dead and silent peers leave within a second or two.
-KEEPALIVE = {"ping_interval": 0.3, "ping_timeout": 0.3}
+# Keepalive for the dead-peer tests: short enough that a silent peer leaves in seconds, with a
+# pong deadline loose enough that a busy CI machine never drops a live client by mistake.
+KEEPALIVE = {"ping_interval": 0.5, "ping_timeout": 2.0}
+# The half-frame client below never answers pings; this keeps it counted long enough to see.
+SLOW_KEEPALIVE = {"ping_interval": 5.0, "ping_timeout": 5.0}
 
 
 def connections(base_url: str) -> int:
@@ -97,7 +100,7 @@ CLIENT_SCRIPT = textwrap.dedent(
 
 
 def test_a_client_killed_mid_message_leaves_the_count(start_server: StartServer) -> None:
-    server = start_server(**KEEPALIVE)
+    server = start_server(**SLOW_KEEPALIVE)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     script = CLIENT_SCRIPT.format(root=root, url=ws_url(server))
     with subprocess.Popen(
@@ -107,8 +110,8 @@ def test_a_client_killed_mid_message_leaves_the_count(start_server: StartServer)
         wait_until(lambda: connections(server.url) == 1, what="the client to be counted")
         client.send_signal(signal.SIGKILL)
         client.wait(10)
-    # The OS closes a killed process's sockets; the keepalive is the backstop if it cannot.
-    wait_until(lambda: connections(server.url) == 0, what="the killed client to leave")
+    # The OS closes a killed process's sockets; the keepalive (10 s) is the backstop.
+    wait_until(lambda: connections(server.url) == 0, timeout=10, what="the killed client to leave")
     assert http_get_json(server.url, "/health/")["details"]["active_connections"] == 0
 
 
