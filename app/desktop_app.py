@@ -134,6 +134,7 @@ class Desktop(QObject):
             await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
             joined = self.server.thread is None
             logger.info("embedded server %s; thread joined: %s", self.server.state, joined)
+            self.server.on_state = None  # the widgets it reported to may go before it does
         logger.info("PulseDesk closed")
 
     async def run(self, start_error: PortInUse | None = None) -> int:
