@@ -1,4 +1,4 @@
-"""pytest-qt meets qasync: a qasync loop per test, and ways to wait on it without sleeping.
+"""pytest-qt meets qasync: a qasync loop for the tests, and ways to wait on it without sleeping.
 
 pytest-qt spins Qt's event loop (``qtbot.waitUntil``) but knows nothing of asyncio. A qasync
 ``QEventLoop(already_running=True)`` is an asyncio loop that runs *inside* whatever spins Qt,
