@@ -180,3 +180,15 @@ async def test_echo_and_broadcast_carry_the_same_id_and_sender(start_server: Sta
     assert mine["echo"]["id"] == mine["broadcast"]["id"] == theirs["id"]
     assert mine["echo"]["client"] == theirs["client"]
     assert theirs["data"] == {"text": "hi", "n": [1, 2]}
+
+
+@pytest.mark.parametrize("deflate", [False, True])
+async def test_permessage_deflate_is_off_unless_enabled(
+    start_server: StartServer, deflate: bool
+) -> None:
+    server = start_server(per_message_deflate=deflate)
+    # The websockets client offers permessage-deflate; the server decides.
+    async with await open_client(server) as ws:
+        assert ws.response is not None
+        extensions = ws.response.headers.get("Sec-WebSocket-Extensions") or ""
+    assert ("permessage-deflate" in extensions) is deflate
