@@ -2,9 +2,10 @@
 
 Every operation is called with generated valid and invalid input, with the admin token, and
 every answer must be a non-5xx response that matches the schema the document declares. The
-stateful run chains operations through the links in the document (a broadcast, then the
-message list that should hold it). Example counts are small to keep CI quick; the point is
-coverage of every operation and every declared response, not volume.
+stateful run chains operations through the links schemathesis infers from the document
+(today: the connection list's ids feeding DELETE /api/v1/connections/{id}) between random
+calls. Example counts are small to keep CI quick; the point is coverage of every operation
+and every declared response, not volume.
 """
 
 from __future__ import annotations
