@@ -15,13 +15,17 @@ from server.tokens import InsecureTokenFile, TokenRegistry
 
 
 def serve(settings: Settings) -> int:
-    """Serve until SIGINT or SIGTERM, then return 0; 2 for a port in use or an unsafe
-    token file (a one-line message on stderr, no traceback)."""
+    """Serve until SIGINT or SIGTERM, then return 0; 2 when it cannot listen (port in use,
+    address not here) or the token file is unsafe: a one-line message on stderr, no traceback."""
     try:
         TokenRegistry(settings).admin_token()
         sock = bind_socket(settings.host, settings.port)
     except (PortInUse, InsecureTokenFile) as exc:
         print(f"pulsedesk: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # an address not on this machine, a port that needs privileges
+        where = f"{settings.host}:{settings.port}"
+        print(f"pulsedesk: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     port = sock.getsockname()[1]
     settings = settings.model_copy(update={"port": port})

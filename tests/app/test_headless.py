@@ -104,6 +104,15 @@ def test_a_port_in_use_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
     assert "gui-modules: none" in out
 
 
+def test_an_address_not_on_this_machine_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    # 203.0.113.0/24 is TEST-NET-3: documentation only, never a local address.
+    process = pulsedesk(tmp_path, "serve", "--host", "203.0.113.7", "--port", "0")
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pulsedesk: cannot listen on 203.0.113.7:0: ")
+
+
 @pytest.mark.parametrize("command", ["serve", "token"])
 def test_a_readable_token_file_stops_serve_and_token_with_a_message(
     tmp_path: Path, command: str
