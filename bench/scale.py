@@ -30,19 +30,24 @@ from bench.harness import (
 
 
 async def measure(
-    contender: Contender, clients: int, broadcasts: int, workers: int
+    contender: Contender,
+    clients: int,
+    broadcasts: int,
+    workers: int,
+    settle: float = 2.0,
+    rate: float = 1.0,
 ) -> dict[str, Any]:
     with ServerProcess(contender) as server:
-        await asyncio.sleep(1.0)  # let start-up allocations settle before the baseline
+        await asyncio.sleep(settle / 2)  # start-up allocations settle before the baseline
         baseline = server.rss()
         pool = ClientPool(server.ws_url, clients, broadcasts, workers)
         try:
             await pool.ready()
-            await asyncio.sleep(2.0)  # connection-time traffic (welcome, presence) drains
+            await asyncio.sleep(settle)  # connection-time traffic (welcome, presence) drains
             held = server.rss()
-            await send_broadcasts(contender, server.ws_url, broadcasts, 1.0)
+            await send_broadcasts(contender, server.ws_url, broadcasts, rate)
             complete = await pool.done(within=60)
-            received, _codes, latencies = pool.results()
+            received, codes, latencies = pool.results()
         finally:
             pool.kill()
     return {
@@ -53,16 +58,25 @@ async def measure(
         "max_ms": max(latencies, default=float("nan")) * 1000,
         "delivered": sum(received) / (clients * broadcasts) * 100,
         "complete": complete,
+        "closed": sum(code is not None for code in codes),
     }
 
 
-async def run(clients: int, broadcasts: int, rounds: int, workers: int) -> list[list[Any]]:
+async def run(
+    clients: int,
+    broadcasts: int,
+    rounds: int,
+    workers: int,
+    *,
+    settle: float = 2.0,
+    rate: float = 1.0,
+) -> list[list[Any]]:
     raise_open_files_limit()
     contenders = [pulsedesk(), WEBSOCKETS_BROADCAST]
     samples: dict[str, list[dict[str, Any]]] = {c.name: [] for c in contenders}
     for round_number in range(rounds):
         for contender in rotated(contenders, round_number):
-            result = await measure(contender, clients, broadcasts, workers)
+            result = await measure(contender, clients, broadcasts, workers, settle, rate)
             samples[contender.name].append(result)
             print(
                 f"round {round_number + 1} {contender.name}: "

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from bench import fanout, http, scale, slow_consumer
+from bench import fanout, http, idle, launch, scale, slow_consumer
 
 DELIVERED = 7  # column of the fan-out table holding the share delivered
 
@@ -44,7 +44,29 @@ def test_http_every_server_answers_healthz() -> None:
 
 
 def test_scale_holds_connections_and_reaches_them_all() -> None:
-    rows = asyncio.run(scale.run(clients=40, broadcasts=2, rounds=1, workers=1))
+    rows = asyncio.run(
+        scale.run(clients=40, broadcasts=2, rounds=1, workers=1, settle=0.3, rate=10)
+    )
     for row in rows:
         assert row[-1] == "100.0%", row
         assert row[3] > 0  # the server's resident memory was read
+
+
+def test_window_flood_keeps_the_newest_messages_in_order() -> None:
+    from bench import window_flood
+
+    rows = window_flood.run(rate=2000, seconds=1, capacity=500)
+    assert rows[0][0] == "pulsedesk window"
+    assert rows[0][5] == "500 in order"
+
+
+def test_launch_reaches_a_shown_window_and_an_answering_server() -> None:
+    rows = launch.run(rounds=1)
+    assert [row[0] for row in rows] == ["pulsedesk desktop", "bare Qt window + FastAPI thread"]
+    assert all(row[3] > 0 for row in rows)
+
+
+def test_idle_reads_each_process_cpu() -> None:
+    rows = idle.run(duration=0.5, settle=0, rounds=1)
+    assert len(rows) == 4
+    assert all(row[1] >= 0 for row in rows)

@@ -1,0 +1,118 @@
+"""Shared by the desktop benchmarks: the desktop app (or an anchor) as a child process.
+
+The child runs offscreen with its own config, data and Qt settings folders, so a benchmark
+never touches the user's files. Its output lines are read on a thread and time-stamped on
+arrival, so a benchmark can tell when the window was shown and when the server was up.
+"""
+
+from __future__ import annotations
+
+import http.client
+import queue
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import psutil
+
+from bench.harness import ADMIN_TOKEN, ROOT, python_env
+
+URL_LINE = re.compile(r"http://127\.0\.0\.1:(\d+)")
+
+PULSEDESK_DESKTOP = ("pulsedesk desktop", ["-m", "app", "--port", "0"])
+PULSEDESK_HEADLESS = ("pulsedesk serve", ["-m", "app", "serve", "--port", "0"])
+BARE_DESKTOP = ("bare Qt window + FastAPI thread", ["-m", "bench.anchors.bare_desktop"])
+BARE_HEADLESS = ("bare FastAPI (uvicorn)", ["-m", "bench.anchors.bare_fastapi"])
+
+
+class Child:
+    """One process started at ``started`` (perf_counter), with time-stamped output lines."""
+
+    def __init__(self, args: list[str]) -> None:
+        scratch = tempfile.mkdtemp(prefix="pulsedesk-bench-desktop-")
+        env = python_env(
+            {
+                "QT_QPA_PLATFORM": "offscreen",
+                "XDG_CONFIG_HOME": f"{scratch}/xdg-config",
+                "XDG_DATA_HOME": f"{scratch}/xdg-data",
+                "PULSEDESK_CONFIG_DIR": f"{scratch}/config",
+                "PULSEDESK_DATA_DIR": f"{scratch}/data",
+                "PULSEDESK_ADMIN_TOKEN": ADMIN_TOKEN,
+            }
+        )
+        self.lines: queue.Queue[tuple[float, str]] = queue.Queue()
+        self.seen: list[tuple[float, str]] = []
+        self.started = time.perf_counter()
+        self.popen = subprocess.Popen(
+            [sys.executable, *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.process = psutil.Process(self.popen.pid)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.popen.stdout is not None
+        for line in self.popen.stdout:
+            self.lines.put((time.perf_counter(), line))
+
+    def wait_for(self, pattern: str, timeout: float = 60.0) -> tuple[float, re.Match[str]]:
+        """The arrival time of the first line matching ``pattern`` (seen before or later)."""
+        for at, line in self.seen:
+            match = re.search(pattern, line)
+            if match:
+                return at, match
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                at, line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            self.seen.append((at, line))
+            match = re.search(pattern, line)
+            if match:
+                return at, match
+        lines = "".join(line for _, line in self.seen)[-2000:]
+        raise TimeoutError(f"no line matching {pattern!r}; got: {lines}")
+
+    def ready(self) -> tuple[float, float]:
+        """When the window was shown and when the server first answered (perf_counter)."""
+        _, match = self.wait_for(URL_LINE.pattern)
+        answered = first_answer(int(match.group(1)))
+        shown, _ = self.wait_for("window shown")
+        return shown, answered
+
+    def cpu_seconds(self) -> float:
+        times = self.process.cpu_times()
+        return float(times.user + times.system)
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGINT)
+            try:
+                self.popen.wait(20)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+
+def first_answer(port: int, timeout: float = 60.0) -> float:
+    """Poll GET /healthz every 2 ms until it answers 200; the time it first did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return time.perf_counter()
+        except OSError:
+            pass
+        time.sleep(0.002)
+    raise TimeoutError(f"nothing answered on port {port}")

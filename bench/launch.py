@@ -1,0 +1,73 @@
+"""Benchmark 5, launch: process start to window shown and embedded server answering.
+
+Each round starts the desktop app (``python -m app --port 0``, offscreen) and the anchor (a
+bare Qt window, then a bare FastAPI app on a uvicorn thread), in a rotating order. The clock
+starts just before the process is spawned and stops when both the window has been shown
+(its log line) and GET /healthz has answered 200 (polled every 2 ms). Medians are shown.
+
+    python -m bench.launch --rounds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bench.desktop import BARE_DESKTOP, PULSEDESK_DESKTOP, Child
+from bench.harness import median, print_table, rotated
+
+
+def launch_once(args: list[str]) -> dict[str, float]:
+    child = Child(args)
+    try:
+        shown, answered = child.ready()
+    finally:
+        child.stop()
+    return {
+        "window_s": shown - child.started,
+        "server_s": answered - child.started,
+        "launch_s": max(shown, answered) - child.started,
+    }
+
+
+def run(rounds: int) -> list[list[Any]]:
+    contenders = [PULSEDESK_DESKTOP, BARE_DESKTOP]
+    samples: dict[str, list[dict[str, float]]] = {name: [] for name, _ in contenders}
+    for round_number in range(rounds):
+        for name, args in rotated(contenders, round_number):
+            result = launch_once(args)
+            samples[name].append(result)
+            print(
+                f"round {round_number + 1} {name}: "
+                + ", ".join(f"{k}={v:.3f}" for k, v in result.items()),
+                flush=True,
+            )
+    anchor = median([r["launch_s"] for r in samples[BARE_DESKTOP[0]]])
+    rows = []
+    for name, results in samples.items():
+        launch = median([r["launch_s"] for r in results])
+        rows.append(
+            [
+                name,
+                median([r["window_s"] for r in results]),
+                median([r["server_s"] for r in results]),
+                launch,
+                launch / anchor,
+            ]
+        )
+    print_table(
+        f"Launch to window shown and server answering, median of {rounds}",
+        ["app", "window shown s", "server answering s", "launch s", "× anchor"],
+        rows,
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    run(parser.parse_args().rounds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Benchmark 4, the window under a flood: RATE messages/s for SECONDS into the app's feed.
+
+The real window (``ui.window.MainWindow`` with its ``ui.monitor.Monitor``), offscreen. The
+frames go through the window's own feed (``ui.core.feed.LiveFeed``), entering where its
+WebSocket hands them over: the raw text of server broadcast frames, in bursts every 5 ms as
+reads from a socket arrive. No network, so that the window is what is measured. On the same
+GUI thread a 10 ms timer measures how late it fires (the window's responsiveness), and the
+process's memory is sampled every 250 ms.
+
+Checked at the end: the log holds exactly the newest ``capacity`` messages, in order, and
+memory once the cap was reached stayed flat. The anchor is the naive log: a QPlainTextEdit
+appending one line per message (with the same maximum number of lines).
+
+    python -m bench.window_flood --rate 20000 --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import psutil
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QPlainTextEdit
+
+from bench.harness import percentile, print_table
+from ui.core.feed import LiveFeed
+from ui.core.messages import DEFAULT_CAPACITY
+from ui.monitor import Monitor
+from ui.window import MainWindow
+
+BURST_MS = 5
+HEARTBEAT_MS = 10
+
+
+def broadcast_frame(seq: int) -> str:
+    """A server broadcast frame as it arrives on the wire."""
+    return (
+        f'{{"type":"broadcast","data":{{"text":"flood message {seq}"}},'
+        f'"timestamp":"2026-01-01T00:00:00.000Z","success":true,"id":{seq + 1},"client":"c1"}}'
+    )
+
+
+def flood(sink: Callable[[str], None], rate: float, seconds: float) -> dict[str, Any]:
+    """Push ``rate`` frames/s into ``sink`` on the Qt loop; heartbeat and memory figures."""
+    app = QCoreApplication.instance()
+    assert app is not None
+    process = psutil.Process()
+    lateness: list[float] = []
+    memory: list[tuple[float, int]] = []
+    sent = 0
+    start = time.perf_counter()
+    last_beat = start
+
+    def beat() -> None:
+        nonlocal last_beat
+        now = time.perf_counter()
+        lateness.append(max(0.0, now - last_beat - HEARTBEAT_MS / 1000))
+        last_beat = now
+
+    def burst() -> None:
+        nonlocal sent
+        now = time.perf_counter()
+        due = int(rate * min(now - start, seconds))
+        while sent < due:
+            sink(broadcast_frame(sent))
+            sent += 1
+            # A sink that cannot keep up is not waited for past the end: it sent less.
+            if sent % 100 == 0 and time.perf_counter() - start >= seconds:
+                break
+        if time.perf_counter() - start >= seconds:
+            app.quit()
+
+    def sample() -> None:
+        memory.append((time.perf_counter() - start, process.memory_info().rss))
+
+    timers = []
+    for interval, slot in ((HEARTBEAT_MS, beat), (BURST_MS, burst), (250, sample)):
+        timer = QTimer()
+        timer.setTimerType(Qt.TimerType.PreciseTimer)
+        timer.timeout.connect(slot)
+        timer.start(interval)
+        timers.append(timer)
+    app.exec()
+    for timer in timers:
+        timer.stop()
+    elapsed = time.perf_counter() - start
+    return {"sent": sent, "elapsed": elapsed, "lateness": lateness, "memory": memory}
+
+
+def pulsedesk_window(capacity: int) -> tuple[Callable[[str], None], Callable[[], list[int]], Any]:
+    """The real window; its feed's receive path as the sink; the ids its log holds."""
+    folder = tempfile.mkdtemp(prefix="pulsedesk-bench-window-")
+    qsettings = QSettings(f"{folder}/window.ini", QSettings.Format.IniFormat)
+    window = MainWindow(qsettings)
+    window.log_panel.model.log.__init__(capacity)  # type: ignore[misc]
+    monitor = Monitor(window)
+    window.show()
+    feed = LiveFeed("http://127.0.0.1:9", None, monitor._on_frame, monitor._on_feed_state)
+
+    def held_ids() -> list[int]:
+        model = window.log_panel.model
+        model.flush()
+        return [entry.id for entry in model.log.rows]
+
+    return feed._receive, held_ids, window
+
+
+def naive_window(capacity: int) -> tuple[Callable[[str], None], Callable[[], list[int]], Any]:
+    """The anchor: one appendPlainText per message."""
+    edit = QPlainTextEdit()
+    edit.setReadOnly(True)
+    edit.setMaximumBlockCount(capacity)
+    edit.resize(1400, 900)
+    edit.show()
+
+    def held_ids() -> list[int]:
+        lines = edit.toPlainText().splitlines()
+        return [int(line.rsplit(" ", 1)[1]) + 1 for line in lines if line]
+
+    def sink(raw: str) -> None:
+        import json
+
+        frame = json.loads(raw)
+        edit.appendPlainText(frame["data"]["text"])
+
+    return sink, held_ids, edit
+
+
+def measure(make: Callable[..., Any], rate: float, seconds: float, capacity: int) -> dict[str, Any]:
+    sink, held_ids, widget = make(capacity)
+    result = flood(sink, rate, seconds)
+    sent = result["sent"]
+    ids = held_ids()
+    expected = list(range(max(1, sent - capacity + 1), sent + 1))
+    full_at = capacity / rate + 1.0  # a second after the cap was reached
+    after_full = [rss for at, rss in result["memory"] if at >= full_at] or [0]
+    widget.close()
+    return {
+        "rate": sent / result["elapsed"],
+        "p50_ms": percentile(result["lateness"], 50) * 1000,
+        "p99_ms": percentile(result["lateness"], 99) * 1000,
+        "max_ms": max(result["lateness"], default=0.0) * 1000,
+        "kept_in_order": ids == expected,
+        "rows": len(ids),
+        "rss_full_mb": after_full[0] / 2**20,
+        "rss_end_mb": after_full[-1] / 2**20,
+    }
+
+
+def run(rate: float, seconds: float, capacity: int) -> list[list[Any]]:
+    QApplication.instance() or QApplication(sys.argv[:1])
+    rows = []
+    for name, make in (("pulsedesk window", pulsedesk_window), ("QPlainTextEdit", naive_window)):
+        result = measure(make, rate, seconds, capacity)
+        print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in result.items()), flush=True)
+        rows.append(
+            [
+                name,
+                result["rate"],
+                result["p50_ms"],
+                result["p99_ms"],
+                result["max_ms"],
+                f"{result['rows']} {'in order' if result['kept_in_order'] else 'WRONG'}",
+                result["rss_full_mb"],
+                result["rss_end_mb"],
+            ]
+        )
+    print_table(
+        f"Window under a flood: {rate:g} messages/s for {seconds:g} s, log cap {capacity}",
+        [
+            "log",
+            "achieved msg/s",
+            "heartbeat late p50 ms",
+            "p99 ms",
+            "max ms",
+            "rows kept",
+            "RSS at cap MB",
+            "RSS end MB",
+        ],
+        rows,
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=20_000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--capacity", type=int, default=DEFAULT_CAPACITY)
+    args = parser.parse_args()
+    run(args.rate, args.seconds, args.capacity)
+
+
+if __name__ == "__main__":
+    main()
