@@ -39,6 +39,7 @@ class Connection:
         "_wakeup",
         "close_request",
         "connected_at",
+        "held",
         "id",
         "is_admin",
         "queue",
@@ -61,6 +62,9 @@ class Connection:
         # None in the queue means "close now": frames queued before it still go out first.
         self.queue: deque[str | None] = deque()
         self.close_request: tuple[int, str] | None = None
+        # While a joining client's replay is fetched, what arrives for it waits here, so the
+        # welcome and the replay go out first and nothing is sent twice (see Hub.release).
+        self.held: list[str | Broadcast] | None = None
         self.writer: asyncio.Task[None] | None = None
         self.reader: asyncio.Task[Any] | None = None
         self._send = send
@@ -231,9 +235,17 @@ class Hub:
     def get(self, conn_id: str) -> Connection | None:
         return self._connections.get(conn_id)
 
-    def register(self, remote: str, is_admin: bool, send: SendText, close: Close) -> Connection:
-        """Add a connection and start its writer. Call from the connection's own task."""
+    def register(
+        self, remote: str, is_admin: bool, send: SendText, close: Close, *, hold: bool = False
+    ) -> Connection:
+        """Add a connection and start its writer. Call from the connection's own task.
+
+        ``hold``: keep what arrives for it until ``release``, for a client whose replay must
+        be fetched first.
+        """
         conn = Connection(f"c{next(self._ids)}", remote, is_admin, send, close)
+        if hold:
+            conn.held = []
         conn.reader = asyncio.current_task()
         conn.writer = asyncio.get_running_loop().create_task(
             conn.run_writer(self.close_timeout), name=f"pulsedesk-writer-{conn.id}"
@@ -270,9 +282,23 @@ class Hub:
 
     # Sending ---------------------------------------------------------------------------------
 
+    def release(self, conn: Connection, first: list[str], replayed_up_to: int) -> None:
+        """Send ``first`` (welcome, replay), then what was held, minus what the replay had."""
+        held, conn.held = conn.held or [], None
+        for frame in first:
+            self.send(conn, frame)
+        for item in held:
+            if not isinstance(item, Broadcast):
+                self.send(conn, item)
+            elif item.id > replayed_up_to:
+                self.send(conn, item.frame)
+
     def send(self, conn: Connection, frame: str) -> None:
         """Queue one frame for one connection; overflowing closes it as too slow."""
         if conn.closing:
+            return
+        if conn.held is not None:
+            conn.held.append(frame)
             return
         if len(conn.queue) >= self.queue_limit:
             self.dropped_slow += 1
@@ -298,7 +324,9 @@ class Hub:
         frame = item.frame
         limit = self.queue_limit
         for conn in list(self._connections.values()):
-            if len(conn.queue) < limit:
+            if conn.held is not None:
+                conn.held.append(item)
+            elif len(conn.queue) < limit:
                 conn.push(frame)
             else:
                 self.send(conn, frame)  # the slow path: counts and closes it
@@ -314,15 +342,6 @@ class Hub:
     def add_listener(self, listener: Callable[[Broadcast], None]) -> None:
         """Call ``listener`` with every broadcast delivered here (the store, metrics)."""
         self._listeners.append(listener)
-
-    async def replay(self, conn: Connection, since: int) -> tuple[int, bool]:
-        """Queue the broadcasts after ``since``; return how many, and whether some were lost."""
-        items = await self.bus.since(since)
-        if items is None:
-            return 0, True
-        for item in items:
-            self.send(conn, item.frame)
-        return len(items), False
 
     # Presence --------------------------------------------------------------------------------
 

@@ -56,7 +56,7 @@ async def websocket_endpoint(
     await websocket.accept()
     remote = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "?"
     conn = hub.register(remote, principal is not None and principal.is_admin,
-                        websocket.send_text, websocket.close)
+                        websocket.send_text, websocket.close, hold=since is not None)
     try:
         await _greet(hub, service, conn, since)
         await _read(websocket, service, conn)
@@ -72,24 +72,22 @@ async def websocket_endpoint(
 
 
 async def _greet(hub: Hub, service: Service, conn: Connection, since: int | None) -> None:
+    """Welcome first, then the replay, then whatever arrived meanwhile (held by the hub)."""
     replay, gap = await service.replay(since) if since is not None else ([], False)
-    hub.send(
-        conn,
-        encode_frame(
-            "welcome",
-            {
-                "client": conn.id,
-                "connections": hub.count,
-                "last_id": hub.bus.last_id(),
-                "replayed": len(replay),
-                "gap": gap,
-                "service": service.settings.service_name,
-                "version": service.version,
-            },
-        ),
+    welcome = encode_frame(
+        "welcome",
+        {
+            "client": conn.id,
+            "connections": hub.count,
+            "last_id": hub.bus.last_id(),
+            "replayed": len(replay),
+            "gap": gap,
+            "service": service.settings.service_name,
+            "version": service.version,
+        },
     )
-    for item in replay:
-        hub.send(conn, item.frame)
+    replayed_up_to = max([since or 0, *(item.id for item in replay)])
+    hub.release(conn, [welcome, *(item.frame for item in replay)], replayed_up_to)
 
 
 async def _read(websocket: WebSocket, service: Service, conn: Connection) -> None:

@@ -140,17 +140,39 @@ async def test_unregister_stops_the_writer() -> None:
     assert hub.count == 0
 
 
-async def test_replay_since_and_the_gap_when_history_is_too_short() -> None:
-    hub = Hub(history_size=3, presence_delay=60)
-    items = [await hub.broadcast("server", {"n": n}) for n in range(5)]  # ids 1..5, keeps 3..5
+async def test_a_joining_client_gets_welcome_then_replay_then_what_arrived_meanwhile() -> None:
+    hub = Hub(history_size=10, presence_delay=60)
+    items = [await hub.broadcast("server", {"n": n}) for n in range(3)]  # ids 1..3
     sock = FakeSocket()
-    conn = await connect(hub, sock)
+    registered: asyncio.Future[Connection] = asyncio.get_running_loop().create_future()
 
-    assert await hub.replay(conn, items[2].id) == (2, False)  # after 3: 4 and 5
-    await until(lambda: len(sock.frames) == 2)
-    assert [f["id"] for f in sock.of_type("broadcast")] == [4, 5]
-    assert await hub.replay(conn, 5) == (0, False)  # nothing missed
-    assert await hub.replay(conn, 1) == (0, True)  # 2 is gone: the client is told
+    async def reader() -> None:
+        registered.set_result(hub.register("127.0.0.1:1", False, sock.send, sock.close, hold=True))
+        await asyncio.Event().wait()
+
+    asyncio.get_running_loop().create_task(reader())
+    conn = await registered
+    replay = await hub.bus.since(1)  # the replay, fetched: 2 and 3
+    assert replay is not None
+    # Before it is sent, #4 arrives, and #3 is delivered again (as a bus re-reading its
+    # stream might): both are held, and #3 must not reach the client twice.
+    live = await hub.broadcast("c9", {"n": 3})
+    hub.deliver(items[2])
+    assert sock.frames == [] and conn.held is not None
+    hub.release(conn, ['{"type":"welcome"}', *(item.frame for item in replay)], replay[-1].id)
+    await until(lambda: len(sock.frames) == 4)
+    assert json.loads(sock.frames[0])["type"] == "welcome"
+    assert [json.loads(f)["id"] for f in sock.frames[1:]] == [2, 3, live.id]
+    assert conn.held is None
+
+
+async def test_history_tells_a_gap_when_it_no_longer_reaches_back() -> None:
+    hub = Hub(history_size=3, presence_delay=60)
+    for n in range(5):
+        await hub.broadcast("server", {"n": n})  # ids 1..5, keeps 3..5
+    assert [item.id for item in await hub.bus.since(3) or []] == [4, 5]
+    assert await hub.bus.since(5) == []  # nothing missed
+    assert await hub.bus.since(1) is None  # 2 is gone: the client is told
     assert await hub.bus.since(0) is None
 
 
