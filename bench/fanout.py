@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import time
 from typing import Any
 
@@ -111,7 +112,7 @@ async def run(
                 name,
                 clients,
                 cpu,
-                cpu / anchor,
+                cpu / anchor if anchor else math.nan,  # CPU time comes in 10 ms ticks
                 median([r["per_s"] for r in results]),
                 median([r["p50_ms"] for r in results]),
                 median([r["p99_ms"] for r in results]),
