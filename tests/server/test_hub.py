@@ -110,12 +110,15 @@ async def test_a_client_that_never_takes_the_close_frame_has_its_reader_cancelle
 async def test_presence_is_coalesced_and_carries_the_count() -> None:
     hub = Hub(presence_delay=0.05)
     socks = [FakeSocket() for _ in range(30)]
-    for sock in socks:
-        await connect(hub, sock)
+    # All 30 register in one pass of the event loop, as a burst of clients would.
+    conns = await asyncio.gather(*(connect(hub, sock) for sock in socks))
     await until(lambda: all(s.of_type("presence") for s in socks))
-    await asyncio.sleep(0.1)  # let a second, wrongly scheduled presence arrive if there is one
-    for sock in socks:
-        assert [f["data"] for f in sock.of_type("presence")] == [{"connections": 30}]
+    hub.disconnect(conns[0].id)
+    await until(lambda: all(len(s.of_type("presence")) == 2 for s in socks[1:]))
+    # One presence for the burst, one for the departure: a spurious one would show between.
+    for sock in socks[1:]:
+        counts = [f["data"]["connections"] for f in sock.of_type("presence")]
+        assert counts == [30, 29]
 
 
 async def test_disconnect_sends_queued_frames_then_the_close() -> None:
