@@ -1,6 +1,6 @@
 """Qt models over the message log: a table over the ring buffer, and a filter proxy.
 
-Frames land in ``MessageLog.pending`` as they arrive; a timer moves them into the table a few
+Frames land in ``MessageLog.pending`` as they arrive; a timer moves them into the table ten
 times a second as one remove (the oldest, when full) and one insert. A view never re-lays out
 per message, and the log keeps filling whether or not a view is shown.
 """
@@ -28,6 +28,14 @@ Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Time (UTC)", "Dir", "Type", "Client", "Text")
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.ForegroundRole,
+        ENTRY_ROLE,
+    }
+)
 _DIRECTION_COLORS = {"in": "#1b5e20", "out": "#0d47a1", "event": "#6d4c41"}
 _ERROR_COLOR = "#b71c1c"
 
@@ -52,7 +60,7 @@ class MessageLogModel(QAbstractTableModel):
     #: Emitted after a flush added rows (the view decides whether to follow).
     rows_flushed = Signal(int)
 
-    def __init__(self, log: MessageLog, flush_interval_ms: int = 200, parent: Any = None) -> None:
+    def __init__(self, log: MessageLog, flush_interval_ms: int = 100, parent: Any = None) -> None:
         super().__init__(parent)
         self.log = log
         self.paused = False
@@ -61,10 +69,12 @@ class MessageLogModel(QAbstractTableModel):
         self._timer.setSingleShot(True)
         self._timer.setInterval(flush_interval_ms)
         self._timer.timeout.connect(self.flush)
+        self._armed = False
 
     def add(self, entry: LogEntry) -> None:
         self.log.add(entry)
-        if not self._timer.isActive():
+        if not self._armed:  # a Python flag: asking Qt per message costs more than the add
+            self._armed = True
             self._timer.start()
 
     def set_paused(self, paused: bool) -> None:
@@ -74,6 +84,7 @@ class MessageLogModel(QAbstractTableModel):
             self.flush()
 
     def flush(self) -> None:
+        self._armed = False
         if self.paused or not self.log.pending:
             return
         added = self.log.take_pending()
@@ -105,7 +116,8 @@ class MessageLogModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.log.rows):
+        # Views ask for a dozen roles per cell on every paint: refuse the unused ones first.
+        if role not in _ROLES or not index.isValid() or index.row() >= len(self.log.rows):
             return None
         entry = self.log.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
