@@ -6,6 +6,7 @@ import asyncio
 import json
 from typing import Any
 
+import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -192,3 +193,17 @@ async def test_permessage_deflate_is_off_unless_enabled(
         assert ws.response is not None
         extensions = ws.response.headers.get("Sec-WebSocket-Extensions") or ""
     assert ("permessage-deflate" in extensions) is deflate
+
+
+async def test_an_admin_can_disconnect_a_client_with_1008(start_server: StartServer) -> None:
+    server = start_server()
+    headers = {"Authorization": f"Bearer {admin_token(server)}"}
+    async with connect(ws_url(server)) as ws:
+        client_id = (await recv_type(ws, "welcome"))["data"]["client"]
+        async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
+            assert (await http.delete(f"/api/v1/connections/{client_id}")).status_code == 204
+            _, code = await frames_until_closed(ws)
+            assert ws.close_reason == "disconnected by an administrator"
+            listed = (await http.get("/api/v1/connections")).json()
+    assert code == 1008
+    assert client_id not in [c["id"] for c in listed["connections"]]
