@@ -207,3 +207,19 @@ async def test_an_admin_can_disconnect_a_client_with_1008(start_server: StartSer
             listed = (await http.get("/api/v1/connections")).json()
     assert code == 1008
     assert client_id not in [c["id"] for c in listed["connections"]]
+
+
+async def test_a_long_absence_replays_at_most_half_a_queue_and_says_gap(
+    start_server: StartServer,
+) -> None:
+    # Replaying more than the queue holds would get the returning client closed as too slow.
+    server = start_server(queue_limit=8, store_enabled=False)
+    async with await open_client(server) as ws:
+        for n in range(10):
+            await ws.send(f"m{n}")
+            await recv_type(ws, "echo")
+    async with connect(ws_url(server, "since=0")) as back:
+        welcome = await recv_type(back, "welcome")
+        replayed = [(await recv_type(back, "broadcast"))["id"] for _ in range(4)]
+    assert (welcome["data"]["replayed"], welcome["data"]["gap"]) == (4, True)
+    assert replayed == [7, 8, 9, 10]
