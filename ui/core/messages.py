@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, NamedTuple, TextIO
 
 from ui.core.ring import RingBuffer
 
@@ -25,9 +24,12 @@ def now_timestamp() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-@dataclass(frozen=True, slots=True)
-class LogEntry:
-    """One row: a frame received ("in"), sent ("out"), or a note from the window ("event")."""
+class LogEntry(NamedTuple):
+    """One row: a frame received ("in"), sent ("out"), or a note from the window ("event").
+
+    A NamedTuple rather than a frozen dataclass: immutable all the same, and built several
+    times faster, which counts when a flood brings twenty thousand of them a second.
+    """
 
     time: str
     direction: Direction
