@@ -31,6 +31,7 @@ from bench.harness import (
     percentile,
     print_profile,
     print_table,
+    quiesce,
     rotated,
     send_broadcasts,
     websocket_contenders,
@@ -51,7 +52,8 @@ async def measure(
         pool = ClientPool(server.ws_url, clients, messages, workers)
         try:
             await pool.ready()
-            await asyncio.sleep(0.5)  # connection-time traffic (presence) is not measured
+            # Connection-time traffic (PulseDesk's presence frames) is not measured.
+            await quiesce([server.process, *pool.processes])
             spy = Profile(server.process.pid, profile) if profile else None
             cpu_start = server.cpu_seconds()
             start = time.perf_counter()

@@ -204,6 +204,10 @@ class ClientPool:
         async with asyncio.timeout(within):
             await asyncio.gather(*(one(p) for p in self.procs))
 
+    @property
+    def processes(self) -> list[psutil.Process]:
+        return [psutil.Process(proc.pid) for proc in self.procs]
+
     def results(self) -> tuple[list[int], list[int | None], array[float]]:
         """Stop the clients; frames per connection, close codes, all latencies."""
         for proc in self.procs:
@@ -226,6 +230,38 @@ class ClientPool:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+async def quiesce(
+    processes: Sequence[psutil.Process],
+    *,
+    below: float = 0.1,
+    window: float = 0.5,
+    limit: float = 60.0,
+) -> float:
+    """Wait until ``processes`` together use less than ``below`` of a core; seconds waited.
+
+    Connecting thousands of clients leaves work behind (PulseDesk's presence frames, clients
+    still reading them); a measurement that starts before it is done measures that work.
+    """
+    start = time.monotonic()
+
+    def total() -> float:
+        seconds = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            seconds += times.user + times.system
+        return seconds
+
+    while time.monotonic() - start < limit:
+        before = total()
+        await asyncio.sleep(window)
+        if (total() - before) / window < below:
+            break
+    return time.monotonic() - start
 
 
 class Stallers:

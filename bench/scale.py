@@ -23,6 +23,7 @@ from bench.harness import (
     percentile,
     print_table,
     pulsedesk,
+    quiesce,
     raise_open_files_limit,
     rotated,
     send_broadcasts,
@@ -43,7 +44,9 @@ async def measure(
         pool = ClientPool(server.ws_url, clients, broadcasts, workers)
         try:
             await pool.ready()
-            await asyncio.sleep(settle)  # connection-time traffic (welcome, presence) drains
+            await asyncio.sleep(settle)
+            # Connection-time traffic (welcome, presence) drains before anything is read.
+            await quiesce([server.process, *pool.processes])
             held = server.rss()
             await send_broadcasts(contender, server.ws_url, broadcasts, rate)
             complete = await pool.done(within=60)
