@@ -220,8 +220,8 @@ class Monitor(QObject):
 
     # The feed ---------------------------------------------------------------------------------
 
-    def _on_frame(self, frame: Any) -> None:
-        self.window.log_panel.model.add(entry_from_frame(frame, "in"))
+    def _on_frame(self, frame: Any, raw: str) -> None:
+        self.window.log_panel.model.add(entry_from_frame(frame, "in", raw))
         if not isinstance(frame, dict):
             return
         kind, data = frame.get("type"), frame.get("data") or {}
@@ -263,7 +263,7 @@ class Monitor(QObject):
         except FeedUnavailable as exc:
             box.failed(str(exc))
             return
-        self.window.log_panel.model.add(entry_from_frame(json.loads(frame), "out"))
+        self.window.log_panel.model.add(entry_from_frame(json.loads(frame), "out", frame))
         box.sent()
 
     @asyncSlot()

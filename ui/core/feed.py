@@ -32,7 +32,8 @@ class FeedUnavailable(Exception):
 
 logger = logging.getLogger("pulsedesk.feed")
 
-FrameListener = Callable[[Any], None]
+#: Called with each frame decoded, and its text as it came.
+FrameListener = Callable[[Any, str], None]
 StateListener = Callable[[FeedState, str], None]
 
 
@@ -133,14 +134,15 @@ class LiveFeed:
         return 0 if self.history_on_connect else None
 
     def _receive(self, raw: str | bytes) -> None:
+        text = raw if isinstance(raw, str) else raw.decode(errors="replace")
         try:
-            frame = json.loads(raw)
+            frame = json.loads(text)
         except ValueError:
-            frame = raw if isinstance(raw, str) else raw.decode(errors="replace")
+            frame = text
         if isinstance(frame, dict):
             self._track(frame)
         try:
-            self.on_frame(frame)
+            self.on_frame(frame, text)
         except Exception:  # a listener's bug must not end the feed for every later frame
             logger.exception("a frame listener failed on %r", frame)
 

@@ -33,7 +33,7 @@ async def test_resumes_after_a_server_restart_without_gaps(start_server: StartSe
     feed = LiveFeed(
         server.url,
         admin_token(server),
-        frames.append,
+        lambda frame, _raw: frames.append(frame),
         lambda state, _detail: states.append(state),
         min_delay=0.05,
         max_delay=0.2,
@@ -67,7 +67,7 @@ async def test_send_goes_out_as_a_message_and_fails_clearly_when_offline(
 ) -> None:
     server = start_server()
     frames: list[Any] = []
-    feed = LiveFeed(server.url, None, frames.append, lambda *_: None)
+    feed = LiveFeed(server.url, None, lambda frame, _raw: frames.append(frame), lambda *_: None)
     with pytest.raises(FeedUnavailable):
         await feed.send("too early")
     feed.start()
@@ -92,7 +92,7 @@ async def test_first_connection_brings_the_recent_history(start_server: StartSer
             if frame["type"] == "broadcast" and frame["data"] == {"text": "c"}:
                 break
     frames: list[Any] = []
-    feed = LiveFeed(server.url, None, frames.append, lambda *_: None)
+    feed = LiveFeed(server.url, None, lambda frame, _raw: frames.append(frame), lambda *_: None)
     feed.start()
     try:
         await until(lambda: len(broadcast_ids(frames)) == 3)
