@@ -69,3 +69,13 @@ def test_export_writes_json_lines() -> None:
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [line["direction"] for line in lines] == ["in", "out"]
     assert lines[0]["frame"]["id"] == 1
+
+
+def test_entries_hold_text_only_so_the_cycle_collector_can_forget_them() -> None:
+    import gc
+
+    raw = json.dumps(broadcast(3, "hi"))
+    entry = entry_from_frame(json.loads(raw), "in", raw)
+    assert entry.frame == broadcast(3, "hi")  # parsed again on demand
+    gc.collect()
+    assert not gc.is_tracked(entry)
