@@ -32,6 +32,12 @@ class ConnectionsPanel(QGroupBox):
         self.count.setStyleSheet("font-size:22px;font-weight:bold;")
         self.source = QLabel()
         self.source.setStyleSheet("color:#616161;")
+        # Beside this instance's count: the whole cluster's, when servers share a Redis bus.
+        self.cluster_count = QLabel()
+        self.cluster_count.setStyleSheet("font-size:22px;font-weight:bold;color:#00838f;")
+        self.cluster_label = QLabel()
+        self.cluster_label.setStyleSheet("color:#616161;")
+        self.set_cluster(None)
         self.chart = Sparkline("#00838f")
         self.chart.caption = "count over time"
         self.model = ConnectionsModel(self)
@@ -49,7 +55,10 @@ class ConnectionsPanel(QGroupBox):
 
         top = QHBoxLayout()
         top.addWidget(self.count)
-        top.addWidget(self.source, 1)
+        top.addWidget(self.source)
+        top.addSpacing(16)
+        top.addWidget(self.cluster_count)
+        top.addWidget(self.cluster_label, 1)
         top.addWidget(self.disconnect_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -66,9 +75,23 @@ class ConnectionsPanel(QGroupBox):
     def set_count(self, count: int, source: str) -> None:
         """A new count, from ``source`` ("live" from presence frames, or "polled")."""
         self.count.setText(str(count))
-        self.source.setText(f"connected ({source})")
+        self.source.setText(f"on this instance ({source})")
         self.history.add(count)
         self.refresh_chart()
+
+    def set_cluster(self, cluster: dict[str, Any] | None) -> None:
+        """The cluster totals ({instances, connections}) or None for a server on its own."""
+        if not cluster:
+            self.cluster_count.setText("")
+            self.cluster_label.setText("")
+            self.cluster_label.setToolTip("")
+            return
+        instances = int(cluster.get("instances", 0))
+        self.cluster_count.setText(str(cluster.get("connections", "–")))
+        self.cluster_label.setText(
+            f"in the cluster ({instances} instance{'s' if instances != 1 else ''})"
+        )
+        self.cluster_label.setToolTip("Servers sharing broadcasts through Redis")
 
     def refresh_chart(self) -> None:
         """Redraw up to now: the count holds between changes, so the last value runs on."""

@@ -174,6 +174,8 @@ class Monitor(QObject):
             self.window.status.show_unavailable(str(exc))
             return
         self.window.status.show_status(api_status.body, page.body)
+        if isinstance(api_status.body, dict):
+            self.window.connections.set_cluster(api_status.body.get("cluster"))
 
     async def _poll_connections(self, api: ApiClient) -> None:
         try:
@@ -227,6 +229,8 @@ class Monitor(QObject):
         kind, data = frame.get("type"), frame.get("data") or {}
         if kind == "presence" or kind == "welcome":
             self._set_count(int(data.get("connections", 0)), "live")
+            if "cluster" in data:
+                self.window.connections.set_cluster(data["cluster"])
         if kind == "welcome":
             self._welcomed(data)
         elif kind == "error":

@@ -339,3 +339,22 @@ def test_embedded_server_object_is_reused_when_given(
     make_desktop: MakeDesktop, make_settings: Callable[..., Settings]
 ) -> None:
     assert isinstance(make_desktop().server, EmbeddedServer)
+
+
+def test_watching_a_cluster_shows_this_instance_and_the_cluster_side_by_side(
+    make_desktop: MakeDesktop, start_server: StartServer, redis_server: Any, qtbot: Any
+) -> None:
+    """Two servers on one real Redis: the window embeds one and counts the other's client."""
+    desktop = make_desktop(broadcast_url=redis_server.url)
+    window = desktop.window
+    other = start_server(broadcast_url=redis_server.url)
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+
+    async def scenario() -> None:
+        async with connect(ws_url(other)), connect(ws_url(other)):
+            # This instance: the window's own feed. The cluster: it plus the two over there.
+            await until(lambda: window.connections.cluster_count.text() == "3", timeout=15.0)
+            assert window.connections.count.text() == "1"
+            assert "2 instances" in window.connections.cluster_label.text()
+
+    run(qtbot, scenario())
