@@ -358,3 +358,60 @@ def test_watching_a_cluster_shows_this_instance_and_the_cluster_side_by_side(
             assert "2 instances" in window.connections.cluster_label.text()
 
     run(qtbot, scenario())
+
+
+def test_a_dying_server_thread_shows_the_reason_and_restart_recovers(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    """Nothing in PulseDesk kills its own server thread, so the fault is injected: uvicorn's
+    periodic notify hook (the one process managers use) raises, as a bug deep in the server's
+    event loop would. The thread really dies; the window must say why, and Restart must work."""
+    desktop = make_desktop()
+    server, window, monitor = desktop.server, desktop.window, desktop.monitor
+    assert server is not None
+    qtbot.waitUntil(lambda: monitor.tracker.state is Health.UP, timeout=15_000)
+    port, thread = server.port, server.thread
+
+    async def crash() -> None:
+        raise RuntimeError("simulated crash in the server loop")
+
+    config = server._server.config  # type: ignore[union-attr]
+    config.timeout_notify = 0
+    config.callback_notify = crash
+
+    qtbot.waitUntil(lambda: window.server_bar.state == "error", timeout=15_000)
+    assert "simulated crash in the server loop" in window.server_bar.state_label.text()
+    assert thread is not None and not thread.is_alive()
+    assert server.state is ServerState.ERROR
+    qtbot.waitUntil(lambda: monitor.tracker.state is Health.DOWN, timeout=15_000)
+
+    assert window.server_bar.restart_button.isEnabled()
+    window.server_bar.restart_button.click()
+    qtbot.waitUntil(lambda: window.server_bar.state == "running", timeout=15_000)
+    qtbot.waitUntil(lambda: monitor.tracker.state is Health.UP, timeout=15_000)
+    assert server.port == port
+    assert httpx.get(server.url + "/healthz").json()["status"] == "healthy"
+
+
+def test_the_next_session_opens_with_the_previous_sessions_messages(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    """The message store (SQLite in the data dir) outlives the process: a new window on the
+    same data dir shows what was said before it was closed."""
+    first = make_desktop()
+    assert first.server is not None
+    qtbot.waitUntil(lambda: feed_connected(first), timeout=15_000)
+
+    async def say(*texts: str) -> None:
+        async with connect(ws_url(first.server)) as outsider:  # type: ignore[arg-type]
+            for text in texts:
+                await outsider.send(text)
+            await until(lambda: set(texts) <= set(broadcast_texts(first)))
+
+    run(qtbot, say("yesterday-1", "yesterday-2", "yesterday-3"))
+    run(qtbot, first.shutdown())
+
+    second = make_desktop()
+    qtbot.waitUntil(lambda: feed_connected(second), timeout=15_000)
+    qtbot.waitUntil(lambda: len(broadcast_texts(second)) == 3, timeout=15_000)
+    assert broadcast_texts(second) == ["yesterday-1", "yesterday-2", "yesterday-3"]
