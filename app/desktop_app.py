@@ -22,6 +22,7 @@ from app.signals import QuitOnSignals
 from server.serving import PortInUse, display_url
 from server.settings import Settings
 from server.tokens import TokenRegistry
+from ui.main_thread_gc import MainThreadCollector
 from ui.monitor import Monitor, MonitorTuning
 from ui.share import ShareDialog, lan_url_for, listens_on_loopback_only
 from ui.window import MainWindow
@@ -65,6 +66,7 @@ class Desktop(QObject):
         self.window.quit_requested.connect(self.quit)
         self.closed = asyncio.Event()
         self.share_dialog: ShareDialog | None = None
+        self.collector = MainThreadCollector(parent=self)
 
     def launch(self, start_error: PortInUse | None = None) -> None:
         """Show the window and start (or follow) the server. Call on the running loop."""
@@ -72,6 +74,7 @@ class Desktop(QObject):
         if self.server is not None:
             url = self.server.url
         self.window.setWindowTitle(f"PulseDesk — {self.settings.service_name} @ {url}")
+        self.collector.start()
         self.window.show()
         self.window.show_tray()
         logger.info("window shown")
@@ -135,6 +138,7 @@ class Desktop(QObject):
             joined = self.server.thread is None
             logger.info("embedded server %s; thread joined: %s", self.server.state, joined)
             self.server.on_state = None  # the widgets it reported to may go before it does
+        self.collector.stop()
         logger.info("PulseDesk closed")
 
     async def run(self, start_error: PortInUse | None = None) -> int:

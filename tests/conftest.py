@@ -6,6 +6,7 @@ and PULSEDESK_* from the developer's shell is cleared before any test module imp
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import tempfile
@@ -33,6 +34,26 @@ StartServer = Callable[..., EmbeddedServer]
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _qt_garbage_stays_on_the_main_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In a test with Qt widgets, collect cycles on this (the GUI) thread only.
+
+    A collection triggered in a server thread could otherwise destroy a Qt object there and
+    crash the whole run (ui.main_thread_gc says why). Set up before qtbot, so this teardown
+    runs after the widgets are closed: what is left is collected here, then collection is
+    automatic again for the tests that follow.
+    """
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.enable()
 
 
 @pytest.fixture
