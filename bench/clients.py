@@ -28,37 +28,31 @@ from array import array
 from urllib.parse import urlsplit
 
 import uvloop
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 
 MARK = '"bt":'
 HANDSHAKES_AT_ONCE = 64
-
-
-async def open_all(url: str, count: int) -> list[ClientConnection]:
-    gate = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
-
-    async def one() -> ClientConnection:
-        async with gate:
-            return await connect(
-                url, compression=None, max_size=None, ping_interval=None, open_timeout=120
-            )
-
-    return await asyncio.gather(*(one() for _ in range(count)))
 
 
 async def listen(url: str, count: int, expect: int, out: str) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    connections = await open_all(url, count)
     received = [0] * count
     codes: list[int | None] = [None] * count
     latencies = array("d")
     complete = 0
-    print("READY", flush=True)
+    gate = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
 
-    async def read(index: int, connection: ClientConnection) -> None:
+    async def read(index: int) -> None:
+        # Each connection reads from the moment it is open: one left unread while thousands
+        # of others connect stops answering the server's pings, and is closed (1011).
         nonlocal complete
+        async with gate:
+            connection = await connect(
+                url, compression=None, max_size=None, ping_interval=None, open_timeout=120
+            )
+        opened.release()
         clock = time.time
         record = latencies.append
         try:
@@ -77,7 +71,11 @@ async def listen(url: str, count: int, expect: int, out: str) -> None:
             pass
         codes[index] = connection.close_code
 
-    readers = [asyncio.create_task(read(i, c)) for i, c in enumerate(connections)]
+    opened = asyncio.Semaphore(0)
+    readers = [asyncio.create_task(read(i)) for i in range(count)]
+    for _ in range(count):
+        await opened.acquire()
+    print("READY", flush=True)
     await stop.wait()
     for task in readers:
         task.cancel()

@@ -19,8 +19,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from array import array
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +99,10 @@ class ServerProcess:
         )
         self.port = self._read_port(timeout)
         self.process = psutil.Process(self.popen.pid)
+        # Keep reading what the server prints: a full pipe would block its logging, and with
+        # it the server. The last lines are kept for diagnostics.
+        self.output: deque[str] = deque(maxlen=200)
+        threading.Thread(target=self._drain_output, daemon=True).start()
 
     def _read_port(self, timeout: float) -> int:
         assert self.popen.stdout is not None
@@ -112,6 +118,12 @@ class ServerProcess:
                 return int(match.group(1))
         self.stop()
         raise RuntimeError(f"{self.contender.name} did not start:\n{seen.decode(errors='replace')}")
+
+    def _drain_output(self) -> None:
+        assert self.popen.stdout is not None
+        with contextlib.suppress(ValueError, OSError):
+            for line in self.popen.stdout:
+                self.output.append(line.decode(errors="replace"))
 
     @property
     def http_url(self) -> str:
@@ -137,8 +149,6 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
-        if self.popen.stdout is not None:
-            self.popen.stdout.close()
 
     def __enter__(self) -> ServerProcess:
         return self

@@ -62,6 +62,7 @@ async def measure(
         "delivered": sum(received) / (clients * broadcasts) * 100,
         "complete": complete,
         "closed": sum(code is not None for code in codes),
+        "close_codes": sorted({code for code in codes if code is not None}),
     }
 
 
