@@ -84,7 +84,10 @@ async def run(
             samples[contender.name].append(result)
             print(
                 f"round {round_number + 1} {contender.name}: "
-                + ", ".join(f"{k}={v:.4g}" for k, v in result.items()),
+                + ", ".join(
+                    f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                    for k, v in result.items()
+                ),
                 flush=True,
             )
     keys = ["kb_per_conn", "rss_mb", "p50_ms", "p99_ms", "max_ms"]
