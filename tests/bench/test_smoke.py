@@ -70,3 +70,13 @@ def test_idle_reads_each_process_cpu() -> None:
     rows = idle.run(duration=0.5, settle=0, rounds=1)
     assert len(rows) == 4
     assert all(row[1] >= 0 for row in rows)
+
+
+def test_http_layers_prices_each_middleware() -> None:
+    from bench import http_layers
+
+    rows = asyncio.run(http_layers.run(requests=50, rounds=1))
+    names = [row[0] for row in rows]
+    assert names[:3] == ["raw ASGI", "bare FastAPI", "pulsedesk"]
+    assert "pulsedesk without its middleware" in names
+    assert all(row[1] > 0 for row in rows)

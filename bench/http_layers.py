@@ -1,0 +1,106 @@
+"""What each layer of PulseDesk's HTTP stack costs /healthz, in process, no network.
+
+The ASGI app is called directly with a ``GET /healthz`` scope, N times, and the CPU time per
+request is taken: for bare FastAPI, for PulseDesk's whole app, for PulseDesk without each of
+its own middlewares in turn, and with none of them. Medians of ROUNDS. This is the profile
+behind the HTTP row of docs/PERFORMANCE.md: it says which layer costs what.
+
+    python -m bench.http_layers --requests 20000 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from typing import Any
+
+from bench.harness import median, print_table
+
+
+def healthz_scope() -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/healthz",
+        "raw_path": b"/healthz",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk"), (b"accept", b"*/*")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+
+
+async def receive() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def send(message: dict[str, Any]) -> None:
+    pass
+
+
+async def cost(app: Any, requests: int) -> float:
+    """CPU microseconds per request."""
+    for _ in range(200):
+        await app(healthz_scope(), receive, send)
+    start = time.process_time()
+    for _ in range(requests):
+        await app(healthz_scope(), receive, send)
+    return (time.process_time() - start) / requests * 1e6
+
+
+def pulsedesk_app(without: set[str] | None = None) -> Any:
+    from server.main import create_app
+    from server.settings import Settings
+
+    app = create_app(Settings(port=0))
+    if without is not None:
+        app.user_middleware = [m for m in app.user_middleware if m.cls.__name__ not in without]
+    return app
+
+
+async def run(requests: int, rounds: int) -> list[list[Any]]:
+    os.environ.setdefault("PULSEDESK_CONFIG_DIR", tempfile.mkdtemp())
+    os.environ.setdefault("PULSEDESK_DATA_DIR", tempfile.mkdtemp())
+    from bench.anchors.bare_fastapi import app as bare
+    from bench.anchors.raw_asgi import app as raw
+
+    names = [m.cls.__name__ for m in pulsedesk_app().user_middleware]
+    variants: dict[str, Any] = {
+        "raw ASGI": raw,
+        "bare FastAPI": bare,
+        "pulsedesk": pulsedesk_app(),
+        **{f"pulsedesk without {name}": pulsedesk_app({name}) for name in names},
+        "pulsedesk without its middleware": pulsedesk_app(set(names)),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(rounds):
+        for name, app in variants.items():
+            samples[name].append(await cost(app, requests))
+    whole = median(samples["pulsedesk"])
+    rows = [[name, median(values), whole - median(values)] for name, values in samples.items()]
+    print_table(
+        f"GET /healthz in process: CPU µs per request, median of {rounds} x {requests}",
+        ["app", "µs/request", "saved vs whole pulsedesk"],
+        rows,
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    asyncio.run(run(args.requests, args.rounds))
+
+
+if __name__ == "__main__":
+    main()
