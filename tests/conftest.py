@@ -37,17 +37,14 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _qt_garbage_stays_on_the_main_thread(request: pytest.FixtureRequest) -> Iterator[None]:
-    """In a test with Qt widgets, collect cycles on this (the GUI) thread only.
+def _garbage_is_collected_on_the_main_thread() -> Iterator[None]:
+    """Collect reference cycles on this (the GUI) thread only, for every test.
 
-    A collection triggered in a server thread could otherwise destroy a Qt object there and
-    crash the whole run (ui.main_thread_gc says why). Set up before qtbot, so this teardown
-    runs after the widgets are closed: what is left is collected here, then collection is
-    automatic again for the tests that follow.
+    A collection triggered in a server thread could otherwise destroy a Qt object left over by
+    an earlier test there, and crash the whole run (ui.main_thread_gc says why; seen here as a
+    segmentation fault "Garbage-collecting" on a server thread). Autouse fixtures are set up
+    first, so this teardown runs after qtbot has closed the test's widgets.
     """
-    if "qtbot" not in request.fixturenames:
-        yield
-        return
     gc.disable()
     try:
         yield
