@@ -101,8 +101,8 @@ class Connection:
 
     def _send_now(self, frame: str) -> bool:
         """Send ``frame`` inline; False when the writer must finish the send or stop."""
-        steps = self._send(frame).__await__()
         try:
+            steps = self._send(frame).__await__()
             blocker = next(steps)
         except StopIteration:
             self.sent += 1
