@@ -30,7 +30,7 @@ import psutil
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
-from bench.harness import percentile, print_table
+from bench.harness import median, percentile, print_table, rotated
 from ui.core.feed import LiveFeed
 from ui.core.messages import DEFAULT_CAPACITY
 from ui.monitor import Monitor
@@ -155,26 +155,38 @@ def measure(make: Callable[..., Any], rate: float, seconds: float, capacity: int
     }
 
 
-def run(rate: float, seconds: float, capacity: int) -> list[list[Any]]:
+def run(rate: float, seconds: float, capacity: int, rounds: int = 1) -> list[list[Any]]:
     QApplication.instance() or QApplication(sys.argv[:1])
+    contenders = [("pulsedesk window", pulsedesk_window), ("QPlainTextEdit", naive_window)]
+    samples: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in contenders}
+    for round_number in range(rounds):
+        for name, make in rotated(contenders, round_number):
+            result = measure(make, rate, seconds, capacity)
+            samples[name].append(result)
+            print(
+                f"round {round_number + 1} {name}: "
+                + ", ".join(f"{k}={v}" for k, v in result.items()),
+                flush=True,
+            )
     rows = []
-    for name, make in (("pulsedesk window", pulsedesk_window), ("QPlainTextEdit", naive_window)):
-        result = measure(make, rate, seconds, capacity)
-        print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in result.items()), flush=True)
+    for name, results in samples.items():
+        kept = {r["rows"] for r in results}
+        in_order = all(r["kept_in_order"] for r in results)
         rows.append(
             [
                 name,
-                result["rate"],
-                result["p50_ms"],
-                result["p99_ms"],
-                result["max_ms"],
-                f"{result['rows']} {'in order' if result['kept_in_order'] else 'WRONG'}",
-                result["rss_full_mb"],
-                result["rss_end_mb"],
+                median([r["rate"] for r in results]),
+                median([r["p50_ms"] for r in results]),
+                median([r["p99_ms"] for r in results]),
+                max(r["max_ms"] for r in results),
+                f"{'/'.join(map(str, sorted(kept)))} {'in order' if in_order else 'WRONG'}",
+                median([r["rss_full_mb"] for r in results]),
+                median([r["rss_end_mb"] for r in results]),
             ]
         )
     print_table(
-        f"Window under a flood: {rate:g} messages/s for {seconds:g} s, log cap {capacity}",
+        f"Window under a flood: {rate:g} messages/s for {seconds:g} s, log cap {capacity}, "
+        f"median of {rounds} (max ms: worst round)",
         [
             "log",
             "achieved msg/s",
@@ -195,8 +207,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--capacity", type=int, default=DEFAULT_CAPACITY)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    run(args.rate, args.seconds, args.capacity)
+    run(args.rate, args.seconds, args.capacity, args.rounds)
 
 
 if __name__ == "__main__":
