@@ -10,10 +10,18 @@ never learn the bind address.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import Receive, Scope, Send
 
 from server.settings import is_ip_address, is_loopback
+
+
+@lru_cache(maxsize=64)
+def _beyond_loopback(bound: str) -> bool:
+    """An IP address that is not loopback; parsed once per address, not once per request."""
+    return is_ip_address(bound) and not is_loopback(bound)
 
 
 class LoopbackHostGuard(TrustedHostMiddleware):
@@ -21,7 +29,7 @@ class LoopbackHostGuard(TrustedHostMiddleware):
         server = scope.get("server")
         # No address, or a name rather than an IP (Starlette's TestClient): check as loopback.
         bound = server[0] if server else None
-        if bound and is_ip_address(bound) and not is_loopback(bound):
+        if bound and _beyond_loopback(bound):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
