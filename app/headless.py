@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 from types import FrameType
@@ -40,6 +41,11 @@ def serve(settings: Settings) -> int:
     # would be a KeyboardInterrupt traceback for SIGINT and death by signal for SIGTERM; ours
     # turns the re-raised signal into a plain return, so a requested stop exits 0.
     previous = {sig: signal.signal(sig, _stop_requested) for sig in STOP_SIGNALS}
+    # What is imported and built by now lives as long as the process: freezing it keeps the
+    # garbage collector's full passes from rescanning it each time, pauses that were most of
+    # /healthz's p99 under load (docs/PERFORMANCE.md, section 3).
+    gc.collect()
+    gc.freeze()
     try:
         server.run(sockets=[sock])
     except StopRequested:
