@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -88,6 +89,19 @@ def start_server(make_settings: Callable[..., Settings]) -> Iterator[StartServer
 
 def admin_token(server: EmbeddedServer) -> str:
     return TokenRegistry(server.settings).admin_token()
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a new server could listen on ``port`` now (as ours would: SO_REUSEADDR, so
+    connections left in TIME_WAIT do not count; a listening socket still does)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+            probe.listen()
+        except OSError:
+            return False
+    return True
 
 
 def ws_url(server: EmbeddedServer, query: str = "") -> str:

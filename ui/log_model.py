@@ -22,6 +22,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from ui.core.log_filter import LogFilter
 from ui.core.messages import LogEntry, MessageLog
+from ui.headers import column_title
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -134,13 +135,7 @@ class MessageLogModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+        return column_title(COLUMNS, section, orientation, role)
 
 
 class LogFilterProxy(QSortFilterProxyModel):

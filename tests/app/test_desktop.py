@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect
 from app.desktop_app import Desktop
 from app.embedded import EmbeddedServer, ServerState
 from server.settings import Settings
-from tests.conftest import StartServer, admin_token, ws_url
+from tests.conftest import StartServer, admin_token, port_is_free, ws_url
 from tests.ui.qasync_support import qasync_loop, qasync_session_loop, qt_settings, run, until
 from ui.core.feed import FeedState
 from ui.core.health import Health
@@ -70,19 +70,6 @@ def broadcast_texts(desktop: Desktop) -> list[str]:
         for entry in log_rows(desktop)
         if entry.type == "broadcast"
     ]
-
-
-def port_is_free(port: int) -> bool:
-    """Whether a new server could listen on ``port`` now (as ours would: SO_REUSEADDR, so
-    connections left in TIME_WAIT do not count; a listening socket still does)."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-            probe.listen()
-        except OSError:
-            return False
-    return True
 
 
 def test_external_client_is_counted_logged_and_hears_the_send_box(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.conftest import port_is_free
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,19 +31,6 @@ def wait_for(condition, timeout: float = 30.0, what: str = "condition"):  # type
             return value
         time.sleep(0.05)
     pytest.fail(f"timed out waiting for {what}")
-
-
-def port_is_free(port: int) -> bool:
-    """Whether a new server could listen on ``port`` now (as ours would: SO_REUSEADDR, so
-    connections left in TIME_WAIT do not count; a listening socket still does)."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-            probe.listen()
-        except OSError:
-            return False
-    return True
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
