@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtWidgets import QApplication
@@ -24,8 +25,10 @@ from server.settings import Settings
 from server.tokens import TokenRegistry
 from ui.main_thread_gc import MainThreadCollector
 from ui.monitor import Monitor, MonitorTuning
-from ui.share import ShareDialog, lan_url_for, listens_on_loopback_only
 from ui.window import MainWindow
+
+if TYPE_CHECKING:
+    from ui.share import ShareDialog
 
 logger = logging.getLogger("pulsedesk.desktop")
 
@@ -93,6 +96,9 @@ class Desktop(QObject):
 
     def share(self) -> ShareDialog:
         """Open the share dialog for the embedded server (non-modal: no nested loop)."""
+        # Imported on first use: segno and the dialog are not needed to show the window.
+        from ui.share import ShareDialog, lan_url_for, listens_on_loopback_only
+
         assert self.server is not None and self.control is not None
         settings = self.server.settings
         dialog = ShareDialog(
