@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.core.health import HealthTracker
+from ui.fact_grid import fill_fact_grid
 from ui.sparkline import Sparkline
 from ui.style import badge_css
 
@@ -54,14 +55,7 @@ class HealthPanel(QGroupBox):
         form = QGridLayout()
         pairs = (("Latency", self.latency), ("Uptime", self.uptime), ("Memory", self.memory),
                  ("Version", self.version), ("Bus", self.bus))
-        for place, (name, value) in enumerate(pairs):
-            row, column = divmod(place, 2)
-            form.addWidget(_caption(name), row, column * 2)
-            form.addWidget(value, row, column * 2 + 1)
-        form.addWidget(_caption("Last error"), 3, 0)
-        form.addWidget(self.last_error, 3, 1, 1, 3)
-        form.setColumnStretch(1, 1)
-        form.setColumnStretch(3, 1)
+        fill_fact_grid(form, pairs, ("Last error", self.last_error))
 
         self.sparkline = Sparkline("#6a1b9a", " ms")
         self.sparkline.caption = "latency"
@@ -145,12 +139,6 @@ class HealthPanel(QGroupBox):
                 result = QTableWidgetItem(("✔ " if healthy else "✘ ") + text)
                 result.setForeground(self.palette().text() if healthy else _red())
                 self.targets.setItem(row, 2, result)
-
-
-def _caption(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setStyleSheet("color:#616161;")
-    return label
 
 
 def _red() -> Any:

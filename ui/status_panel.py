@@ -6,6 +6,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QWidget
 
+from ui.fact_grid import fill_fact_grid
+
 
 class StatusPanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -22,14 +24,7 @@ class StatusPanel(QGroupBox):
             ("Environment", self.environment),
             ("Version", self.version),
         )
-        for place, (name, value) in enumerate(pairs):
-            row, column = divmod(place, 2)
-            grid.addWidget(_caption(name), row, column * 2)
-            grid.addWidget(value, row, column * 2 + 1)
-        grid.addWidget(_caption("Server time"), 2, 0)
-        grid.addWidget(self.server_time, 2, 1, 1, 3)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
+        fill_fact_grid(grid, pairs, ("Server time", self.server_time))
 
     def show_status(self, api_status: dict[str, Any], status_page: dict[str, Any]) -> None:
         """Bodies of GET /api/v1/status and GET /status/."""
@@ -44,9 +39,3 @@ class StatusPanel(QGroupBox):
     def show_unavailable(self, reason: str) -> None:
         self.state.setText(f"unavailable ({reason})")
         self.state.setStyleSheet("color:#c62828;font-weight:bold;")
-
-
-def _caption(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setStyleSheet("color:#616161;")
-    return label
