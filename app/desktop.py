@@ -19,10 +19,10 @@ def run_desktop(settings: Settings, connect: str | None, token: str | None) -> i
     from server.serving import PortInUse
     from server.tokens import InsecureTokenFile, TokenRegistry
 
-    # The window polls its server every few seconds: its own requests are not news in the log.
+    # The window polls its server every few seconds: its own requests are not news in the log,
+    # so the embedded server keeps no access log unless asked for debug logging.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    if settings.log_level != "debug":
-        logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    quiet = settings.log_level != "debug"
     try:
         # Watching a server elsewhere with a token given needs nothing from the local file.
         admin_token = token if connect and token else TokenRegistry(settings).admin_token()
@@ -32,7 +32,7 @@ def run_desktop(settings: Settings, connect: str | None, token: str | None) -> i
     server: EmbeddedServer | None = None
     start_error: PortInUse | None = None
     if connect is None:
-        server = EmbeddedServer(settings)
+        server = EmbeddedServer(settings, access_log=not quiet)
         try:
             server.start()  # binds now; the app is built on its thread while Qt loads
         except PortInUse as exc:

@@ -55,9 +55,16 @@ class _Server(uvicorn.Server):
 class EmbeddedServer:
     """Start, stop and restart one in-process server; report its state."""
 
-    def __init__(self, settings: Settings, on_state: StateListener | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        on_state: StateListener | None = None,
+        *,
+        access_log: bool = True,
+    ) -> None:
         self.settings = settings
         self.on_state = on_state
+        self.access_log = access_log
         self.state = ServerState.STOPPED
         self.error: str | None = None
         self.port = settings.port
@@ -105,7 +112,8 @@ class EmbeddedServer:
     def _build(self) -> _Server:
         from server.main import create_app  # FastAPI and the routes: the slow import, here
 
-        config = uvicorn_config(create_app(self.settings), self.settings)
+        app = create_app(self.settings)
+        config = uvicorn_config(app, self.settings, access_log=self.access_log)
         return _Server(config, self._startup_finished)
 
     def _run(self, sock: socket.socket) -> None:
