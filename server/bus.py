@@ -94,9 +94,6 @@ class MemoryBus:
         self.history.last_id = max(self.history.last_id, last_id)
 
     async def publish(self, client: str, data: dict[str, Any]) -> Broadcast:
-        return self.publish_now(client, data)
-
-    def publish_now(self, client: str, data: dict[str, Any]) -> Broadcast:
         self._next_id += 1
         item = Broadcast(self._next_id, client, data)
         self.history.append(item)
