@@ -1,8 +1,9 @@
 """The hub: every live WebSocket connection, and fan-out that no slow client can stall.
 
 The seed's ConnectionManager awaited each client in turn, so one client that stopped reading
-held up everyone behind it. Here publishing only appends an already-encoded frame to each
-connection's bounded queue; one writer task per connection drains its own queue. A connection
+held up everyone behind it. Here publishing never awaits a client: an already-encoded frame goes
+straight to an idle connection's socket if it takes it at once, and otherwise into that
+connection's bounded queue, which one writer task per connection drains. A connection
 whose queue overflows is closed with 1013 ("try again later") and counted, and the others never
 notice. This is the design python-websockets' broadcast guide recommends, with a bound added.
 """
@@ -320,7 +321,7 @@ class Hub:
         return await self.bus.publish(client, data)
 
     def deliver(self, item: Broadcast) -> None:
-        """Fan one broadcast out to every local connection. Only enqueues."""
+        """Fan one broadcast out to every local connection. Never awaits a client."""
         frame = item.frame
         limit = self.queue_limit
         for conn in list(self._connections.values()):
