@@ -18,7 +18,7 @@ from enum import StrEnum
 
 import uvicorn
 
-from server.serving import bind_socket, display_url, uvicorn_config
+from server.serving import QuietServer, bind_socket, display_url, uvicorn_config
 from server.settings import Settings
 
 logger = logging.getLogger("pulsedesk.embedded")
@@ -35,7 +35,7 @@ class ServerState(StrEnum):
 StateListener = Callable[[ServerState, str | None], None]
 
 
-class _Server(uvicorn.Server):
+class _Server(QuietServer):
     """uvicorn.Server that tells a waiting thread when startup finished (or failed)."""
 
     def __init__(self, config: uvicorn.Config, on_started: Callable[[bool], None]) -> None:

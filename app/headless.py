@@ -7,10 +7,8 @@ import signal
 import sys
 from types import FrameType
 
-import uvicorn
-
 from server.main import create_app
-from server.serving import PortInUse, bind_socket, display_url, uvicorn_config
+from server.serving import PortInUse, QuietServer, bind_socket, display_url, uvicorn_config
 from server.settings import Settings
 from server.tokens import InsecureTokenFile, TokenRegistry
 
@@ -30,7 +28,7 @@ def serve(settings: Settings) -> int:
         return 2
     port = sock.getsockname()[1]
     settings = settings.model_copy(update={"port": port})
-    server = uvicorn.Server(uvicorn_config(create_app(settings), settings))
+    server = QuietServer(uvicorn_config(create_app(settings), settings))
     url = display_url(settings.host, port)
     auth = "token required" if settings.auth_required else "no token needed on loopback"
     ws = url.replace("http", "ws", 1) + "/ws"

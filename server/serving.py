@@ -6,8 +6,11 @@ Binding the socket ourselves means a port already in use is known before any thr
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
 import socket
+import time
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -86,6 +89,46 @@ def display_url(host: str, port: int, scheme: str = "http") -> str:
     if ":" in shown and not shown.startswith("["):
         shown = f"[{shown}]"
     return f"{scheme}://{shown}:{port}"
+
+
+class QuietServer(uvicorn.Server):
+    """uvicorn's Server, but its main loop sleeps until there is something to do.
+
+    uvicorn's own loop wakes ten times a second to see whether it should exit, which is most of
+    an idle server's CPU time. This one wakes once a second (``refresh_every``), on the second,
+    to refresh the ``Date`` header (uvicorn's own cadence for it, so the header is never staler
+    than uvicorn's), and at once when asked to exit: setting ``should_exit``, from a signal
+    handler or another thread, wakes the loop. ``limit_max_requests`` is checked on each pass.
+    """
+
+    def __init__(self, config: uvicorn.Config, *, refresh_every: float = 1.0) -> None:
+        self.refresh_every = refresh_every
+        self._should_exit = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wakeup: asyncio.Event | None = None
+        super().__init__(config)
+
+    @property  # type: ignore[override]  # uvicorn declares a plain attribute
+    def should_exit(self) -> bool:
+        return self._should_exit
+
+    @should_exit.setter
+    def should_exit(self, value: bool) -> None:
+        self._should_exit = value
+        loop, wakeup = self._loop, self._wakeup
+        if value and loop is not None and wakeup is not None:
+            # Safe from any thread and from a signal handler; a no-op once the loop is closed.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(wakeup.set)
+
+    async def main_loop(self) -> None:
+        self._wakeup = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        # Every pass refreshes the Date header (tick 0 of uvicorn's ten) and checks for exit.
+        while not await self.on_tick(0):
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.refresh_every - time.time() % self.refresh_every):
+                    await self._wakeup.wait()
 
 
 def uvicorn_config(app: FastAPI, settings: Settings, *, access_log: bool = True) -> uvicorn.Config:

@@ -10,15 +10,14 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import uvicorn
 from fastapi import FastAPI
 
-from server.serving import bind_socket, uvicorn_config
+from server.serving import QuietServer, bind_socket, uvicorn_config
 from server.settings import Settings
 from tests.server.wsclient import wait_until
 
 
-class _Server(uvicorn.Server):
+class _Server(QuietServer):
     def install_signal_handlers(self) -> None:
         pass  # not the main thread
 

@@ -1,0 +1,82 @@
+"""QuietServer: uvicorn without its 10 Hz wake-up, still refreshing Date and stopping at once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from server.serving import QuietServer, bind_socket, uvicorn_config
+from server.settings import Settings
+from tests.server.wsclient import wait_until
+
+
+class CountingServer(QuietServer):
+    """Counts the main loop's passes (uvicorn calls ``on_tick`` once per pass)."""
+
+    def __init__(self, config: uvicorn.Config, refresh_every: float) -> None:
+        super().__init__(config, refresh_every=refresh_every)
+        self.ticks = 0
+
+    async def on_tick(self, counter: int) -> bool:
+        self.ticks += 1
+        return await super().on_tick(counter)
+
+    def install_signal_handlers(self) -> None:
+        pass  # not the main thread
+
+
+def hello_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/hello")
+    def hello() -> dict[str, str]:
+        return {"hello": "world"}
+
+    return app
+
+
+def run_in_thread(
+    make_settings: Callable[..., Settings], refresh_every: float = 1.0
+) -> tuple[CountingServer, threading.Thread, str]:
+    sock = bind_socket("127.0.0.1", 0)
+    server = CountingServer(uvicorn_config(hello_app(), make_settings()), refresh_every)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started or not thread.is_alive(), what="uvicorn to start")
+    assert server.started
+    return server, thread, f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_date_header_follows_the_clock_with_one_wakeup_per_second(
+    make_settings: Callable[..., Settings],
+) -> None:
+    server, thread, url = run_in_thread(make_settings)
+    try:
+        first = httpx.get(f"{url}/hello").headers["date"]
+        ticks_before = server.ticks
+        latest = first
+        while latest == first:  # until the next second's refresh
+            latest = httpx.get(f"{url}/hello").headers["date"]
+        # uvicorn's own loop passes ten times per Date refresh; this one once (twice at most,
+        # when the refresh that was due fell right between the two reads).
+        assert server.ticks - ticks_before <= 2
+        assert (parsedate_to_datetime(latest) - parsedate_to_datetime(first)).total_seconds() >= 1
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_should_exit_from_another_thread_wakes_it(
+    make_settings: Callable[..., Settings],
+) -> None:
+    # Its next pass is due in an hour, so only the request itself can wake it in time.
+    server, thread, _url = run_in_thread(make_settings, refresh_every=3600)
+    server.should_exit = True
+    thread.join(10)
+    assert not thread.is_alive()
