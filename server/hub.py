@@ -1,11 +1,13 @@
 """The hub: every live WebSocket connection, and fan-out that no slow client can stall.
 
 The seed's ConnectionManager awaited each client in turn, so one client that stopped reading
-held up everyone behind it. Here publishing never awaits a client: an already-encoded frame goes
-straight to an idle connection's socket if it takes it at once, and otherwise into that
-connection's bounded queue, which one writer task per connection drains. A connection
-whose queue overflows is closed with 1013 ("try again later") and counted, and the others never
-notice. This is the design python-websockets' broadcast guide recommends, with a bound added.
+held up everyone behind it. Here publishing never awaits a client. A broadcast is encoded once,
+as JSON and then as one WebSocket frame, and those bytes go straight to every socket that takes
+them at once (``server.ws_protocol``); for a client whose socket is still draining they wait in
+that connection's bounded queue, which a writer task of its own sends through ASGI. A
+connection whose queue overflows is closed with 1013 ("try again later") and counted, and the
+others never notice. This is the design python-websockets' broadcast guide recommends, with a
+bound added.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import asyncio
 import itertools
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from server.bus import Bus, MemoryBus
 from server.protocol import Broadcast, encode_frame, error_frame
+from server.ws_protocol import WriteFrame, text_frame
 
 logger = logging.getLogger("pulsedesk.hub")
 
@@ -30,14 +33,15 @@ CLOSE_TOO_SLOW = 1013
 
 
 class Connection:
-    """One client: its queue, its counters and the task that writes to it."""
+    """One client: its queue, its counters and, once it needs one, the task that writes to it."""
 
     __slots__ = (
         "_close",
-        "_failed",
+        "_close_timeout",
         "_send",
-        "_unfinished",
+        "_sending",
         "_wakeup",
+        "_write_frame",
         "close_request",
         "connected_at",
         "held",
@@ -52,7 +56,15 @@ class Connection:
     )
 
     def __init__(
-        self, conn_id: str, remote: str, is_admin: bool, send: SendText, close: Close
+        self,
+        conn_id: str,
+        remote: str,
+        is_admin: bool,
+        send: SendText,
+        close: Close,
+        *,
+        write_frame: WriteFrame | None = None,
+        close_timeout: float = 10.0,
     ) -> None:
         self.id = conn_id
         self.remote = remote
@@ -66,90 +78,80 @@ class Connection:
         # While a joining client's replay is fetched, what arrives for it waits here, so the
         # welcome and the replay go out first and nothing is sent twice (see Hub.release).
         self.held: list[str | Broadcast] | None = None
+        # Started the first time a frame has to wait: most connections never need one.
         self.writer: asyncio.Task[None] | None = None
         self.reader: asyncio.Task[Any] | None = None
         self._send = send
         self._close = close
+        self._write_frame = write_frame
+        self._close_timeout = close_timeout
         self._wakeup: asyncio.Future[None] | None = None
-        # A send push() started that must wait for the socket, and what it waits for; the
-        # writer finishes it.
-        self._unfinished: tuple[Generator[Any, None, None], Any] | None = None
-        # A send push() made failed: the client is gone, the writer stops.
-        self._failed = False
+        # The writer is inside an ASGI send, waiting for the socket to drain.
+        self._sending = False
 
     @property
     def closing(self) -> bool:
         return self.close_request is not None
 
-    def push(self, frame: str | None) -> None:
-        """Send a frame, or queue it for the writer. Never awaits.
+    def push(self, frame: str | None, wire: bytes | None = None) -> None:
+        """Send a frame now if its socket takes it, else queue it for the writer. Never awaits.
 
-        When the writer is idle (nothing queued, nothing in flight) the frame is sent right
-        here: most sends never wait, because the socket takes the bytes at once, and this
-        saves waking a task per client per broadcast, the largest cost of fan-out. A send that
-        must wait for the socket to drain is handed to the writer, which finishes it before
-        anything queued after it, so frames keep their order and no one waits for this client.
+        ``wire`` is ``frame`` already built as a WebSocket frame (a broadcast builds it once
+        for everyone). It goes straight to the socket when the server offers a frame writer
+        and nothing is queued or being sent before it, which is nearly always: the socket
+        takes the bytes at once, and no task wakes per client per broadcast. Otherwise the
+        frame waits in the queue, and the writer sends it through ASGI once the socket drains,
+        in order, without anyone else waiting for this client.
         """
-        wakeup = self._wakeup
-        if wakeup is None or wakeup.done():
-            self.queue.append(frame)  # the writer is busy or already woken: it takes this next
-            return
-        if frame is None:
-            self.queue.append(frame)
-        elif self._send_now(frame):
-            return  # sent: the writer sleeps on
-        wakeup.set_result(None)
-
-    def _send_now(self, frame: str) -> bool:
-        """Send ``frame`` inline; False when the writer must finish the send or stop."""
-        try:
-            steps = self._send(frame).__await__()
-            blocker = next(steps)
-        except StopIteration:
+        write = self._write_frame
+        if (
+            frame is not None
+            and write is not None
+            and not self.queue
+            and not self._sending
+            and write(wire if wire is not None else text_frame(frame))
+        ):
             self.sent += 1
-            return True
-        except Exception:  # the client went away while we wrote: the reader will see it
-            self._failed = True
-            return False
-        self._unfinished = (steps, blocker)
-        return False
+            return
+        self.queue.append(frame)
+        if self.writer is None:
+            self.writer = asyncio.get_running_loop().create_task(
+                self._run_writer(), name=f"pulsedesk-writer-{self.id}"
+            )
+        elif self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
 
     def request_close(self, code: int, reason: str, *, drop_queued: bool) -> None:
         """Ask the writer to close, after what is queued or instead of it."""
-        if self.close_request is None:
-            self.close_request = (code, reason)
-            if drop_queued:
-                self.queue.clear()
-                if self._unfinished is not None:
-                    # Still queued in effect: the send stopped before writing any byte (it
-                    # waits for the socket to drain first), so it can be dropped whole.
-                    self._unfinished[0].close()
-                    self._unfinished = None
-            self.push(None)
+        if self.close_request is not None:
+            return
+        self.close_request = (code, reason)
+        if drop_queued:
+            self.queue.clear()
+            if self._sending and self.writer is not None:
+                # Its send is still waiting for the socket to drain and has written nothing
+                # (uvicorn waits before it writes a byte), so it can be dropped whole; a new
+                # writer sends the close.
+                self.writer.cancel()
+                self.writer = None
+                self._sending = False
+        self.push(None)
 
-    async def run_writer(self, close_timeout: float) -> None:
+    async def _run_writer(self) -> None:
         queue = self.queue
-        send = self._send
         loop = asyncio.get_running_loop()
         try:
             while True:
-                if self._failed:
-                    return
-                if self._unfinished is not None:
-                    steps, blocker = self._unfinished
-                    self._unfinished = None
-                    await _finish(steps, blocker)
-                    self.sent += 1
-                    continue
                 if not queue:
                     self._wakeup = loop.create_future()
                     await self._wakeup
-                    self._wakeup = None
                     continue
                 frame = queue.popleft()
                 if frame is None:
                     break
-                await send(frame)
+                self._sending = True
+                await self._send(frame)
+                self._sending = False
                 self.sent += 1
         except Exception:  # the client went away while we wrote: the reader will see it
             return
@@ -157,7 +159,7 @@ class Connection:
         code, reason = self.close_request
         try:
             # A client that stopped reading may never let the close frame out; give up then.
-            async with asyncio.timeout(close_timeout):
+            async with asyncio.timeout(self._close_timeout):
                 await self._close(code, reason)
         except (TimeoutError, Exception):
             if self.reader is not None and not self.reader.done():
@@ -173,27 +175,6 @@ class Connection:
             "queued": len(self.queue),
             "admin": self.is_admin,
         }
-
-
-async def _finish(steps: Generator[Any, None, None], blocker: Any) -> None:
-    """Run an awaitable that was started by hand and stopped at ``blocker`` to its end.
-
-    This is what an asyncio Task does with the future a coroutine yields: wait for it, then
-    resume the coroutine; ``None`` is a bare yield that only asks to run again later. The future
-    is waited for with ``asyncio.wait``, not awaited: it was already yielded once, and awaiting
-    it a second time is an error asyncio reports as "await wasn't used with future".
-    """
-    try:
-        while True:
-            if blocker is None:
-                await asyncio.sleep(0)
-            else:
-                await asyncio.wait((blocker,))
-            blocker = steps.send(None)
-    except StopIteration:
-        return
-    finally:
-        steps.close()
 
 
 class Hub:
@@ -237,20 +218,34 @@ class Hub:
         return self._connections.get(conn_id)
 
     def register(
-        self, remote: str, is_admin: bool, send: SendText, close: Close, *, hold: bool = False
+        self,
+        remote: str,
+        is_admin: bool,
+        send: SendText,
+        close: Close,
+        *,
+        write_frame: WriteFrame | None = None,
+        hold: bool = False,
     ) -> Connection:
-        """Add a connection and start its writer. Call from the connection's own task.
+        """Add a connection. Call from the connection's own task (its reader).
 
-        ``hold``: keep what arrives for it until ``release``, for a client whose replay must
-        be fetched first.
+        ``send`` and ``close`` are its ASGI WebSocket's; ``write_frame``, when the server
+        offers one, writes a finished frame at once (see ``server.ws_protocol``). ``hold``:
+        keep what arrives for it until ``release``, for a client whose replay must be fetched
+        first.
         """
-        conn = Connection(f"c{next(self._ids)}", remote, is_admin, send, close)
+        conn = Connection(
+            f"c{next(self._ids)}",
+            remote,
+            is_admin,
+            send,
+            close,
+            write_frame=write_frame,
+            close_timeout=self.close_timeout,
+        )
         if hold:
             conn.held = []
         conn.reader = asyncio.current_task()
-        conn.writer = asyncio.get_running_loop().create_task(
-            conn.run_writer(self.close_timeout), name=f"pulsedesk-writer-{conn.id}"
-        )
         self._connections[conn.id] = conn
         self._presence_changed()
         return conn
@@ -294,8 +289,9 @@ class Hub:
             elif item.id > replayed_up_to:
                 self.send(conn, item.frame)
 
-    def send(self, conn: Connection, frame: str) -> None:
-        """Queue one frame for one connection; overflowing closes it as too slow."""
+    def send(self, conn: Connection, frame: str, wire: bytes | None = None) -> None:
+        """Send or queue one frame (``wire``: the same, built as a WebSocket frame) for one
+        connection; overflowing its queue closes it as too slow."""
         if conn.closing:
             return
         if conn.held is not None:
@@ -311,7 +307,7 @@ class Hub:
             )
             self.disconnect(conn.id, CLOSE_TOO_SLOW, "too slow to keep up", drop_queued=True)
             return
-        conn.push(frame)
+        conn.push(frame, wire)
 
     def send_error(self, conn: Connection, code: str, message: str) -> None:
         self.send(conn, error_frame(code, message))
@@ -323,12 +319,13 @@ class Hub:
     def deliver(self, item: Broadcast) -> None:
         """Fan one broadcast out to every local connection. Never awaits a client."""
         frame = item.frame
+        wire = text_frame(frame)  # built once, written to every socket as it is
         limit = self.queue_limit
         for conn in list(self._connections.values()):
             if conn.held is not None:
                 conn.held.append(item)
             elif len(conn.queue) < limit:
-                conn.push(frame)
+                conn.push(frame, wire)
             else:
                 self.send(conn, frame)  # the slow path: counts and closes it
         self.delivered += len(self._connections)
@@ -368,5 +365,6 @@ class Hub:
         if self.presence_extra is not None:
             data.update(self.presence_extra())
         frame = encode_frame("presence", data)
+        wire = text_frame(frame)
         for conn in list(self._connections.values()):
-            self.send(conn, frame)
+            self.send(conn, frame, wire)

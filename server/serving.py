@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from server.settings import Settings
+from server.ws_protocol import FrameWritingProtocol
 
 if TYPE_CHECKING:  # importing FastAPI takes ~0.5 s; the desktop binds its port before that
     from fastapi import FastAPI
@@ -135,8 +136,9 @@ def uvicorn_config(app: FastAPI, settings: Settings, *, access_log: bool = True)
     """The one uvicorn configuration, for the headless server and the embedded one alike."""
     return uvicorn.Config(
         app,
-        # The sans-I/O implementation: the legacy one is deprecated and fails Autobahn 9.3/9.4.
-        ws="websockets-sansio",
+        # uvicorn's sans-I/O implementation (the legacy one is deprecated and fails Autobahn
+        # 9.3/9.4), plus the frame writer the hub's fan-out uses.
+        ws=FrameWritingProtocol,
         ws_max_size=settings.max_frame_bytes,
         ws_ping_interval=settings.ping_interval,
         ws_ping_timeout=settings.ping_timeout,

@@ -1,7 +1,7 @@
 """/ws: the live feed. Checks come first, then one reader loop per connection.
 
-The reader only parses and routes; everything sent to the client goes through the hub's queue
-for this connection, so frames keep their order and no client is ever awaited by another.
+The reader only parses and routes; everything sent to the client goes through the hub, which
+keeps frames in order and never lets one client wait for another.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from server.protocol import ClientFrame, ProtocolError, encode_frame, parse_clie
 from server.ratelimit import TokenBucket
 from server.security import auth_required, get_service, origin_allowed, token_from
 from server.service import Service
+from server.ws_protocol import frame_writer
 
 logger = logging.getLogger("pulsedesk.ws")
 router = APIRouter()
@@ -55,8 +56,14 @@ async def websocket_endpoint(
 
     await websocket.accept()
     remote = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "?"
-    conn = hub.register(remote, principal is not None and principal.is_admin,
-                        websocket.send_text, websocket.close, hold=since is not None)
+    conn = hub.register(
+        remote,
+        principal is not None and principal.is_admin,
+        websocket.send_text,
+        websocket.close,
+        write_frame=frame_writer(websocket.scope),
+        hold=since is not None,
+    )
     try:
         await _greet(hub, service, conn, since)
         await _read(websocket, service, conn)

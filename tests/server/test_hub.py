@@ -2,19 +2,26 @@
 
 Each connection's ``send``/``close`` here is a pair of small coroutines that stand in for a
 WebSocket: they record what the hub wrote, and a "stuck" one never returns, which is what a
-socket whose peer stopped reading looks like to its writer. That is the only stand-in; the
-hub, its queues, writer tasks, bus and history are the real ones.
+socket whose peer stopped reading looks like to its writer. ``DirectSocket`` adds the frame
+writer uvicorn's protocol offers (``server.ws_protocol``), as a recorder that can refuse like a
+paused transport. Those are the only stand-ins; the hub, its queues, writer tasks, bus and
+history are the real ones, and the frames are parsed by websockets' own parser.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections import deque
 from typing import Any
 
 import pytest
+from websockets.client import ClientProtocol
+from websockets.protocol import State
+from websockets.uri import parse_uri
 
 from server.hub import Connection, Hub
+from server.ws_protocol import text_frame
 
 pytestmark = pytest.mark.anyio
 
@@ -42,12 +49,45 @@ class FakeSocket:
         return [f for f in map(json.loads, self.frames) if f["type"] == kind]
 
 
+def parse_frames(data: bytes) -> list[str]:
+    """The text of each WebSocket frame in ``data``, as a client's parser reads them."""
+    client = ClientProtocol(parse_uri("ws://pulsedesk/ws"), state=State.OPEN, max_size=None)
+    client.receive_data(data)
+    return [bytes(event.data).decode() for event in client.events_received()]
+
+
+class DirectSocket(FakeSocket):
+    """Also takes finished frames straight away, unless ``paused`` (a full transport)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paused = False
+        self.written = b""
+        self.asgi_sent = 0
+        self.drained = asyncio.Event()
+
+    def write_frame(self, frame: bytes) -> bool:
+        if self.paused:
+            return False
+        self.written += frame
+        self.frames = parse_frames(self.written)
+        return True
+
+    async def send(self, frame: str) -> None:
+        await self.drained.wait()  # an ASGI send waits for the transport to drain
+        self.asgi_sent += 1
+        self.write_frame(text_frame(frame))
+
+
 async def connect(hub: Hub, sock: FakeSocket, *, admin: bool = False) -> Connection:
     """Register from a task of its own, as the WebSocket route does (the reader task)."""
     registered: asyncio.Future[Connection] = asyncio.get_running_loop().create_future()
+    write = sock.write_frame if isinstance(sock, DirectSocket) else None
 
     async def reader() -> None:
-        registered.set_result(hub.register("127.0.0.1:1", admin, sock.send, sock.close))
+        registered.set_result(
+            hub.register("127.0.0.1:1", admin, sock.send, sock.close, write_frame=write)
+        )
         await asyncio.Event().wait()  # a reader blocks on receive() until the hub cancels it
 
     asyncio.get_running_loop().create_task(reader())
@@ -137,7 +177,10 @@ async def test_disconnect_sends_queued_frames_then_the_close() -> None:
 
 async def test_unregister_stops_the_writer() -> None:
     hub = Hub(presence_delay=60)
-    conn = await connect(hub, FakeSocket())
+    conn = await connect(hub, FakeSocket(stuck=True))
+    assert conn.writer is None  # started on first need only
+    await hub.broadcast("server", {"text": "never taken"})
+    await until(lambda: conn.queue == deque())  # the writer took it, and is stuck sending it
     await hub.unregister(conn)
     assert conn.writer is not None and conn.writer.done()
     assert hub.count == 0
@@ -205,3 +248,56 @@ async def test_close_all_closes_everyone_with_1001() -> None:
     await until(lambda: all(s.closed for s in socks))
     assert {s.closed for s in socks} == {(1001, "server shutting down")}
     assert hub.count == 0
+
+
+async def test_frames_go_straight_to_sockets_that_take_them() -> None:
+    hub = Hub(presence_delay=60)
+    socks = [DirectSocket() for _ in range(3)]
+    conns = [await connect(hub, sock) for sock in socks]
+    items = [await hub.broadcast("server", {"n": n, "text": "é" * 100 * n}) for n in range(3)]
+    for sock, conn in zip(socks, conns, strict=True):
+        assert sock.frames == [item.frame for item in items]  # written at once, in order
+        assert sock.asgi_sent == 0
+        assert conn.writer is None and conn.sent == 3  # no task woke for them
+
+
+async def test_a_refused_frame_waits_and_nothing_overtakes_it() -> None:
+    hub = Hub(presence_delay=60)
+    sock, other = DirectSocket(), DirectSocket()
+    await connect(hub, sock)
+    await connect(hub, other)
+    first = await hub.broadcast("server", {"n": 0})
+    sock.paused = True  # its transport is full: the next frame waits for the writer
+    queued = await hub.broadcast("server", {"n": 1})
+    sock.paused = False  # the writer has not sent it yet: later frames queue behind it
+    later = [await hub.broadcast("server", {"n": n}) for n in (2, 3)]
+    assert sock.frames == [first.frame]
+    assert other.frames == [item.frame for item in (first, queued, *later)]  # not held up
+    sock.drained.set()
+    await until(lambda: len(sock.frames) == 4)
+    assert sock.frames == [item.frame for item in (first, queued, *later)]
+    assert sock.asgi_sent == 3
+
+
+async def test_a_slow_client_whose_send_is_stuck_is_closed_without_it() -> None:
+    hub = Hub(queue_limit=2, presence_delay=60)
+    sock = DirectSocket()
+    conn = await connect(hub, sock)
+    sock.paused = True  # and never drains
+    for n in range(4):
+        await hub.broadcast("server", {"n": n})
+    # The writer's send waits forever: dropping it lets the close go out at once.
+    await until(lambda: sock.closed is not None)
+    assert sock.closed == (1013, "too slow to keep up")
+    assert sock.frames == [] and conn.sent == 0
+
+
+def test_text_frames_are_what_a_client_parses_at_every_length_encoding() -> None:
+    texts = ["", "hi", "x" * 125, "é" * 63, "y" * 126, "z" * 65535, "w" * 65536, "v" * 200_000]
+    assert parse_frames(b"".join(map(text_frame, texts))) == texts
+    # 7-bit, 16-bit and 64-bit lengths: the header is 2, 4 and 10 bytes.
+    assert [len(text_frame(t)) - len(t.encode()) for t in ("x" * 125, "y" * 126, "w" * 65536)] == [
+        2,
+        4,
+        10,
+    ]
