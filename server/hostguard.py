@@ -6,16 +6,31 @@ bound beyond loopback serves real names and requires tokens instead, so the chec
 only to requests that arrived on a loopback socket. Deciding per request, from the socket the
 request came in on, covers ``uvicorn server.main:app --host 0.0.0.0`` too, where the settings
 never learn the bind address.
+
+The rules are Starlette's ``TrustedHostMiddleware``'s (the same host parsing, ``*.domain``
+patterns, the ``www.`` redirect, the 400 answer), applied by ``server.front_door`` for HTTP
+and WebSocket alike. A client sends the same Host on every request, so each distinct header
+value is judged once and the verdict cached.
 """
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Sequence
 from functools import lru_cache
 
-from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.types import Receive, Scope, Send
+from starlette._utils import parse_host_header
+from starlette.datastructures import URL
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.types import Scope
 
 from server.settings import is_ip_address, is_loopback
+
+
+class Verdict(enum.Enum):
+    ALLOW = "allow"
+    REDIRECT_TO_WWW = "redirect to www"  # the host is refused but www.<host> is allowed
+    REFUSE = "refuse"
 
 
 @lru_cache(maxsize=64)
@@ -24,12 +39,38 @@ def _beyond_loopback(bound: str) -> bool:
     return is_ip_address(bound) and not is_loopback(bound)
 
 
-class LoopbackHostGuard(TrustedHostMiddleware):
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+class HostGuard:
+    def __init__(self, allowed_hosts: Sequence[str]) -> None:
+        self._patterns = tuple(pattern.lower() for pattern in allowed_hosts)
+        self._allow_any = "*" in self._patterns
+        # Per guard, bounded: a scanner sending random Host headers cannot grow it.
+        self.verdict = lru_cache(maxsize=256)(self._judge)
+
+    def applies(self, scope: Scope) -> bool:
+        """Whether this request must be checked: it came in on a loopback socket."""
+        if self._allow_any:
+            return False
         server = scope.get("server")
         # No address, or a name rather than an IP (Starlette's TestClient): check as loopback.
         bound = server[0] if server else None
-        if bound and _beyond_loopback(bound):
-            await self.app(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)
+        return not (bound and _beyond_loopback(bound))
+
+    def _judge(self, host_header: bytes | None) -> Verdict:
+        parsed = parse_host_header(None if host_header is None else host_header.decode("latin-1"))
+        if parsed is None:
+            return Verdict.REFUSE
+        host = parsed.host.lower()
+        www_allowed = False
+        for pattern in self._patterns:
+            if host == pattern or (pattern.startswith("*") and host.endswith(pattern[1:])):
+                return Verdict.ALLOW
+            www_allowed = www_allowed or "www." + host == pattern
+        return Verdict.REDIRECT_TO_WWW if www_allowed else Verdict.REFUSE
+
+    @staticmethod
+    def refusal(scope: Scope, verdict: Verdict) -> Response:
+        """The answer to a request whose Host was not allowed (a WebSocket gets it too)."""
+        if verdict is Verdict.REDIRECT_TO_WWW:
+            url = URL(scope=scope)
+            return RedirectResponse(url=str(url.replace(netloc="www." + url.netloc)))
+        return PlainTextResponse("Invalid host header", status_code=400)

@@ -10,16 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from server.api import admin, health, metrics, root, status, ws
-from server.errorguard import ErrorGuard
-from server.hostguard import LoopbackHostGuard
-from server.http_metrics import HttpMetricsMiddleware
+from server.cors import CorsPolicy
+from server.front_door import FrontDoor
+from server.hostguard import HostGuard
 from server.logs import install_redaction
 from server.metrics import Metrics
 from server.service import Service
@@ -59,21 +59,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pulsedesk = service
     app.state.metrics = Metrics(service)
 
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_credentials=True,
-        allow_methods=["*"],
-        allow_headers=["*"],
-    )
-    app.add_middleware(LoopbackHostGuard, allowed_hosts=settings.trusted_hosts())
-    app.add_middleware(ErrorGuard)  # a handler's exception: logged, then 500 or close 1011
     routers = (root.router, health.router, status.router, admin.router, ws.router, metrics.router)
-    # Outermost, so it times everything, rejected requests included.
+    # PulseDesk's one middleware: metrics, error guard, Host guard and CORS (server.front_door).
     app.add_middleware(
-        HttpMetricsMiddleware,
-        metrics=app.state.metrics,
+        FrontDoor,
+        hosts=HostGuard(settings.trusted_hosts()),
+        cors=CorsPolicy(settings.cors_origins),
+        durations=app.state.metrics.http,
         routes=lambda: [*app.routes, *(route for router in routers for route in router.routes)],
+        quick_answers={"/healthz": partial(root.liveness_body, service)},
     )
 
     for router in routers:

@@ -3,7 +3,8 @@
 Counters the hub already keeps (connections, messages received and delivered, slow consumers
 dropped) are read when Prometheus scrapes, so the hot paths pay nothing for them. Only two
 things are measured as they happen: how long one broadcast takes to fan out to every local
-connection, and how long each HTTP request takes (see ``server.http_metrics``).
+connection, and how long each HTTP request takes (counted without locks, see
+``server.http_metrics``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from server.http_metrics import RequestDurations
 from server.protocol import Broadcast
 
 if TYPE_CHECKING:
@@ -82,14 +84,8 @@ class Metrics:
             buckets=FANOUT_BUCKETS,
             registry=self.registry,
         )
-        self.http = Histogram(
-            "pulsedesk_http_request_duration_seconds",
-            "HTTP request durations by method, route template and status",
-            ["method", "route", "status"],
-            buckets=HTTP_BUCKETS,
-            registry=self.registry,
-        )
-        self._http_children: dict[tuple[str, str, int], Histogram] = {}
+        self.http = RequestDurations(HTTP_BUCKETS)
+        self.registry.register(self.http)
         self._time_fanout(service)
 
     def _time_fanout(self, service: Service) -> None:
@@ -105,13 +101,6 @@ class Metrics:
             observe(clock() - started)
 
         service.hub.bus.bind(timed_deliver)
-
-    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        key = (method, route, status)
-        child = self._http_children.get(key)
-        if child is None:
-            child = self._http_children[key] = self.http.labels(method, route, str(status))
-        child.observe(seconds)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of everything in this registry."""

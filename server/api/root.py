@@ -34,17 +34,19 @@ def _json_string(value: str) -> str:
     return _compact_json(value)
 
 
-def liveness_json(service: Service) -> str:
+def liveness_body(service: Service) -> bytes:
     """The /healthz body: exactly what FastAPI's JSONResponse made of ``LivenessResponse``.
 
     Built from parts encoded once, since a load balancer asks for it every second or so.
+    ``server.front_door`` sends it without routing (see ``create_app``); the route below
+    documents it, and serves it when the front door does not (a HEAD, a root path).
     """
     hub = service.hub
     return (
         f'{{"status":"healthy","service":{_json_string(service.settings.service_name)},'
         f'"version":{_json_string(service.version)},"connections":{hub.count},'
         f'"bus":{_json_string(hub.bus.state)}}}'
-    )
+    ).encode()
 
 
 class PlainRoute(APIRoute):
@@ -63,7 +65,7 @@ class PlainRoute(APIRoute):
 
 async def healthz(request: Request) -> Response:
     """Liveness, with this instance's live connection count."""
-    return Response(liveness_json(get_service(request)), media_type="application/json")
+    return Response(liveness_body(get_service(request)), media_type="application/json")
 
 
 router.add_api_route(
