@@ -1,9 +1,11 @@
 """What each layer of PulseDesk's HTTP stack costs /healthz, in process, no network.
 
 The ASGI app is called directly with a ``GET /healthz`` scope, N times, and the CPU time per
-request is taken: for bare FastAPI, for PulseDesk's whole app, for PulseDesk without each of
-its own middlewares in turn, and with none of them. Medians of ROUNDS. This is the profile
-behind the HTTP row of docs/PERFORMANCE.md: it says which layer costs what.
+request is taken: for bare FastAPI; for PulseDesk's whole app, as wrk and load balancers ask
+(no ``Origin``) and as a browser asks (an allowed ``Origin``: the CORS headers are added);
+for PulseDesk with /healthz routed by FastAPI instead of answered by its front door; and for
+PulseDesk without its middleware at all. Medians of ROUNDS. This is the profile behind the
+HTTP row of docs/PERFORMANCE.md: it says which layer costs what.
 
     python -m bench.http_layers --requests 20000 --rounds 3
 """
@@ -19,8 +21,11 @@ from typing import Any
 
 from bench.harness import median, print_table
 
+BROWSER = [(b"origin", b"http://localhost:3000")]
 
-def healthz_scope() -> dict[str, Any]:
+
+def healthz_scope(extra_headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
+    headers = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk"), (b"accept", b"*/*")]
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -31,7 +36,7 @@ def healthz_scope() -> dict[str, Any]:
         "raw_path": b"/healthz",
         "query_string": b"",
         "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk"), (b"accept", b"*/*")],
+        "headers": headers + (extra_headers or []),
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
         "state": {},
@@ -46,23 +51,26 @@ async def send(message: dict[str, Any]) -> None:
     pass
 
 
-async def cost(app: Any, requests: int) -> float:
+async def cost(app: Any, requests: int, extra_headers: list[tuple[bytes, bytes]]) -> float:
     """CPU microseconds per request."""
     for _ in range(200):
-        await app(healthz_scope(), receive, send)
+        await app(healthz_scope(extra_headers), receive, send)
     start = time.process_time()
     for _ in range(requests):
-        await app(healthz_scope(), receive, send)
+        await app(healthz_scope(extra_headers), receive, send)
     return (time.process_time() - start) / requests * 1e6
 
 
-def pulsedesk_app(without: set[str] | None = None) -> Any:
+def pulsedesk_app(*, middleware: bool = True, quick_healthz: bool = True) -> Any:
     from server.main import create_app
     from server.settings import Settings
 
     app = create_app(Settings(port=0))
-    if without is not None:
-        app.user_middleware = [m for m in app.user_middleware if m.cls.__name__ not in without]
+    if not middleware:
+        app.user_middleware = []
+    elif not quick_healthz:
+        for layer in app.user_middleware:
+            layer.kwargs["quick_answers"] = {}
     return app
 
 
@@ -72,18 +80,19 @@ async def run(requests: int, rounds: int) -> list[list[Any]]:
     from bench.anchors.bare_fastapi import app as bare
     from bench.anchors.raw_asgi import app as raw
 
-    names = [m.cls.__name__ for m in pulsedesk_app().user_middleware]
-    variants: dict[str, Any] = {
-        "raw ASGI": raw,
-        "bare FastAPI": bare,
-        "pulsedesk": pulsedesk_app(),
-        **{f"pulsedesk without {name}": pulsedesk_app({name}) for name in names},
-        "pulsedesk without its middleware": pulsedesk_app(set(names)),
+    whole = pulsedesk_app()
+    variants: dict[str, tuple[Any, list[tuple[bytes, bytes]]]] = {
+        "raw ASGI": (raw, []),
+        "bare FastAPI": (bare, []),
+        "pulsedesk": (whole, []),
+        "pulsedesk, a browser's request (Origin)": (whole, BROWSER),
+        "pulsedesk, /healthz routed by FastAPI": (pulsedesk_app(quick_healthz=False), []),
+        "pulsedesk without its middleware": (pulsedesk_app(middleware=False), []),
     }
     samples: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(rounds):
-        for name, app in variants.items():
-            samples[name].append(await cost(app, requests))
+        for name, (app, extra_headers) in variants.items():
+            samples[name].append(await cost(app, requests, extra_headers))
     whole = median(samples["pulsedesk"])
     rows = [[name, median(values), whole - median(values)] for name, values in samples.items()]
     print_table(
