@@ -1,8 +1,9 @@
 """Benchmark 3, HTTP: ``GET /healthz`` requests per second with wrk, one uvicorn worker each.
 
 Contenders, each in a fresh process under the same uvicorn configuration (uvloop, httptools,
-logging at warning): PulseDesk's whole app (``python -m app serve``: every middleware, the
-real route); a bare FastAPI app with that one route; a raw ASGI callable, the ceiling. The
+logging at warning): PulseDesk's whole app (``python -m app serve``: its front door checks the
+Host, applies CORS, times the request for the metrics and answers /healthz itself, without
+FastAPI's routing); a bare FastAPI app with that one route; a raw ASGI callable, the ceiling. The
 ratio is against bare FastAPI. Every round runs each contender once, in a rotating order,
 after a one-second warm-up; the table shows medians.
 
