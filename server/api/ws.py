@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from fastapi import APIRouter, Query, WebSocket
+from fastapi import APIRouter, WebSocket
+from starlette.routing import WebSocketRoute
+from starlette.types import Receive, Scope, Send
 
 from server.hub import Connection, Hub
 from server.protocol import ClientFrame, ProtocolError, encode_frame, parse_client_text
@@ -27,11 +29,23 @@ CLOSE_TOO_BIG = 1009
 CLOSE_TRY_LATER = 1013
 
 
-@router.websocket("/ws")
-async def websocket_endpoint(
-    websocket: WebSocket,
-    since: int | None = Query(None, ge=0, description="Replay broadcasts after this id"),
-) -> None:
+class LiveFeed:
+    """``/ws`` as a bare ASGI app, not a FastAPI route.
+
+    Each open WebSocket holds its handler's whole call chain for as long as it lives: as a
+    FastAPI route that chain carries dependency scopes, exit stacks and exception wrappers,
+    about 8 KB per connection (docs/PERFORMANCE.md, section 7) for one query parameter.
+    Starlette serves an ASGI app as it is; ``ErrorGuard`` turns a crash here into close 1011.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await serve_feed(WebSocket(scope, receive, send))
+
+
+router.routes.append(WebSocketRoute("/ws", LiveFeed(), name="live_feed"))
+
+
+async def serve_feed(websocket: WebSocket) -> None:
     service = get_service(websocket)
     settings = service.settings
     hub = service.hub
@@ -52,6 +66,12 @@ async def websocket_endpoint(
     if hub.count >= settings.max_connections:
         await websocket.accept()
         await websocket.close(CLOSE_TRY_LATER, "server full")
+        return
+    try:
+        since = replay_from(websocket.query_params.get("since"))
+    except ValueError as exc:
+        await websocket.accept()
+        await websocket.close(CLOSE_POLICY, str(exc))
         return
 
     await websocket.accept()
@@ -76,6 +96,18 @@ async def websocket_endpoint(
         raise
     finally:
         await hub.unregister(conn)
+
+
+def replay_from(since: str | None) -> int | None:
+    """``?since=N``: replay the broadcasts after id N; None without it.
+
+    ValueError when N is not a whole number from 0 to 2**63 - 1 (ids are SQLite integers).
+    """
+    if since is None:
+        return None
+    if since.isascii() and since.isdecimal() and len(since) <= 19 and int(since) < 2**63:
+        return int(since)
+    raise ValueError("since must be a whole number, 0 or more")
 
 
 async def _greet(hub: Hub, service: Service, conn: Connection, since: int | None) -> None:

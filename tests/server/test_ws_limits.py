@@ -160,6 +160,20 @@ async def test_since_says_gap_when_history_no_longer_reaches_back(
     assert welcome["data"]["last_id"] == 6
 
 
+@pytest.mark.parametrize("since", ["-1", "abc", "1.5", "", "9" * 5000, str(2**63)])
+async def test_a_malformed_since_closes_1008_with_a_reason(
+    start_server: StartServer, since: str
+) -> None:
+    server = start_server()
+    async with connect(ws_url(server, f"since={since}")) as ws:
+        frames, code = await frames_until_closed(ws)
+    assert (frames, code) == ([], 1008)
+    assert ws.close_reason == "since must be a whole number, 0 or more"
+    async with await open_client(server, f"since={2**63 - 1}") as fine:  # the largest id
+        await fine.send("still serving")
+        assert (await recv_type(fine, "echo"))["data"] == {"text": "still serving"}
+
+
 async def test_a_full_server_refuses_with_1013(start_server: StartServer) -> None:
     server = start_server(max_connections=2)
     # Entered in order: the third connects once the first two have their welcome.
