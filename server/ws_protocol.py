@@ -14,12 +14,15 @@ close has started, the peer compressed (its frames then are uvicorn's to build) 
 transport has asked us to pause. A refused frame goes the ASGI way, which waits for the socket
 to drain. Under any other server the extension is absent and everything goes the ASGI way.
 
-Also, once the handshake is answered, the protocol drops the parsed request and response it
-would otherwise keep for the life of the connection (about 5 KB each connection).
+It is also lighter per connection, which matters at 10,000 of them (section 7): it drops the
+parsed handshake request and response once they are answered, and its receive queue and
+"writable" flag are small single-purpose objects instead of an ``asyncio.Queue`` and an
+``asyncio.Event``, which allocate four empty deques between them (about 4 KB together).
 """
 
 from __future__ import annotations
 
+import asyncio
 import struct
 from collections.abc import Callable, Mapping
 from typing import Any, cast
@@ -53,8 +56,78 @@ def text_frame(text: str) -> bytes:
     return header + payload
 
 
+class ReceiveQueue:
+    """The part of ``asyncio.Queue`` uvicorn's protocol uses: ``put_nowait``, ``get``, ``empty``.
+
+    One reader at a time, as ASGI's ``receive`` has; the list stays short because uvicorn stops
+    reading the socket while a message waits here.
+    """
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: list[Any] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        self._items.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def get(self) -> Any:
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.pop(0)
+
+    def empty(self) -> bool:
+        return not self._items
+
+
+class Flag:
+    """``asyncio.Event``'s ``set``, ``clear``, ``is_set`` and ``wait``, holding a list of
+    waiters only while someone waits."""
+
+    __slots__ = ("_is_set", "_waiters")
+
+    def __init__(self) -> None:
+        self._is_set = False
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._is_set
+
+    def set(self) -> None:
+        self._is_set = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._is_set = False
+
+    async def wait(self) -> None:
+        if self._is_set:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        await waiter
+
+
 class FrameWritingProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O protocol that also offers ``WRITE_FRAME`` to the application."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = ReceiveQueue()  # type: ignore[assignment]
+        self.writable = Flag()  # type: ignore[assignment]
+        self.writable.set()
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)

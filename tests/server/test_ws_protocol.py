@@ -1,4 +1,5 @@
-"""The frame writer under a real uvicorn: which path a broadcast takes, and what clients get.
+"""The WebSocket protocol class: the frame writer under a real uvicorn (which path a broadcast
+takes, and what clients get), and its light receive queue and flag on their own.
 
 White-box on one point only: whether a connection's hub writer task was ever needed tells
 which path its frames took (none needed: every frame went straight to the socket).
@@ -6,6 +7,7 @@ which path its frames took (none needed: every frame went straight to the socket
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
@@ -13,6 +15,7 @@ from websockets.asyncio.client import connect
 
 from server.main import create_app
 from server.settings import Settings
+from server.ws_protocol import Flag, ReceiveQueue
 from tests.server.appserver import serve_app
 from tests.server.wsclient import recv_type
 
@@ -40,4 +43,30 @@ async def test_broadcasts_reach_the_client_by_the_right_path(
             assert got == texts
             (conn,) = hub.connections()
             assert (conn.writer is None) is direct
-            assert conn.sent == 1 + len(texts)  # the welcome, then the broadcasts
+
+
+async def test_flag_releases_every_waiter_and_blocks_again_once_cleared() -> None:
+    flag = Flag()
+    waiters = [asyncio.ensure_future(flag.wait()) for _ in range(3)]
+    await asyncio.sleep(0)
+    assert not any(w.done() for w in waiters)
+    flag.set()
+    await asyncio.gather(*waiters)
+    flag.clear()
+    late = asyncio.ensure_future(flag.wait())
+    await asyncio.sleep(0)
+    assert not late.done() and not flag.is_set()
+    flag.set()
+    await late
+
+
+async def test_receive_queue_hands_over_in_order_and_wakes_a_waiting_reader() -> None:
+    queue = ReceiveQueue()
+    reader = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    assert not reader.done() and queue.empty()
+    for n in range(3):
+        queue.put_nowait({"n": n})
+    assert await reader == {"n": 0}
+    assert [await queue.get(), await queue.get()] == [{"n": 1}, {"n": 2}]
+    assert queue.empty()
