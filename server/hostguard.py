@@ -7,24 +7,47 @@ only to requests that arrived on a loopback socket. Deciding per request, from t
 request came in on, covers ``uvicorn server.main:app --host 0.0.0.0`` too, where the settings
 never learn the bind address.
 
-The rules are Starlette's ``TrustedHostMiddleware``'s (the same host parsing, ``*.domain``
-patterns, the ``www.`` redirect, the 400 answer), applied by ``server.front_door`` for HTTP
-and WebSocket alike. A client sends the same Host on every request, so each distinct header
-value is judged once and the verdict cached.
+The rules are Starlette's ``TrustedHostMiddleware``'s (``*.domain`` patterns, the ``www.``
+redirect, the 400 answer; hosts parsed by RFC 3986 as it does), applied by
+``server.front_door`` for HTTP and WebSocket alike. A client sends the same Host on every
+request, so each distinct header value is judged once and the verdict cached.
 """
 
 from __future__ import annotations
 
 import enum
+import ipaddress
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from starlette._utils import parse_host_header
 from starlette.datastructures import URL
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import Scope
 
 from server.settings import is_ip_address, is_loopback
+
+# RFC 3986's host (a name or IPv4 address of unreserved, percent-encoded and sub-delim
+# characters, or an IPv6 literal in brackets), then an optional port. Nothing else: an "@", a
+# "/" or a space could change what a URL built from the header points to.
+_HOST_HEADER = re.compile(
+    r"(?P<host>[a-z0-9_.~%!$&'()*+,;=-]+|\[(?P<ipv6>[0-9a-f:.]+)\])(?::[0-9]+)?",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def host_of(header: str | None) -> str | None:
+    """The host named by a Host header, lowercased (an IPv6 literal keeps its brackets);
+    None when the header is missing or malformed."""
+    match = None if header is None else _HOST_HEADER.fullmatch(header)
+    if match is None:
+        return None
+    if match["ipv6"] is not None:
+        try:
+            ipaddress.IPv6Address(match["ipv6"])
+        except ValueError:
+            return None
+    return match["host"].lower()
 
 
 class Verdict(enum.Enum):
@@ -56,10 +79,9 @@ class HostGuard:
         return not (bound and _beyond_loopback(bound))
 
     def _judge(self, host_header: bytes | None) -> Verdict:
-        parsed = parse_host_header(None if host_header is None else host_header.decode("latin-1"))
-        if parsed is None:
+        host = host_of(None if host_header is None else host_header.decode("latin-1"))
+        if host is None:
             return Verdict.REFUSE
-        host = parsed.host.lower()
         www_allowed = False
         for pattern in self._patterns:
             if host == pattern or (pattern.startswith("*") and host.endswith(pattern[1:])):

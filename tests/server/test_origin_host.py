@@ -11,6 +11,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.typing import Origin
 
 from app.embedded import EmbeddedServer
+from server.hostguard import host_of
 from tests.conftest import StartServer, ws_url
 from tests.server.wsclient import RawWebSocket, recv_json
 
@@ -68,3 +69,27 @@ def test_loopback_names_and_allowed_hosts_are_accepted(
     assert response.status_code == 200
     sock = RawWebSocket(ws_url(server), headers={"Host": f"{host}:{server.port}"})
     sock.close()
+
+
+@pytest.mark.parametrize(
+    ("header", "host"),
+    [
+        ("localhost", "localhost"),
+        ("LocalHost:8000", "localhost"),
+        ("127.0.0.1:80", "127.0.0.1"),
+        ("[::1]:8000", "[::1]"),
+        ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+        # Malformed, or shaped to move a URL built from it elsewhere: no host at all.
+        ("", None),
+        ("[::1", None),
+        ("[not:an:address]", None),
+        ("localhost/evil", None),
+        ("user@localhost", None),
+        ("local host", None),
+        ("localhost:80:80", None),
+        ("\u212a.example", None),  # a Kelvin sign, which a case-blind match would take for k
+        (None, None),
+    ],
+)
+def test_host_header_parsing(header: str | None, host: str | None) -> None:
+    assert host_of(header) == host
