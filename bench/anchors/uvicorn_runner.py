@@ -14,10 +14,13 @@ def serve_printing_port(app: Any) -> None:
     """Serve ``app`` until SIGINT/SIGTERM; print ``listening on http://127.0.0.1:PORT`` first.
 
     The configuration is ``server.serving.uvicorn_config`` with PulseDesk's default settings
-    (uvloop, httptools, the websockets sans-I/O implementation, no compression) and logging at
-    warning, so an anchor differs from PulseDesk only in the application.
+    (uvloop, httptools, no compression, the same limits) and logging at warning, under stock
+    uvicorn: its own ``Server`` and its own websockets sans-I/O protocol, not PulseDesk's
+    subclasses of them (``QuietServer``, ``FrameWritingProtocol``), which are PulseDesk's work.
     """
     settings = Settings(port=0, log_level="warning")
     sock = bind_socket("127.0.0.1", 0)
     print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
-    uvicorn.Server(uvicorn_config(app, settings)).run(sockets=[sock])
+    config = uvicorn_config(app, settings)
+    config.ws = "websockets-sansio"
+    uvicorn.Server(config).run(sockets=[sock])
