@@ -27,15 +27,19 @@ class Sparkline(QWidget):
 
     def set_values(self, values: Sequence[float]) -> None:
         count = len(values)
-        self._points = [
+        self._show([
             (index / (count - 1) if count > 1 else 1.0, value) for index, value in enumerate(values)
-        ]
-        self.update()
+        ])
 
     def set_points(self, points: Sequence[tuple[float, float]], window: float) -> None:
         """``points`` as (seconds ago, value); x runs from ``window`` ago to now."""
-        self._points = [(max(0.0, 1 - age / window), value) for age, value in points]
-        self.update()
+        self._show([(max(0.0, 1 - age / window), value) for age, value in points])
+
+    def _show(self, points: list[tuple[float, float]]) -> None:
+        # Painting the antialiased line costs a couple of milliseconds: only for a new picture.
+        if points != self._points:
+            self._points = points
+            self.update()
 
     @property
     def values(self) -> list[float]:
