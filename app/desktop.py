@@ -7,6 +7,7 @@ launch time on a cold start.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -15,6 +16,20 @@ from server.settings import Settings
 
 def run_desktop(settings: Settings, connect: str | None, token: str | None) -> int:
     """Run the desktop app until its window is closed or SIGINT/SIGTERM; the exit code."""
+    # Start-up imports make hundreds of collections that find almost nothing (under a thousand
+    # objects), a tenth of the launch time. The window's own collector takes over once it runs
+    # (ui.main_thread_gc), and it collects only on the GUI thread, as the server thread must
+    # never destroy a Qt object: collection stays off here until the window is gone.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(settings, connect, token)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _run(settings: Settings, connect: str | None, token: str | None) -> int:
     from app.embedded import EmbeddedServer
     from server.serving import PortInUse
     from server.tokens import InsecureTokenFile, TokenRegistry

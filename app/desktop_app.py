@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop, asyncSlot
 
-from app.embedded import EmbeddedServer
+from app.embedded import EmbeddedServer, ServerState
 from app.server_control import ServerControl
 from app.signals import QuitOnSignals
 from server.serving import PortInUse, display_url
@@ -82,6 +82,7 @@ class Desktop(QObject):
         self.window.show_tray()
         logger.info("window shown")
         if self.remote_url is not None:
+            self.collector.freeze()  # the window is all there is to build
             self.window.server_bar.set_remote(self.remote_url)
             self.watch(self.remote_url)
             return
@@ -90,6 +91,8 @@ class Desktop(QObject):
             self.control.show_port_in_use(start_error)
         elif self.server.thread is None:
             self.control.start()
+        elif self.server.state is ServerState.RUNNING:  # it came up before we listened
+            self._server_state(ServerState.RUNNING.value, "")
         self.window.server_bar.set_url(self.server.url)
         # Watch from the start: the feed and the polls retry until the server answers.
         self.watch(self.server.url)
@@ -125,6 +128,12 @@ class Desktop(QObject):
 
     def _server_state(self, state: str, _error: str) -> None:
         self.window.tray.set_server_state(state)
+        # Built and serving: its app lives as long as it runs, so collections can skip it.
+        # Stopping or dead: it is about to become garbage, which the collector must see.
+        if state == ServerState.RUNNING.value:
+            self.collector.freeze()
+        elif state in (ServerState.STOPPING.value, ServerState.ERROR.value):
+            self.collector.thaw()
 
     @asyncSlot(str)
     async def watch(self, url: str) -> None:

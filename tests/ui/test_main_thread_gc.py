@@ -27,3 +27,24 @@ def test_cycles_are_freed_by_the_collector_and_collection_is_restored(qtbot: Any
     finally:
         collector.stop()
     assert gc.isenabled()
+
+
+def test_frozen_objects_survive_collections_until_thawed(qtbot: Any) -> None:
+    collector = MainThreadCollector(interval_ms=10)
+    collector.start()
+    try:
+        node = Node()
+        ref = weakref.ref(node)
+        collector.freeze()  # the cycle is alive now: frozen with everything else
+        assert gc.get_freeze_count() > 0
+        del node
+        gc.collect()
+        assert ref() is not None  # frozen: no collection looks at it
+        collector.thaw()
+        assert gc.get_freeze_count() == 0
+        gc.collect()
+        assert ref() is None  # given back to the collector, the dead cycle goes
+        collector.freeze()
+    finally:
+        collector.stop()
+    assert gc.get_freeze_count() == 0  # stopping gives every frozen object back
