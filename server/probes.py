@@ -7,8 +7,6 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import httpx
-
 
 @dataclass(frozen=True, slots=True)
 class ProbeResult:
@@ -20,6 +18,10 @@ class ProbeResult:
 
 async def probe(url: str, timeout: float) -> ProbeResult:  # noqa: ASYNC109 (a per-call budget)
     """Check one target within ``timeout`` seconds. Never raises for a failing target."""
+    # At the first check, not at start-up: httpx (and rich, when installed) is the heaviest
+    # import of the server's, and the desktop app's launch waits for every one of them.
+    import httpx
+
     started = time.perf_counter()
 
     def elapsed() -> float:

@@ -2,15 +2,20 @@
 
 The window is a client of its server exactly like a script would be; nothing here knows
 whether the server runs in this process or on another machine.
+
+httpx (with what it pulls in: httpcore, h11, and rich when it is installed) is imported at
+the first request, not with this module: the window is shown and the embedded server is
+starting before the window's first poll, and that import would hold up both.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 
 class ApiError(Exception):
@@ -31,16 +36,29 @@ class ApiClient:
     def __init__(self, base_url: str, token: str | None, timeout: float = 2.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._client = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=timeout)
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client: httpx.AsyncClient | None = None  # made at the first request
+
+    def _connection(self) -> httpx.AsyncClient:
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.AsyncClient(
+                base_url=self.base_url, headers=self._headers, timeout=self.timeout
+            )
+        return self._client
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Answer:
+        client = self._connection()
+        import httpx  # imported by _connection(): this only names it here
+
         started = time.perf_counter()
         try:
-            response = await self._client.request(method, path, **kwargs)
+            response = await client.request(method, path, **kwargs)
         except httpx.TimeoutException:
             raise ApiError(f"{path}: no answer within {self.timeout:g} s") from None
         except httpx.ConnectError:
