@@ -37,13 +37,24 @@ class HealthPanel(QGroupBox):
         self.interval = QDoubleSpinBox(suffix=" s", decimals=1, minimum=0.2, maximum=60.0)
         self.interval.setSingleStep(0.5)
         self.interval.setValue(2.0)
-        self.interval.setToolTip("How often /healthz and /health/ are polled")
+        self.interval.setToolTip(
+            "How often /healthz and /health/ are polled while the live feed is down or the "
+            "server is not UP"
+        )
+        #: The slower pace while the live feed is connected and the server UP, when it applies.
+        self.pace = QLabel()
+        self.pace.setToolTip(
+            "The live feed reports a dropped server at once and pushes the connection count, "
+            "so while it is connected the health polls only refresh latency, uptime and memory"
+        )
+        self._badge_state = ""
 
         top = QHBoxLayout()
         top.addWidget(self.badge)
         top.addWidget(self.detail, 1)
         top.addWidget(QLabel("every"))
         top.addWidget(self.interval)
+        top.addWidget(self.pace)
 
         self.latency = QLabel("–")
         self.uptime = QLabel("–")
@@ -89,13 +100,19 @@ class HealthPanel(QGroupBox):
 
     def show_health(self, tracker: HealthTracker) -> None:
         state = tracker.state.value
-        self.badge.setText(state)
-        self.badge.setStyleSheet(badge_css(state))
+        if state != self._badge_state:  # a style sheet set again re-polishes all the same
+            self._badge_state = state
+            self.badge.setText(state)
+            self.badge.setStyleSheet(badge_css(state))
         self.detail.setText(tracker.detail)
         latency = tracker.last_latency
         self.latency.setText(f"{latency:.1f} ms" if latency is not None else "–")
         self.sparkline.set_values(list(tracker.latencies))
         self.last_error.setText(tracker.last_error or "none")
+
+    def show_pace(self, seconds: float | None) -> None:
+        """The live pace in use now (seconds), or None while polls come at the box's value."""
+        self.pace.setText("" if seconds is None else f"({seconds:g} s while the feed is live)")
 
     def show_details(self, health: dict[str, Any]) -> None:
         """The body of GET /health/."""
