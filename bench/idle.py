@@ -1,9 +1,10 @@
 """Benchmark 6, idle: CPU of a process that is up and doing nothing, as % of one core.
 
-Contenders: the desktop app (offscreen, embedded server, default polling of its own server),
-PulseDesk headless (``python -m app serve``), and their anchors (a bare Qt window plus a bare
-FastAPI thread; bare FastAPI on uvicorn). Each is started, given SETTLE seconds once its
-window is shown or its server answers, then its own CPU time is read over DURATION seconds.
+Contenders: the desktop app (offscreen, embedded server, default polling of its own server:
+its live feed is connected, so every 10 s; see ``ui.monitor.MonitorTuning``), PulseDesk
+headless (``python -m app serve``), and their anchors (a bare Qt window plus a bare FastAPI
+thread; bare FastAPI on uvicorn). Each is started, given SETTLE seconds once its window is
+shown or its server answers, then its own CPU time is read over DURATION seconds.
 
     python -m bench.idle --duration 30 --rounds 3
 """
