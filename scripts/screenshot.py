@@ -108,7 +108,9 @@ def main() -> int:
     loop = QEventLoop(app)
     asyncio.set_event_loop(loop)
     qsettings = QSettings(str(scratch / "qsettings.ini"), QSettings.Format.IniFormat)
-    desktop = Desktop(settings, qsettings=qsettings, tuning=MonitorTuning(interval=1.0))
+    # A fuller latency chart for the picture than a user's 10 s live pace would draw.
+    tuning = MonitorTuning(interval=1.0, live_interval=1.0)
+    desktop = Desktop(settings, qsettings=qsettings, tuning=tuning)
     with loop:
         loop.run_until_complete(demo(desktop, out))
     return 0
