@@ -1,8 +1,9 @@
 """The message store: every broadcast in SQLite, so history outlives memory and restarts.
 
 Writes never touch the hot path: the hub's listener only appends to a list, and a flusher task
-commits what has accumulated, as one transaction, on a single worker thread, every
-``flush_interval`` seconds. A ``kill -9`` therefore loses at most the batch not yet committed.
+commits what has accumulated, as one transaction, on a single worker thread, ``flush_interval``
+seconds after the first of them arrived. A ``kill -9`` therefore loses at most the batch not yet
+committed. With nothing to write the flusher sleeps, waking only to prune old messages.
 WAL mode lets readers (paging, replay) run beside the writer.
 
 A file that is corrupt, not a database, or locked by another process is set aside (renamed
@@ -14,6 +15,7 @@ must never stop the service from starting.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sqlite3
@@ -26,6 +28,8 @@ from typing import Any
 from server.protocol import Broadcast
 
 logger = logging.getLogger("pulsedesk.store")
+
+PRUNE_EVERY = 60.0  # seconds between retention passes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS broadcasts (
@@ -56,6 +60,7 @@ class MessageStore:
         #: The highest id known to be on disk.
         self.committed_id = 0
         self._pending: list[Broadcast] = []
+        self._has_pending = asyncio.Event()
         self._db: sqlite3.Connection | None = None
         # One thread owns the connection: writes keep their order and need no lock.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulsedesk-store")
@@ -143,13 +148,19 @@ class MessageStore:
         """Hub listener: remember the broadcast for the next batch. Never blocks."""
         if self._db is not None:
             self._pending.append(item)
+            self._has_pending.set()
 
     async def _flush_forever(self) -> None:
         last_prune = time.monotonic()
         while True:
-            await asyncio.sleep(self.flush_interval)
-            await self.flush()
-            if time.monotonic() - last_prune > 60:
+            # An idle server's store must not wake four times a second for nothing.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(PRUNE_EVERY):
+                    await self._has_pending.wait()
+            if self._pending:
+                await asyncio.sleep(self.flush_interval)  # let the batch fill
+                await self.flush()
+            if time.monotonic() - last_prune > PRUNE_EVERY:
                 await self._run(self._prune)
                 last_prune = time.monotonic()
 
@@ -158,6 +169,7 @@ class MessageStore:
         if not self._pending or self._db is None:
             return
         batch, self._pending = self._pending, []
+        self._has_pending.clear()
         await self._run(self._write, batch)
 
     def _write(self, batch: list[Broadcast]) -> None:
