@@ -35,7 +35,7 @@ class LiveFeed:
     Each open WebSocket holds its handler's whole call chain for as long as it lives: as a
     FastAPI route that chain carries dependency scopes, exit stacks and exception wrappers,
     about 8 KB per connection (docs/PERFORMANCE.md, section 7) for one query parameter.
-    Starlette serves an ASGI app as it is; ``ErrorGuard`` turns a crash here into close 1011.
+    Starlette serves an ASGI app as it is; the front door turns a crash here into close 1011.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
