@@ -27,9 +27,10 @@ from bench.harness import (
     Contender,
     Profile,
     ServerProcess,
-    median,
+    median_of,
     percentile,
     print_profile,
+    print_round,
     print_table,
     quiesce,
     rotated,
@@ -100,25 +101,21 @@ async def run(
             spy = f"{profile}.{contender.name}" if profile else None
             result = await measure(contender, clients, messages, rate, workers, profile=spy)
             samples[contender.name].append(result)
-            print(
-                f"round {round_number + 1} {contender.name}: "
-                + ", ".join(f"{k}={v:.3g}" for k, v in result.items()),
-                flush=True,
-            )
-    anchor = median([s["cpu_us"] for s in samples[WEBSOCKETS_BROADCAST.name]])
+            print_round(round_number, contender.name, result)
+    anchor = median_of(samples[WEBSOCKETS_BROADCAST.name], "cpu_us")
     rows = []
     for name, results in samples.items():
-        cpu = median([r["cpu_us"] for r in results])
+        cpu = median_of(results, "cpu_us")
         rows.append(
             [
                 name,
                 clients,
                 cpu,
                 cpu / anchor if anchor else math.nan,  # CPU time comes in 10 ms ticks
-                median([r["per_s"] for r in results]),
-                median([r["p50_ms"] for r in results]),
-                median([r["p99_ms"] for r in results]),
-                f"{median([r['delivered'] for r in results]):.1f}%",
+                median_of(results, "per_s"),
+                median_of(results, "p50_ms"),
+                median_of(results, "p99_ms"),
+                f"{median_of(results, 'delivered'):.1f}%",
             ]
         )
     print_table(

@@ -18,7 +18,15 @@ import shutil
 import subprocess
 from typing import Any
 
-from bench.harness import Contender, ServerProcess, median, print_table, pulsedesk, rotated
+from bench.harness import (
+    Contender,
+    ServerProcess,
+    median_of,
+    print_round,
+    print_table,
+    pulsedesk,
+    rotated,
+)
 
 BARE_FASTAPI = Contender("bare FastAPI", "bench.anchors.bare_fastapi")
 RAW_ASGI = Contender("raw ASGI (ceiling)", "bench.anchors.raw_asgi")
@@ -60,21 +68,17 @@ def run(duration: float, rounds: int, connections: int) -> list[list[Any]]:
                 wrk(url, 1, connections)  # warm-up
                 result = wrk(url, duration, connections)
             samples[contender.name].append(result)
-            print(
-                f"round {round_number + 1} {contender.name}: "
-                + ", ".join(f"{k}={v:.4g}" for k, v in result.items()),
-                flush=True,
-            )
-    anchor = median([r["rps"] for r in samples[BARE_FASTAPI.name]])
+            print_round(round_number, contender.name, result)
+    anchor = median_of(samples[BARE_FASTAPI.name], "rps")
     rows = []
     for name, results in samples.items():
-        rps = median([r["rps"] for r in results])
+        rps = median_of(results, "rps")
         rows.append(
             [
                 name,
                 rps,
                 rps / anchor,
-                median([r["p99_ms"] for r in results]),
+                median_of(results, "p99_ms"),
                 int(sum(r["errors"] for r in results)),
             ]
         )

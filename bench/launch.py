@@ -20,7 +20,7 @@ import compileall
 from typing import Any
 
 from bench.desktop import BARE_DESKTOP, PULSEDESK_DESKTOP, Child
-from bench.harness import ROOT, median, print_table, rotated
+from bench.harness import ROOT, median_of, print_round, print_table, rotated
 
 
 def launch_once(args: list[str]) -> dict[str, float]:
@@ -45,20 +45,16 @@ def run(rounds: int) -> list[list[Any]]:
         for name, args in rotated(contenders, round_number):
             result = launch_once(args)
             samples[name].append(result)
-            print(
-                f"round {round_number + 1} {name}: "
-                + ", ".join(f"{k}={v:.3f}" for k, v in result.items()),
-                flush=True,
-            )
-    anchor = median([r["launch_s"] for r in samples[BARE_DESKTOP[0]]])
+            print_round(round_number, name, result)
+    anchor = median_of(samples[BARE_DESKTOP[0]], "launch_s")
     rows = []
     for name, results in samples.items():
-        launch = median([r["launch_s"] for r in results])
+        launch = median_of(results, "launch_s")
         rows.append(
             [
                 name,
-                median([r["window_s"] for r in results]),
-                median([r["server_s"] for r in results]),
+                median_of(results, "window_s"),
+                median_of(results, "server_s"),
                 launch,
                 launch / anchor,
             ]

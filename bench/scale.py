@@ -19,8 +19,9 @@ from bench.harness import (
     ClientPool,
     Contender,
     ServerProcess,
-    median,
+    median_of,
     percentile,
+    print_round,
     print_table,
     pulsedesk,
     quiesce,
@@ -82,21 +83,14 @@ async def run(
         for contender in rotated(contenders, round_number):
             result = await measure(contender, clients, broadcasts, workers, settle, rate)
             samples[contender.name].append(result)
-            print(
-                f"round {round_number + 1} {contender.name}: "
-                + ", ".join(
-                    f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                    for k, v in result.items()
-                ),
-                flush=True,
-            )
+            print_round(round_number, contender.name, result)
     keys = ["kb_per_conn", "rss_mb", "p50_ms", "p99_ms", "max_ms"]
     rows = [
         [
             name,
             clients,
-            *(median([r[k] for r in results]) for k in keys),
-            f"{median([r['delivered'] for r in results]):.1f}%",
+            *(median_of(results, k) for k in keys),
+            f"{median_of(results, 'delivered'):.1f}%",
         ]
         for name, results in samples.items()
     ]

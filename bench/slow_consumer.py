@@ -22,7 +22,8 @@ from bench.harness import (
     Contender,
     ServerProcess,
     Stallers,
-    median,
+    median_of,
+    print_round,
     print_table,
     rotated,
     send_broadcasts,
@@ -92,18 +93,14 @@ async def run(
                 contender, healthy, stalled, messages, payload, deadline, workers
             )
             samples[contender.name].append(result)
-            print(
-                f"round {round_number + 1} {contender.name}: "
-                + ", ".join(f"{k}={v:.4g}" for k, v in result.items()),
-                flush=True,
-            )
+            print_round(round_number, contender.name, result)
     rows = [
         [
             name,
-            f"{median([r['delivered'] for r in results]):.1f}%",
-            int(median([r["fewest"] for r in results])),
-            median([r["peak_mb"] for r in results]),
-            median([r["seconds"] for r in results]),
+            f"{median_of(results, 'delivered'):.1f}%",
+            int(median_of(results, "fewest")),
+            median_of(results, "peak_mb"),
+            median_of(results, "seconds"),
         ]
         for name, results in samples.items()
     ]

@@ -31,7 +31,7 @@ import psutil
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
-from bench.harness import median, percentile, print_table, rotated
+from bench.harness import median_of, percentile, print_round, print_table, rotated
 from ui.core.feed import LiveFeed
 from ui.core.messages import DEFAULT_CAPACITY
 from ui.monitor import Monitor
@@ -164,11 +164,7 @@ def run(rate: float, seconds: float, capacity: int, rounds: int = 1) -> list[lis
         for name, make in rotated(contenders, round_number):
             result = measure(make, rate, seconds, capacity)
             samples[name].append(result)
-            print(
-                f"round {round_number + 1} {name}: "
-                + ", ".join(f"{k}={v}" for k, v in result.items()),
-                flush=True,
-            )
+            print_round(round_number, name, result)
     rows = []
     for name, results in samples.items():
         kept = {r["rows"] for r in results}
@@ -176,12 +172,12 @@ def run(rate: float, seconds: float, capacity: int, rounds: int = 1) -> list[lis
         rows.append(
             [
                 name,
-                median([r["rate"] for r in results]),
-                median([r["p50_ms"] for r in results]),
-                median([r["p99_ms"] for r in results]),
+                median_of(results, "rate"),
+                median_of(results, "p50_ms"),
+                median_of(results, "p99_ms"),
                 max(r["max_ms"] for r in results),
                 f"{'/'.join(map(str, sorted(kept)))} {'in order' if in_order else 'WRONG'}",
-                median([r["rss_full_mb"] for r in results]),
+                median_of(results, "rss_full_mb"),
                 max(r["rss_end_mb"] - r["rss_full_mb"] for r in results),
             ]
         )
