@@ -34,6 +34,14 @@ async def open_client(server: EmbeddedServer, query: str = "") -> ClientConnecti
     return ws
 
 
+async def broadcast_each(server: EmbeddedServer, texts: list[str]) -> None:
+    """Send each text from a fresh client, one at a time, so they are broadcast in order."""
+    async with await open_client(server) as ws:
+        for text in texts:
+            await ws.send(text)
+            await recv_type(ws, "echo")
+
+
 async def test_a_frame_over_the_limit_closes_1009(start_server: StartServer) -> None:
     server = start_server()
     limit = server.settings.max_frame_bytes
@@ -132,10 +140,7 @@ async def test_since_replays_what_a_client_missed(start_server: StartServer) -> 
     async with await open_client(server) as first:
         await first.send("one")
         seen = (await recv_type(first, "echo"))["id"]
-    async with await open_client(server) as other:
-        for text in ("two", "three"):
-            await other.send(text)
-            await recv_type(other, "echo")
+    await broadcast_each(server, ["two", "three"])
 
     async with connect(ws_url(server, f"since={seen}")) as back:
         welcome = await recv_type(back, "welcome")
@@ -150,10 +155,7 @@ async def test_since_says_gap_when_history_no_longer_reaches_back(
     start_server: StartServer,
 ) -> None:
     server = start_server(history_size=3, store_enabled=False)
-    async with await open_client(server) as ws:
-        for n in range(6):
-            await ws.send(f"m{n}")
-            await recv_type(ws, "echo")
+    await broadcast_each(server, [f"m{n}" for n in range(6)])
     async with connect(ws_url(server, "since=1")) as back:
         welcome = await recv_type(back, "welcome")
     assert welcome["data"]["gap"] is True
@@ -228,10 +230,7 @@ async def test_a_long_absence_replays_at_most_half_a_queue_and_says_gap(
 ) -> None:
     # Replaying more than the queue holds would get the returning client closed as too slow.
     server = start_server(queue_limit=8, store_enabled=False)
-    async with await open_client(server) as ws:
-        for n in range(10):
-            await ws.send(f"m{n}")
-            await recv_type(ws, "echo")
+    await broadcast_each(server, [f"m{n}" for n in range(10)])
     async with connect(ws_url(server, "since=0")) as back:
         welcome = await recv_type(back, "welcome")
         replayed = [(await recv_type(back, "broadcast"))["id"] for _ in range(4)]
