@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
@@ -20,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.core.health import HealthTracker
+from ui.core.health import Health, HealthTracker
 from ui.fact_grid import fill_fact_grid
 from ui.sparkline import Sparkline
 from ui.style import badge_css
@@ -30,8 +33,17 @@ class HealthPanel(QGroupBox):
     interval_changed = Signal(float)
     check_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         super().__init__("Health", parent)
+        # Polls come every 10 s while the feed is live: between them the uptime counts on
+        # from the last one, once a second, until the server is DOWN.
+        self._clock = clock
+        self._uptime_from: tuple[float, float] | None = None  # (seconds reported, when)
+        self._uptime_ticker = QTimer(self)
+        self._uptime_ticker.setInterval(1000)
+        self._uptime_ticker.timeout.connect(self._show_uptime)
         self.badge = QLabel()
         self.detail = QLabel()
         self.interval = QDoubleSpinBox(suffix=" s", decimals=1, minimum=0.2, maximum=60.0)
@@ -109,6 +121,8 @@ class HealthPanel(QGroupBox):
         self.latency.setText(f"{latency:.1f} ms" if latency is not None else "–")
         self.sparkline.set_values(list(tracker.latencies))
         self.last_error.setText(tracker.last_error or "none")
+        if tracker.state is Health.DOWN:
+            self._uptime_ticker.stop()  # the uptime shown stays the last one known
 
     def show_pace(self, seconds: float | None) -> None:
         """The live pace in use now (seconds), or None while polls come at the box's value."""
@@ -117,10 +131,24 @@ class HealthPanel(QGroupBox):
     def show_details(self, health: dict[str, Any]) -> None:
         """The body of GET /health/."""
         details = health.get("details", {})
-        self.uptime.setText(str(details.get("uptime", "–")))
+        seconds = details.get("uptime_seconds")
+        if isinstance(seconds, int | float):
+            self._uptime_from = (float(seconds), self._clock())
+            self._show_uptime()
+            self._uptime_ticker.start()
+        else:
+            self._uptime_from = None
+            self._uptime_ticker.stop()
+            self.uptime.setText(str(details.get("uptime", "–")))
         self.memory.setText(str(details.get("memory_usage", "–")))
         self.version.setText(str(health.get("version", "–")))
         self.bus.setText(str(details.get("bus", "–")))
+
+    def _show_uptime(self) -> None:
+        if self._uptime_from is not None:
+            reported, at = self._uptime_from
+            elapsed = reported + self._clock() - at
+            self.uptime.setText(str(timedelta(seconds=int(elapsed))))
 
     def set_targets(self, targets: list[dict[str, str]]) -> None:
         self.targets.setRowCount(len(targets))
