@@ -70,6 +70,13 @@ class HealthPanel(QGroupBox):
 
         self.latency = QLabel("–")
         self.uptime = QLabel("–")
+        # It changes every second: a fixed size keeps each change from laying the panel out
+        # again (Qt re-runs the layout for a label whose size may change), which is most of
+        # what the ticker would cost an idle window.
+        self.uptime.setFixedSize(
+            self.uptime.fontMetrics().horizontalAdvance("999 days, 23:59:59") + 4,
+            self.uptime.sizeHint().height(),
+        )
         self.memory = QLabel("–")
         self.version = QLabel("–")
         self.bus = QLabel("–")
