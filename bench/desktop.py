@@ -79,13 +79,21 @@ class Child:
             match = re.search(pattern, line)
             if match:
                 return at, match
-        lines = "".join(line for _, line in self.seen)[-2000:]
-        raise TimeoutError(f"no line matching {pattern!r}; got: {lines}")
+        raise TimeoutError(f"no line matching {pattern!r}; got: {self.output()}")
+
+    def output(self) -> str:
+        """The end of what the child has printed so far."""
+        while not self.lines.empty():
+            self.seen.append(self.lines.get_nowait())
+        return "".join(line for _, line in self.seen)[-4000:]
 
     def ready(self) -> tuple[float, float]:
         """When the window was shown and when the server first answered (perf_counter)."""
         _, match = self.wait_for(URL_LINE.pattern)
-        answered = first_answer(int(match.group(1)))
+        try:
+            answered = first_answer(int(match.group(1)))
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}; the child printed: {self.output()}") from None
         shown, _ = self.wait_for("window shown")
         return shown, answered
 
