@@ -92,14 +92,19 @@ def display_url(host: str, port: int, scheme: str = "http") -> str:
     return f"{scheme}://{shown}:{port}"
 
 
+# How far past the turn of the second QuietServer aims its wake-up (see main_loop).
+_PAST_THE_TURN = 0.005
+
+
 class QuietServer(uvicorn.Server):
     """uvicorn's Server, but its main loop sleeps until there is something to do.
 
     uvicorn's own loop wakes ten times a second to see whether it should exit, which is most of
-    an idle server's CPU time. This one wakes once a second (``refresh_every``), on the second,
-    to refresh the ``Date`` header (uvicorn's own cadence for it, so the header is never staler
-    than uvicorn's), and at once when asked to exit: setting ``should_exit``, from a signal
-    handler or another thread, wakes the loop. ``limit_max_requests`` is checked on each pass.
+    an idle server's CPU time. This one wakes once a second (``refresh_every``), just after the
+    second turns, to refresh the ``Date`` header (uvicorn's own cadence for it, so the header is
+    never staler than uvicorn's), and at once when asked to exit: setting ``should_exit``, from a
+    signal handler or another thread, wakes the loop.
+    ``limit_max_requests`` is checked on each pass.
     """
 
     def __init__(self, config: uvicorn.Config, *, refresh_every: float = 1.0) -> None:
@@ -127,8 +132,13 @@ class QuietServer(uvicorn.Server):
         self._loop = asyncio.get_running_loop()
         # Every pass refreshes the Date header (tick 0 of uvicorn's ten) and checks for exit.
         while not await self.on_tick(0):
+            # Aim a little past the turn: uvloop rounds timers down to the millisecond and
+            # measures from the start of its loop iteration, so a wake-up aimed at the turn
+            # itself can come just before it, find the old second, and go round again until the
+            # clock turns (dozens of passes). The margin keeps it to one.
+            until_turn = self.refresh_every - time.time() % self.refresh_every
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.refresh_every - time.time() % self.refresh_every):
+                async with asyncio.timeout(until_turn + _PAST_THE_TURN):
                     await self._wakeup.wait()
 
 
