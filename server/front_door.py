@@ -115,7 +115,7 @@ class FrontDoor:
             await internal_error()(scope, receive, send)
         finally:
             method = scope["method"]
-            self.durations.observe(
+            self.durations.record(
                 method if method in KNOWN_METHODS else "other",
                 route or self._template(scope),
                 status or 500,  # the app failed before answering (cancelled, say)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
-
-import psutil
 
 from server.bus import Bus
 from server.hub import Hub
@@ -17,6 +16,8 @@ from server.store import MessageStore
 from server.tokens import TokenRegistry
 
 if TYPE_CHECKING:
+    import psutil
+
     from server.cluster import ClusterPresence
 
 
@@ -34,7 +35,6 @@ class Service:
     tokens: TokenRegistry
     version: str = field(default_factory=package_version)
     started: float = field(default_factory=time.monotonic)
-    process: psutil.Process = field(default_factory=psutil.Process)
     #: Opened in the lifespan; None until then, or when disabled.
     store: MessageStore | None = None
     #: Presence across instances sharing a Redis bus; None with the in-memory bus.
@@ -72,6 +72,12 @@ class Service:
     @property
     def uptime(self) -> float:
         return time.monotonic() - self.started
+
+    @cached_property
+    def process(self) -> psutil.Process:
+        import psutil  # at the first health check: start-up (the desktop's launch) skips 15 ms
+
+        return psutil.Process()
 
     def resident_memory(self) -> int:
         return int(self.process.memory_info().rss)

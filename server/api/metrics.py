@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import HTTPConnection
 
 from server.api.errors import FORBIDDEN, UNAUTHORIZED
-from server.metrics import Metrics
+from server.metrics import CONTENT_TYPE, Metrics
 from server.security import Credentials, ServiceDep, auth_required, require_admin
 from server.tokens import Principal
 
@@ -33,7 +32,7 @@ async def require_admin_if_auth(
     "/metrics",
     response_class=Response,
     responses={
-        200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"},
+        200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text"},
         **UNAUTHORIZED,
         **FORBIDDEN,
     },
@@ -42,4 +41,4 @@ async def metrics(
     request: Request, _: Annotated[Principal | None, Depends(require_admin_if_auth)]
 ) -> Response:
     registry: Metrics = request.app.state.metrics
-    return Response(registry.render(), media_type=CONTENT_TYPE_LATEST)
+    return Response(registry.render(), media_type=CONTENT_TYPE)
