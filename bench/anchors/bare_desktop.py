@@ -10,6 +10,7 @@ socket is bound, then runs until SIGINT/SIGTERM.
 from __future__ import annotations
 
 import signal
+import socket
 import sys
 import threading
 
@@ -18,7 +19,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 
 from bench.anchors.bare_fastapi import app as fastapi_app
-from server.serving import bind_socket
 
 
 def main() -> None:
@@ -29,7 +29,7 @@ def main() -> None:
     window.show()
     print("window shown", flush=True)
 
-    sock = bind_socket("127.0.0.1", 0)
+    sock = socket.create_server(("127.0.0.1", 0))  # nothing of PulseDesk's: a bare anchor
     config = uvicorn.Config(fastapi_app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

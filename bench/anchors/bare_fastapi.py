@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from bench.anchors.uvicorn_runner import serve_printing_port
-
 app = FastAPI()
 
 
@@ -24,4 +22,8 @@ async def healthz() -> dict[str, object]:
 
 
 if __name__ == "__main__":
+    # Imported here: the launch anchor (bare_desktop) imports this app, and must not pay for
+    # PulseDesk's settings and serving modules that the runner uses.
+    from bench.anchors.uvicorn_runner import serve_printing_port
+
     serve_printing_port(app)
