@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QWidget
 
+from ui.core.clock import clock_offset, describe_offset
 from ui.fact_grid import fill_fact_grid
 
 
 class StatusPanel(QGroupBox):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, now: Callable[[], datetime] | None = None
+    ) -> None:
         super().__init__("Status", parent)
+        self._now = now or (lambda: datetime.now(UTC))
         self.state = QLabel("–")
         self.service = QLabel("–")
         self.environment = QLabel("–")
-        self.server_time = QLabel("–")
+        self.server_clock = QLabel("–")
         self.version = QLabel("–")
         grid = QGridLayout(self)
         pairs = (
@@ -24,7 +30,7 @@ class StatusPanel(QGroupBox):
             ("Environment", self.environment),
             ("Version", self.version),
         )
-        fill_fact_grid(grid, pairs, ("Server time", self.server_time))
+        fill_fact_grid(grid, pairs, ("Server clock", self.server_clock))
 
     def show_status(self, api_status: dict[str, Any], status_page: dict[str, Any]) -> None:
         """Bodies of GET /api/v1/status and GET /status/."""
@@ -32,8 +38,10 @@ class StatusPanel(QGroupBox):
         self._state_style("color:#2e7d32;font-weight:bold;")
         self.service.setText(str(api_status.get("service", "–")))
         self.environment.setText(str(status_page.get("environment", "–")))
-        stamp = str(status_page.get("timestamp") or api_status.get("timestamp", "–"))
-        self.server_time.setText(stamp.replace("T", " ")[:23] + " UTC" if "T" in stamp else stamp)
+        stamp = str(status_page.get("timestamp") or api_status.get("timestamp", ""))
+        offset = clock_offset(stamp, self._now())
+        self.server_clock.setText("–" if offset is None else describe_offset(offset))
+        self.server_clock.setToolTip(f"The server's time at the last status: {stamp or '–'}")
         self.version.setText(str(api_status.get("version", "–")))
 
     def show_unavailable(self, reason: str) -> None:

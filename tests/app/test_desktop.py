@@ -242,6 +242,8 @@ def test_remote_mode_watches_a_server_elsewhere_with_controls_disabled(
                 or bar.restart_button.isEnabled())
     qtbot.waitUntil(lambda: desktop.monitor.tracker.state is Health.UP, timeout=15_000)
     qtbot.waitUntil(lambda: desktop.window.status.service.text() == "far-away")
+    # Same machine, same clock: the server's timestamp reads as no offset at all.
+    assert desktop.window.status.server_clock.text() == "in step with this machine"
     qtbot.waitUntil(lambda: desktop.window.connections.model.rowCount() == 1)
     assert desktop.window.connections.model.rows[0]["admin"] is True
 
