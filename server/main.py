@@ -1,6 +1,7 @@
 """The app factory, and ``app`` for ``uvicorn server.main:app``.
 
-Importing this module reads settings and builds the app; it writes nothing and starts nothing.
+``app`` is built, from the environment's settings, when it is first looked up; importing the
+module builds nothing. Neither writes nor starts anything.
 State lives on the app (``app.state.pulsedesk``), created here, so every test can build the
 small app it needs.
 """
@@ -78,4 +79,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    # ``app`` (for ``uvicorn server.main:app`` and the seed's tests) is built at first use: the
+    # desktop and ``pulsedesk serve`` import this module for create_app alone, and would
+    # otherwise build, at every launch, an app from the environment that they never serve.
+    if name == "app":
+        app: FastAPI = create_app()
+        globals()["app"] = app
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

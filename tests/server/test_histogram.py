@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import prometheus_client
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
@@ -39,15 +36,3 @@ def test_an_unlabelled_histogram_reads_as_prometheus_clients() -> None:
 def test_the_content_type_is_the_one_generate_latest_writes() -> None:
     assert CONTENT_TYPE == prometheus_client.CONTENT_TYPE_LATEST
 
-
-def test_building_the_app_leaves_prometheus_client_unimported() -> None:
-    # It is imported at the first scrape: start-up (the desktop's launch) does not pay for it.
-    code = (
-        "import sys\n"
-        "from server.main import create_app\n"
-        "from server.settings import Settings\n"
-        "create_app(Settings(port=0))\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'prometheus_client', 'psutil'}))\n"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert run.stdout.strip() == "[]"
