@@ -2,11 +2,13 @@
 
 Python peers are real ``websockets`` clients; the page is driven by Playwright. Every wait is a
 Playwright condition (``expect``) or a frame the peer waits for, never a sleep. The last test
-writes docs/browser.png, the screenshot the README shows.
+takes the screenshot the README shows; it writes docs/browser.png only when asked to
+(``WRITE_DOCS=1``), so that a test run leaves the checkout as it found it.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -33,6 +35,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+WRITE_DOCS = bool(os.environ.get("WRITE_DOCS"))
 DESKTOP = {"width": 1100, "height": 640}
 PHONE = {"width": 390, "height": 844}
 TOKEN = "alice-0123456789abcdef"
@@ -329,7 +332,11 @@ def test_a_restart_without_history_still_fills_the_gap(
 def test_screenshot_with_live_data(
     start_server: StartServer, new_page: NewPage, new_peer: NewPeer, tmp_path: Path
 ):
-    """docs/browser.png: a few clients talking; then the same page at phone size."""
+    """docs/browser.png: a few clients talking; then the same page at phone size.
+
+    Refresh the README's copy with
+    ``WRITE_DOCS=1 .venv/bin/pytest tests/e2e/test_browser.py -k screenshot``.
+    """
     server = start_server(service_name="orders-api")
     page = open_live(new_page, server.url + "/")
     ops, cache, metrics = (new_peer(ws_url(server)) for _ in range(3))
@@ -352,8 +359,8 @@ def test_screenshot_with_live_data(
     metrics.send_data({"host": "web-03", "status": "DOWN", "failed_checks": 3})
     expect(page.locator("#log .entry[data-id]")).to_have_count(8)
 
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "browser.png"))
+    shots = DOCS if WRITE_DOCS else tmp_path
+    page.screenshot(path=str(shots / "browser.png"))
 
     page.set_viewport_size(PHONE)
     expect(page.locator(".columns")).to_be_hidden()  # the phone layout took over
