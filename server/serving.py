@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 
+from server.http_protocol import with_header_timeout
 from server.settings import Settings
 from server.ws_protocol import FrameWritingProtocol
 
@@ -146,6 +147,8 @@ def uvicorn_config(app: FastAPI, settings: Settings, *, access_log: bool = True)
     """The one uvicorn configuration, for the headless server and the embedded one alike."""
     return uvicorn.Config(
         app,
+        # uvicorn's httptools protocol, plus a deadline for each request's headers.
+        http=with_header_timeout(settings.header_timeout),
         # uvicorn's sans-I/O implementation (the legacy one is deprecated and fails Autobahn
         # 9.3/9.4), plus the frame writer the hub's fan-out uses.
         ws=FrameWritingProtocol,

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     check_targets: dict[str, str] = Field(default_factory=dict)
     check_timeout_max: float = 30.0
 
+    # Seconds a client has to send a request's complete headers (slowloris guard): 408 after.
+    header_timeout: float = Field(10.0, gt=0)
+
     # WebSocket limits.
     max_frame_bytes: int = Field(64 * 1024, ge=1024)
     rate_limit: float = Field(20.0, gt=0, description="messages per second per connection")

@@ -15,12 +15,14 @@ def serve_printing_port(app: Any) -> None:
 
     The configuration is ``server.serving.uvicorn_config`` with PulseDesk's default settings
     (uvloop, httptools, no compression, the same limits) and logging at warning, under stock
-    uvicorn: its own ``Server`` and its own websockets sans-I/O protocol, not PulseDesk's
-    subclasses of them (``QuietServer``, ``FrameWritingProtocol``), which are PulseDesk's work.
+    uvicorn: its own ``Server`` and its own HTTP and WebSocket protocols, not PulseDesk's
+    subclasses of them (``QuietServer``, ``HeaderDeadlineProtocol``, ``FrameWritingProtocol``),
+    which are PulseDesk's work.
     """
     settings = Settings(port=0, log_level="warning")
     sock = bind_socket("127.0.0.1", 0)
     print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
     config = uvicorn_config(app, settings)
+    config.http = "httptools"
     config.ws = "websockets-sansio"
     uvicorn.Server(config).run(sockets=[sock])
