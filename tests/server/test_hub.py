@@ -20,7 +20,7 @@ from websockets.client import ClientProtocol
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
-from server.hub import Connection, Hub
+from server.hub import PRESENCE_BUDGET, Connection, Hub, presence_interval
 from server.ws_protocol import text_frame
 
 pytestmark = pytest.mark.anyio
@@ -159,6 +159,14 @@ async def test_presence_is_coalesced_and_carries_the_count() -> None:
     for sock in socks[1:]:
         counts = [f["data"]["connections"] for f in sock.of_type("presence")]
         assert counts == [30, 29]
+
+
+def test_presence_frames_for_a_big_crowd_are_spaced_to_a_delivery_budget() -> None:
+    assert presence_interval(0.1, 0) == 0.1
+    assert presence_interval(0.1, 2_000) == 0.1  # the default's prompt count, up to here
+    assert presence_interval(0.1, 10_000) == 0.5
+    for crowd in (1, 500, 2_000, 2_001, 10_000, 100_000):
+        assert crowd / presence_interval(0.1, crowd) <= PRESENCE_BUDGET
 
 
 async def test_disconnect_sends_queued_frames_then_the_close() -> None:
