@@ -2,8 +2,10 @@
 
 For each contender, in a fresh process: CLIENTS connections are opened from WORKERS client
 processes and left idle; the server's resident memory before and after gives its memory per
-connection. Then BROADCASTS small broadcasts, one a second, go to everyone; the latency from
-the sender's clock to each client's receipt gives p50, p99 and the worst (the last client).
+connection, and its CPU time from the first connect until the storm has settled (handshakes,
+welcomes, presence frames) what connecting them all cost. Then BROADCASTS small broadcasts,
+one a second, go to everyone; the latency from the sender's clock to each client's receipt
+gives p50, p99 and the worst (the last client).
 
     python -m bench.scale --clients 10000 --broadcasts 10
 """
@@ -42,12 +44,15 @@ async def measure(
     with ServerProcess(contender) as server:
         await asyncio.sleep(settle / 2)  # start-up allocations settle before the baseline
         baseline = server.rss()
+        cpu_before = server.cpu_seconds()
         pool = ClientPool(server.ws_url, clients, broadcasts, workers)
         try:
             await pool.ready()
             await asyncio.sleep(settle)
             # Connection-time traffic (welcome, presence) drains before anything is read.
             await quiesce([server.process, *pool.processes])
+            # The server's CPU for the whole connection storm: handshakes, welcomes, presence.
+            ramp_cpu = server.cpu_seconds() - cpu_before
             held = server.rss()
             await send_broadcasts(contender, server.ws_url, broadcasts, rate)
             complete = await pool.done(within=60)
@@ -57,6 +62,7 @@ async def measure(
     return {
         "kb_per_conn": (held - baseline) / clients / 1024,
         "rss_mb": held / 2**20,
+        "ramp_cpu_s": ramp_cpu,
         "p50_ms": percentile(latencies, 50) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
         "max_ms": max(latencies, default=float("nan")) * 1000,
@@ -84,7 +90,7 @@ async def run(
             result = await measure(contender, clients, broadcasts, workers, settle, rate)
             samples[contender.name].append(result)
             print_round(round_number, contender.name, result)
-    keys = ["kb_per_conn", "rss_mb", "p50_ms", "p99_ms", "max_ms"]
+    keys = ["kb_per_conn", "rss_mb", "ramp_cpu_s", "p50_ms", "p99_ms", "max_ms"]
     rows = [
         [
             name,
@@ -101,6 +107,7 @@ async def run(
             "connections",
             "KB/connection",
             "RSS MB",
+            "connect CPU s",
             "p50 ms",
             "p99 ms",
             "last ms",
