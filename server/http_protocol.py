@@ -42,16 +42,25 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_deadline: asyncio.TimerHandle | None = None
+        self._in_headers = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._start_header_deadline()  # a connection that never sends a byte is timed too
 
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        # Timed only when a chunk ends inside a request's headers: a request whose headers
+        # come in one piece, as nearly all do, costs no timer.
+        if self._in_headers and not self.transport.is_closing():
+            self._start_header_deadline()
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._start_header_deadline()
+        self._in_headers = True
 
     def on_headers_complete(self) -> None:
+        self._in_headers = False
         self._stop_header_deadline()
         super().on_headers_complete()
 
