@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -169,8 +169,13 @@ def run_window(
     start_error: PortInUse | None,
     connect: str | None,
     token: str,
+    quit_requested: Callable[[], bool] = lambda: False,
 ) -> int:
-    """Run the window on a qasync loop until it quits (window, tray, menu, SIGINT, SIGTERM)."""
+    """Run the window on a qasync loop until it quits (window, tray, menu, SIGINT, SIGTERM).
+
+    ``quit_requested`` says whether SIGINT or SIGTERM came while the window was being built,
+    before it took the signals over (``app.startup_signals``): it then quits at once.
+    """
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setOrganizationName(ORGANIZATION)
@@ -179,6 +184,8 @@ def run_window(
     with _qasync_loop(app) as loop:
         desktop = Desktop(settings, connect=connect, token=token, server=server)
         with QuitOnSignals(desktop.window.request_quit):
+            if quit_requested():
+                desktop.window.request_quit()
             return loop.run_until_complete(desktop.run(start_error))
 
 

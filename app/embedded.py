@@ -1,7 +1,7 @@
 """The service embedded in the desktop process: uvicorn on its own thread and event loop.
 
 The socket is bound in the caller, so a port in use is known at once; the app itself is
-imported and built on the server thread, so that work overlaps the window being built.
+imported and built on the server thread (``wait_built`` tells when).
 
 The only handle that crosses threads is this object (start, stop, restart, url, state); the
 GUI talks to the server over HTTP and WebSocket like any other client. No Qt here: the GUI
@@ -71,6 +71,7 @@ class EmbeddedServer:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._started = threading.Event()
+        self._built = threading.Event()
         self._stop_requested = False
         self._lock = threading.Lock()
 
@@ -96,6 +97,7 @@ class EmbeddedServer:
             sock = bind_socket(self.settings.host, self.port)
             self.port = sock.getsockname()[1]  # port 0 becomes the real one, kept for restarts
             self._started = threading.Event()
+            self._built = threading.Event()
             self._server = None
             self._stop_requested = False
             self._set_state(ServerState.STARTING)
@@ -120,7 +122,10 @@ class EmbeddedServer:
         reason: str | None = None
         server: _Server | None = None
         try:
-            server = self._server = self._build()
+            try:
+                server = self._server = self._build()
+            finally:
+                self._built.set()
             # stop() sets the flag before it looks for the server: one of us sees the other.
             if not self._stop_requested:
                 server.run(sockets=[sock])
@@ -139,6 +144,10 @@ class EmbeddedServer:
             self._set_state(ServerState.ERROR, reason)
         else:
             self._set_state(ServerState.STOPPED)
+
+    def wait_built(self, timeout: float = 10.0) -> None:
+        """Block until the server thread has imported and built the app (or failed to)."""
+        self._built.wait(timeout)
 
     def wait_started(self, timeout: float = 10.0) -> bool:
         """Block until the server answers or failed; True when it is running."""

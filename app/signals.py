@@ -14,7 +14,7 @@ from types import FrameType, TracebackType
 
 from PySide6.QtCore import QSocketNotifier
 
-QUIT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+from app.startup_signals import QUIT_SIGNALS
 
 
 class QuitOnSignals:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -33,8 +34,8 @@ def wait_for(condition, timeout: float = 30.0, what: str = "condition"):  # type
     pytest.fail(f"timed out waiting for {what}")
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_signal_quits_like_closing_the_window(tmp_path: Path, signum: int) -> None:
+def start_app(tmp_path: Path) -> tuple[subprocess.Popen[str], IO[str]]:
+    """``python -m app --port 0`` offscreen, all its files under tmp_path; stderr to a file."""
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
@@ -52,32 +53,67 @@ def test_a_signal_quits_like_closing_the_window(tmp_path: Path, signum: int) -> 
         stderr=log,
         text=True,
     )
+    return child, log
+
+
+def serving_at(child: subprocess.Popen[str]) -> tuple[str, int]:
+    """The URL and port from the app's first line ("PulseDesk serving ... at URL")."""
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    match = re.search(r"at (http://127\.0\.0\.1:(\d+))", line)
+    assert match, line
+    return match.group(1), int(match.group(2))
+
+
+def exit_code(child: subprocess.Popen[str]) -> int:
     try:
-        assert child.stdout is not None
-        line = child.stdout.readline()
-        match = re.search(r"at (http://127\.0\.0\.1:(\d+))", line)
-        assert match, line
-        url, port = match.group(1), int(match.group(2))
-        token = (tmp_path / "config" / "admin-token").read_text().strip()
-        headers = {"Authorization": f"Bearer {token}"}
-
-        def window_feed_connected() -> bool:
-            try:
-                answer = httpx.get(f"{url}/api/v1/connections", headers=headers, timeout=2)
-            except httpx.HTTPError:
-                return False
-            return answer.status_code == 200 and answer.json()["count"] == 1
-
-        wait_for(window_feed_connected, what="the window's own WebSocket")
-        child.send_signal(signum)
-        assert child.wait(timeout=30) == 0
+        return child.wait(timeout=30)
     finally:
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_quits_like_closing_the_window(tmp_path: Path, signum: int) -> None:
+    child, log = start_app(tmp_path)
+    url, port = serving_at(child)
+    token = (tmp_path / "config" / "admin-token").read_text().strip()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def window_feed_connected() -> bool:
+        try:
+            answer = httpx.get(f"{url}/api/v1/connections", headers=headers, timeout=2)
+        except httpx.HTTPError:
+            return False
+        return answer.status_code == 200 and answer.json()["count"] == 1
+
+    try:
+        wait_for(window_feed_connected, what="the window's own WebSocket")
+    finally:
+        child.send_signal(signum)
+    assert exit_code(child) == 0
     log.seek(0)
     stderr = log.read()
     assert "thread joined: True" in stderr, stderr[-3000:]
     assert "PulseDesk closed" in stderr
     assert "Traceback" not in stderr, stderr[-3000:]
+    assert port_is_free(port)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_starting_quits_cleanly(tmp_path: Path, signum: int) -> None:
+    # Sent the moment the server's port is bound: the app is still importing its server and Qt
+    # for a few hundred milliseconds. Before, SIGINT there was a KeyboardInterrupt traceback
+    # from the middle of an import (or an abort, the server's thread still running), and
+    # SIGTERM ended the process on the spot.
+    child, log = start_app(tmp_path)
+    _url, port = serving_at(child)
+    child.send_signal(signum)
+    assert exit_code(child) == 0
+    log.seek(0)
+    stderr = log.read()
+    assert "Traceback" not in stderr, stderr[-3000:]
+    # Noticed before the window was built, or by the window as soon as it was.
+    assert "quit before the window opened" in stderr or "thread joined: True" in stderr, stderr
     assert port_is_free(port)
