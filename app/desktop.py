@@ -36,7 +36,7 @@ def run_desktop(settings: Settings, connect: str | None, token: str | None) -> i
 
 def _run(settings: Settings, connect: str | None, token: str | None) -> int:
     from app.embedded import EmbeddedServer
-    from app.startup_signals import StartupSignals
+    from app.startup_signals import NotedSignals
     from server.serving import PortInUse
     from server.tokens import InsecureTokenFile, TokenRegistry
 
@@ -52,7 +52,7 @@ def _run(settings: Settings, connect: str | None, token: str | None) -> int:
         return 2
     server: EmbeddedServer | None = None
     start_error: PortInUse | None = None
-    with StartupSignals() as signals:
+    with NotedSignals() as signals:
         try:
             if connect is None:
                 server = EmbeddedServer(settings, access_log=not quiet)

@@ -5,7 +5,8 @@ and the window built), Python's defaults would raise ``KeyboardInterrupt`` in th
 import, or end the process at once on SIGTERM, with the embedded server's thread still running:
 a traceback, or an abort when the interpreter then shuts down around that thread. Instead the
 signal is noted here; start-up checks ``requested`` between its steps, and the window quits at
-once if one came while it was being built.
+once if one came while it was being built. ``QuitOnSignals`` is this same noting, plus the
+wake-up that lets the Qt loop act on each signal.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from types import FrameType, TracebackType
 QUIT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-class StartupSignals:
+class NotedSignals:
     """A context manager: inside it, SIGINT and SIGTERM are only noted in ``received``."""
 
     def __init__(self) -> None:
@@ -27,7 +28,7 @@ class StartupSignals:
     def requested(self) -> bool:
         return bool(self.received)
 
-    def __enter__(self) -> StartupSignals:
+    def __enter__(self) -> NotedSignals:
         for number in QUIT_SIGNALS:
             self._previous[number] = signal.signal(number, self._note)
         return self
