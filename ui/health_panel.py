@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from ui.core.health import Health, HealthTracker
 from ui.fact_grid import fill_fact_grid
 from ui.sparkline import Sparkline
-from ui.style import badge_css
+from ui.style import badge_css, set_style_sheet
 
 
 class HealthPanel(QGroupBox):
@@ -59,7 +59,6 @@ class HealthPanel(QGroupBox):
             "The live feed reports a dropped server at once and pushes the connection count, "
             "so while it is connected the health polls only refresh latency, uptime and memory"
         )
-        self._badge_state = ""
 
         top = QHBoxLayout()
         top.addWidget(self.badge)
@@ -119,10 +118,8 @@ class HealthPanel(QGroupBox):
 
     def show_health(self, tracker: HealthTracker) -> None:
         state = tracker.state.value
-        if state != self._badge_state:  # a style sheet set again re-polishes all the same
-            self._badge_state = state
-            self.badge.setText(state)
-            self.badge.setStyleSheet(badge_css(state))
+        self.badge.setText(state)
+        set_style_sheet(self.badge, badge_css(state))
         self.detail.setText(tracker.detail)
         latency = tracker.last_latency
         self.latency.setText(f"{latency:.1f} ms" if latency is not None else "–")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QWidget
 
 from ui.core.clock import clock_offset, describe_offset
 from ui.fact_grid import fill_fact_grid
+from ui.style import set_style_sheet
 
 
 class StatusPanel(QGroupBox):
@@ -35,7 +36,7 @@ class StatusPanel(QGroupBox):
     def show_status(self, api_status: dict[str, Any], status_page: dict[str, Any]) -> None:
         """Bodies of GET /api/v1/status and GET /status/."""
         self.state.setText(str(api_status.get("status", "–")))
-        self._state_style("color:#2e7d32;font-weight:bold;")
+        set_style_sheet(self.state, "color:#2e7d32;font-weight:bold;")
         self.service.setText(str(api_status.get("service", "–")))
         self.environment.setText(str(status_page.get("environment", "–")))
         stamp = str(status_page.get("timestamp") or api_status.get("timestamp", ""))
@@ -46,8 +47,4 @@ class StatusPanel(QGroupBox):
 
     def show_unavailable(self, reason: str) -> None:
         self.state.setText(f"unavailable ({reason})")
-        self._state_style("color:#c62828;font-weight:bold;")
-
-    def _state_style(self, css: str) -> None:
-        if self.state.styleSheet() != css:  # setting it again re-polishes for nothing
-            self.state.setStyleSheet(css)
+        set_style_sheet(self.state, "color:#c62828;font-weight:bold;")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QWidget
+
 STATE_COLORS = {
     # server states
     "starting": "#f9a825",
@@ -33,3 +35,10 @@ def badge_css(state: str) -> str:
 def light_css(state: str) -> str:
     """A round light, for a 14 px square QLabel."""
     return f"background:{state_color(state)};border-radius:7px;"
+
+
+def set_style_sheet(widget: QWidget, css: str) -> None:
+    """Give ``widget`` this style sheet, unless it has it: setting it again re-polishes the
+    widget all the same, which polls that change nothing would pay for every time."""
+    if widget.styleSheet() != css:
+        widget.setStyleSheet(css)
