@@ -51,19 +51,17 @@ def is_timeout_answer(raw: bytes) -> bool:
     return raw.startswith(TIMED_OUT_STATUS) and raw.endswith(TIMED_OUT_BODY)
 
 
-async def test_a_connection_that_sends_nothing_gets_408_and_is_closed(
-    start_server: StartServer,
+@pytest.mark.parametrize(
+    "sent",
+    [b"", b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slowloris: still typ"],
+    ids=["nothing", "headers that never finish"],
+)
+async def test_a_client_without_complete_headers_gets_408_and_is_closed(
+    start_server: StartServer, sent: bytes
 ) -> None:
     server = start_server(header_timeout=DEADLINE)
     reader, writer = await open_raw(server)
-    assert is_timeout_answer(await read_until_closed(reader))
-    writer.close()
-
-
-async def test_headers_that_never_finish_get_408(start_server: StartServer) -> None:
-    server = start_server(header_timeout=DEADLINE)
-    reader, writer = await open_raw(server)
-    writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slowloris: still typ")
+    writer.write(sent)
     assert is_timeout_answer(await read_until_closed(reader))
     writer.close()
 
