@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from server.auth.tokens import InsecureTokenFile, TokenRegistry
 from server.settings import Settings
-from server.tokens import InsecureTokenFile, TokenRegistry
 
 
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
@@ -85,6 +85,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve(settings)
 
-    from app.desktop import run_desktop
+    from app.launch import run_desktop
 
     return run_desktop(settings, connect=args.connect, token=args.token)

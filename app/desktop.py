@@ -1,81 +1,200 @@
-"""``pulsedesk``: start the embedded server first, then load Qt and open the window.
+"""The desktop app composed: the window, its controller and the embedded server's controls.
 
-Nothing here imports Qt at module level, and Qt is first imported once the server thread has
-imported and built its app. Importing ``PySide6.QtCore`` installs an import hook that reads
-the source of every module imported after it (to look for ``from __feature__``): FastAPI,
-pydantic and the rest imported on the server thread while Qt loaded cost about 80 ms of CPU
-more, a tenth of the launch. Waiting costs nothing in exchange: both threads' start-up is
-Python code, which CPython's GIL runs one thread at a time anyway.
+Quitting, from the window, the tray, the menu or a signal, takes one path: stop the feed and
+the polls, then stop the server and join its thread, then end the loop.
 """
 
 from __future__ import annotations
 
-import gc
+import asyncio
 import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtWidgets import QApplication
+from qasync import QEventLoop, asyncSlot
+
+from app.embedded import EmbeddedServer, ServerState
+from app.server_control import ServerControl
+from app.signals import QuitOnSignals
+from server.auth.tokens import TokenRegistry
 from server.settings import Settings
+from server.transport.server import PortInUse, display_url
+from ui.main_thread_gc import MainThreadCollector
+from ui.monitor import Monitor, MonitorTuning
+from ui.window import MainWindow
+
+if TYPE_CHECKING:
+    from ui.dialogs.share import ShareDialog
 
 logger = logging.getLogger("pulsedesk.desktop")
 
+ORGANIZATION = "PulseDesk"
+APPLICATION = "PulseDesk"
 
-def run_desktop(settings: Settings, connect: str | None, token: str | None) -> int:
-    """Run the desktop app until its window is closed or SIGINT/SIGTERM; the exit code."""
-    # Start-up imports make hundreds of collections that find almost nothing (under a thousand
-    # objects), a tenth of the launch time. The window's own collector takes over once it runs
-    # (ui.main_thread_gc), and it collects only on the GUI thread, as the server thread must
-    # never destroy a Qt object: collection stays off here until the window is gone.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
+
+class Desktop(QObject):
+    """One running desktop app. ``connect`` set: a remote server, and no embedded one."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        connect: str | None = None,
+        token: str | None = None,
+        qsettings: QSettings | None = None,
+        tuning: MonitorTuning | None = None,
+        server: EmbeddedServer | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.remote_url = connect.rstrip("/") if connect else None
+        self.token = token if token is not None else TokenRegistry(settings).admin_token()
+        self.window = MainWindow(qsettings or QSettings(ORGANIZATION, APPLICATION))
+        self.monitor = Monitor(self.window, tuning)
+        self.server: EmbeddedServer | None = None
+        self.control: ServerControl | None = None
+        if self.remote_url is None:
+            self.server = server or EmbeddedServer(settings)
+            bar, banner = self.window.server_bar, self.window.port_conflict
+            self.control = ServerControl(self.server, bar, banner)
+            self.control.serving.connect(self.watch)
+            self.control.state_changed.connect(self._server_state)
+            self.window.server_bar.share_requested.connect(self.share)
+            self.control.connect_instead.connect(self.watch)
+        self.window.server_bar.set_token(self.token)
+        self.window.quit_requested.connect(self.quit)
+        self.closed = asyncio.Event()
+        self.share_dialog: ShareDialog | None = None
+        self.collector = MainThreadCollector(parent=self)
+
+    def launch(self, start_error: PortInUse | None = None) -> None:
+        """Show the window and start (or follow) the server. Call on the running loop."""
+        url = self.remote_url or display_url(self.settings.host, self.settings.port)
+        if self.server is not None:
+            url = self.server.url
+        self.window.setWindowTitle(f"PulseDesk — {self.settings.service_name} @ {url}")
+        self.collector.start()
+        self.window.show()
+        self.window.show_tray()
+        logger.info("window shown")
+        if self.remote_url is not None:
+            self.collector.freeze()  # the window is all there is to build
+            self.window.server_bar.set_remote(self.remote_url)
+            self.watch(self.remote_url)
+            return
+        assert self.server is not None and self.control is not None
+        if start_error is not None:
+            self.control.show_port_in_use(start_error)
+        elif self.server.thread is None:
+            self.control.start()
+        elif self.server.state is ServerState.RUNNING:  # it came up before we listened
+            self._server_state(ServerState.RUNNING.value, "")
+        self.window.server_bar.set_url(self.server.url)
+        # Watch from the start: the feed and the polls retry until the server answers.
+        self.watch(self.server.url)
+
+    def share(self) -> ShareDialog:
+        """Open the share dialog for the embedded server (non-modal: no nested loop)."""
+        # Imported on first use: segno and the dialog are not needed to show the window.
+        from ui.dialogs.share import ShareDialog, lan_url_for, listens_on_loopback_only
+
+        assert self.server is not None and self.control is not None
+        settings = self.server.settings
+        dialog = ShareDialog(
+            self.server.url,
+            lan_url_for(settings.host, self.server.port),
+            self._token_to_share(settings),
+            listens_on_loopback_only(settings.host),
+            parent=self.window,
+        )
+        dialog.rebind_requested.connect(self.control.rebind_to_lan)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.share_dialog = dialog
+        return dialog
+
+    def _token_to_share(self, settings: Settings) -> str | None:
+        """A user token when one is configured; the admin token only if nothing else works."""
+        if not settings.auth_required:
+            return None
+        for spec in settings.users.values():
+            if spec.role == "user":
+                return spec.token.get_secret_value()
+        return self.token
+
+    def _server_state(self, state: str, _error: str) -> None:
+        self.window.tray.set_server_state(state)
+        # Built and serving: its app lives as long as it runs, so collections can skip it.
+        # Stopping or dead: it is about to become garbage, which the collector must see.
+        if state == ServerState.RUNNING.value:
+            self.collector.freeze()
+        elif state in (ServerState.STOPPING.value, ServerState.ERROR.value):
+            self.collector.thaw()
+
+    @asyncSlot(str)
+    async def watch(self, url: str) -> None:
+        if url != self.monitor.base_url:
+            await self.monitor.watch(url, self.token)
+
+    @asyncSlot()
+    async def quit(self) -> None:
+        await self.shutdown()
+        self.closed.set()
+
+    async def shutdown(self) -> None:
+        """Stop watching, then stop the server and join its thread (off the GUI thread)."""
+        await self.monitor.stop()
+        if self.server is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
+            joined = self.server.thread is None
+            logger.info("embedded server %s; thread joined: %s", self.server.state, joined)
+            self.server.on_state = None  # the widgets it reported to may go before it does
+        self.collector.stop()
+        logger.info("PulseDesk closed")
+
+    async def run(self, start_error: PortInUse | None = None) -> int:
+        self.launch(start_error)
+        await self.closed.wait()
+        return 0
+
+
+def run_window(
+    settings: Settings,
+    *,
+    server: EmbeddedServer | None,
+    start_error: PortInUse | None,
+    connect: str | None,
+    token: str,
+    quit_requested: Callable[[], bool] = lambda: False,
+) -> int:
+    """Run the window on a qasync loop until it quits (window, tray, menu, SIGINT, SIGTERM).
+
+    ``quit_requested`` says whether SIGINT or SIGTERM came while the window was being built,
+    before it took the signals over (``app.signals.NotedSignals``): it then quits at once.
+    """
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setQuitOnLastWindowClosed(False)  # quitting is ours: it must join the server first
+    with _qasync_loop(app) as loop:
+        desktop = Desktop(settings, connect=connect, token=token, server=server)
+        with QuitOnSignals(desktop.window.request_quit):
+            if quit_requested():
+                desktop.window.request_quit()
+            return loop.run_until_complete(desktop.run(start_error))
+
+
+@contextmanager
+def _qasync_loop(app: QApplication) -> Iterator[QEventLoop]:
+    loop = QEventLoop(app)
+    asyncio.set_event_loop(loop)
     try:
-        return _run(settings, connect, token)
+        yield loop
     finally:
-        if gc_was_enabled:
-            gc.enable()
-
-
-def _run(settings: Settings, connect: str | None, token: str | None) -> int:
-    from app.embedded import EmbeddedServer
-    from app.startup_signals import NotedSignals
-    from server.serving import PortInUse
-    from server.tokens import InsecureTokenFile, TokenRegistry
-
-    # The window polls its server every few seconds: its own requests are not news in the log,
-    # so the embedded server keeps no access log unless asked for debug logging.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    quiet = settings.log_level != "debug"
-    try:
-        # Watching a server elsewhere with a token given needs nothing from the local file.
-        admin_token = token if connect and token else TokenRegistry(settings).admin_token()
-    except InsecureTokenFile as exc:
-        print(f"pulsedesk: {exc}", file=sys.stderr)
-        return 2
-    server: EmbeddedServer | None = None
-    start_error: PortInUse | None = None
-    with NotedSignals() as signals:
-        try:
-            if connect is None:
-                server = EmbeddedServer(settings, access_log=not quiet)
-                try:
-                    server.start()  # binds now; the app is built on the server's thread
-                except PortInUse as exc:
-                    start_error = exc
-                else:
-                    print(f"PulseDesk serving {settings.service_name} at {server.url}", flush=True)
-                    server.wait_built()  # before Qt's import hook is installed (see above)
-            if signals.requested:
-                logger.info("quit before the window opened")
-                return 0
-            from app.desktop_app import run_window
-
-            return run_window(
-                settings,
-                server=server,
-                start_error=start_error,
-                connect=connect,
-                token=token or admin_token,
-                quit_requested=lambda: signals.requested,
-            )
-        finally:
-            if server is not None:
-                server.stop()  # a no-op after a normal quit; a safety net after an exception
+        loop.close()
+        asyncio.set_event_loop(None)

@@ -18,8 +18,8 @@ from enum import StrEnum
 
 import uvicorn
 
-from server.serving import QuietServer, bind_socket, display_url, uvicorn_config
 from server.settings import Settings
+from server.transport.server import QuietServer, bind_socket, display_url, uvicorn_config
 
 logger = logging.getLogger("pulsedesk.embedded")
 

@@ -7,10 +7,10 @@ import signal
 import sys
 from types import FrameType
 
+from server.auth.tokens import InsecureTokenFile, TokenRegistry
 from server.main import create_app
-from server.serving import PortInUse, QuietServer, bind_socket, display_url, uvicorn_config
 from server.settings import Settings
-from server.tokens import InsecureTokenFile, TokenRegistry
+from server.transport.server import PortInUse, QuietServer, bind_socket, display_url, uvicorn_config
 
 
 def serve(settings: Settings) -> int:

@@ -14,9 +14,9 @@ from PySide6.QtCore import QObject, Signal, Slot
 from qasync import asyncSlot
 
 from app.embedded import EmbeddedServer, ServerState
-from server.serving import PortInUse, next_free_port
-from ui.port_conflict import PortConflictBanner
-from ui.server_bar import ServerBar
+from server.transport.server import PortInUse, next_free_port
+from ui.dialogs.port_conflict import PortConflictBanner
+from ui.panels.server_bar import ServerBar
 
 logger = logging.getLogger("pulsedesk.desktop")
 

@@ -1,8 +1,8 @@
 """SIGINT and SIGTERM quit the desktop app exactly as closing its window does.
 
-Python runs signal handlers only when it gets control, and a Qt event loop may sleep in C for
-a long time. ``signal.set_wakeup_fd`` writes each signal's number to a socket that a
-QSocketNotifier watches, so Qt wakes at once and the quit runs on the GUI thread.
+``NotedSignals`` only notes them: start-up (before Qt is loaded) checks ``requested`` between its
+steps. ``QuitOnSignals`` adds the wake-up that lets a sleeping Qt loop act on each signal at once.
+Qt is imported only when a ``QuitOnSignals`` is built, so start-up can note signals before Qt loads.
 """
 
 from __future__ import annotations
@@ -10,22 +10,49 @@ from __future__ import annotations
 import signal
 import socket
 from collections.abc import Callable
-from types import TracebackType
+from types import FrameType, TracebackType
 
-from PySide6.QtCore import QSocketNotifier
+QUIT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-from app.startup_signals import NotedSignals
+
+class NotedSignals:
+    """A context manager: inside it, SIGINT and SIGTERM are only noted in ``received``."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self._previous: dict[int, object] = {}
+
+    @property
+    def requested(self) -> bool:
+        return bool(self.received)
+
+    def __enter__(self) -> NotedSignals:
+        for number in QUIT_SIGNALS:
+            self._previous[number] = signal.signal(number, self._note)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]
+
+    def _note(self, number: int, _frame: FrameType | None) -> None:
+        self.received.append(number)
 
 
 class QuitOnSignals(NotedSignals):
     """A context manager: inside it, SIGINT/SIGTERM call ``quit`` on the Qt thread."""
 
     def __init__(self, quit: Callable[[], None]) -> None:
+        from PySide6.QtCore import QSocketNotifier
+
         super().__init__()
         self.quit = quit
         self._read, self._write = socket.socketpair()
         self._read.setblocking(False)
         self._write.setblocking(False)
+        # Python runs a handler only when it gets control; the byte set_wakeup_fd writes wakes Qt.
         self._notifier = QSocketNotifier(self._read.fileno(), QSocketNotifier.Type.Read)
         self._notifier.activated.connect(self._drain)
         self._previous_fd = -1
@@ -45,7 +72,6 @@ class QuitOnSignals(NotedSignals):
         self._write.close()
 
     def _drain(self) -> None:
-        # The handler only noted the signal; its byte on the wakeup socket brought Qt here.
         try:
             data = self._read.recv(64)
         except BlockingIOError:

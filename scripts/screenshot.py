@@ -19,9 +19,9 @@ from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop
 from websockets.asyncio.client import connect
 
-from app.desktop_app import Desktop
-from server.serving import next_free_port
+from app.desktop import Desktop
 from server.settings import Settings
+from server.transport.server import next_free_port
 from ui.monitor import MonitorTuning
 
 ROOT = Path(__file__).resolve().parent.parent

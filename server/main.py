@@ -18,11 +18,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from server.api import admin, health, metrics, root, status, ws
-from server.cors import CorsPolicy
-from server.front_door import FrontDoor
-from server.hostguard import HostGuard
-from server.logs import install_redaction
-from server.metrics import Metrics
+from server.edge.cors import CorsPolicy
+from server.edge.front_door import FrontDoor
+from server.edge.host_check import HostGuard
+from server.observe.metrics import Metrics
+from server.observe.redaction import install_redaction
 from server.service import Service
 from server.settings import Settings
 
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics(service)
 
     routers = (root.router, health.router, status.router, admin.router, ws.router, metrics.router)
-    # PulseDesk's one middleware: metrics, error guard, Host guard and CORS (server.front_door).
+    # PulseDesk's one middleware: metrics, error guard, Host guard and CORS (edge.front_door).
     app.add_middleware(
         FrontDoor,
         hosts=HostGuard(settings.trusted_hosts()),

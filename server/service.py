@@ -8,17 +8,17 @@ from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
-from server.bus import Bus
-from server.hub import Hub
-from server.protocol import Broadcast
+from server.auth.tokens import TokenRegistry
+from server.realtime.buses.memory import Bus
+from server.realtime.hub import Hub
+from server.realtime.store import MessageStore
+from server.realtime.wire import Broadcast
 from server.settings import Settings
-from server.store import MessageStore
-from server.tokens import TokenRegistry
 
 if TYPE_CHECKING:
     import psutil
 
-    from server.cluster import ClusterPresence
+    from server.realtime.cluster import ClusterPresence
 
 
 def package_version() -> str:
@@ -44,7 +44,7 @@ class Service:
     def create(cls, settings: Settings) -> Service:
         bus: Bus | None = None
         if settings.broadcast_url:
-            from server.redis_bus import RedisBus  # imports redis only when it is used
+            from server.realtime.buses.redis import RedisBus  # imports redis only when it is used
 
             bus = RedisBus(settings.broadcast_url, settings.history_size)
         hub = Hub(
@@ -55,7 +55,7 @@ class Service:
         )
         service = cls(settings=settings, hub=hub, tokens=TokenRegistry(settings))
         if settings.broadcast_url:
-            from server.cluster import ClusterPresence
+            from server.realtime.cluster import ClusterPresence
 
             cluster = ClusterPresence(
                 settings.broadcast_url,

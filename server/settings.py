@@ -164,6 +164,6 @@ class Settings(BaseSettings):
         return self.config_path / "admin-token"
 
     def trusted_hosts(self) -> list[str]:
-        """Host header values accepted on a loopback socket (see server.hostguard)."""
+        """Host header values accepted on a loopback socket (see server.edge.host_check)."""
         # "testserver" is the Host Starlette's TestClient sends; it names no real machine.
         return [*LOOPBACK_NAMES, "testserver", *self.allowed_hosts]

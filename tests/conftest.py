@@ -25,8 +25,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 from app.embedded import EmbeddedServer  # noqa: E402
+from server.auth.tokens import TokenRegistry  # noqa: E402
 from server.settings import Settings  # noqa: E402
-from server.tokens import TokenRegistry  # noqa: E402
 from tests.redis_server import RedisServer, redis_server_path  # noqa: E402
 
 StartServer = Callable[..., EmbeddedServer]

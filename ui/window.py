@@ -17,14 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.connections_panel import ConnectionsPanel
 from ui.core.messages import MessageLog
-from ui.health_panel import HealthPanel
-from ui.log_panel import LogPanel
-from ui.port_conflict import PortConflictBanner
-from ui.send_box import SendBox
-from ui.server_bar import ServerBar
-from ui.status_panel import StatusPanel
+from ui.dialogs.port_conflict import PortConflictBanner
+from ui.panels.connections import ConnectionsPanel
+from ui.panels.health import HealthPanel
+from ui.panels.log import LogPanel
+from ui.panels.send_box import SendBox
+from ui.panels.server_bar import ServerBar
+from ui.panels.status import StatusPanel
 from ui.tray import Tray
 
 

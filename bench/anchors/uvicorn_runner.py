@@ -6,18 +6,18 @@ from typing import Any
 
 import uvicorn
 
-from server.serving import bind_socket, uvicorn_config
 from server.settings import Settings
+from server.transport.server import bind_socket, uvicorn_config
 
 
 def serve_printing_port(app: Any) -> None:
     """Serve ``app`` until SIGINT/SIGTERM; print ``listening on http://127.0.0.1:PORT`` first.
 
-    The configuration is ``server.serving.uvicorn_config`` with PulseDesk's default settings
-    (uvloop, httptools, no compression, the same limits) and logging at warning, under stock
-    uvicorn: its own ``Server`` and its own HTTP and WebSocket protocols, not PulseDesk's
-    subclasses of them (``QuietServer``, ``HeaderDeadlineProtocol``, ``FrameWritingProtocol``),
-    which are PulseDesk's work.
+    The configuration is ``server.transport.server.uvicorn_config``, with PulseDesk's default
+    settings (uvloop, httptools, no compression, the same limits) and logging at warning,
+    under stock uvicorn: its own ``Server`` and its own HTTP and WebSocket protocols, not
+    PulseDesk's subclasses of them (``QuietServer``, ``HeaderDeadlineProtocol``,
+    ``FrameWritingProtocol``), which are PulseDesk's work.
     """
     settings = Settings(port=0, log_level="warning")
     sock = bind_socket("127.0.0.1", 0)

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from server.api.errors import FORBIDDEN, UNAUTHORIZED, UNPARSEABLE_BODY
-from server.protocol import ProtocolError, check_encodable
+from server.auth.dependencies import ServiceDep, require_admin
+from server.realtime.wire import ProtocolError, check_encodable
 from server.schemas.base import PaginatedResponse
 from server.schemas.requests import BroadcastRequest
 from server.schemas.responses import BroadcastResult, ConnectionList, MessageRecord
-from server.security import ServiceDep, require_admin
 
 router = APIRouter(
     prefix="/api/v1",

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, status
 
 from server.api.errors import UNAUTHORIZED, UNPARSEABLE_BODY
-from server.probes import probe
+from server.auth.dependencies import ServiceDep, require_user_if_auth
+from server.auth.tokens import Principal
+from server.observe.probes import probe
 from server.schemas.requests import HealthCheckRequest
 from server.schemas.responses import CheckTargetList, HealthCheckResponse
-from server.security import ServiceDep, require_user_if_auth
 from server.service import Service
-from server.tokens import Principal
 
 router = APIRouter(prefix="/health", tags=["health"])
 

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.requests import HTTPConnection
 
 from server.api.errors import FORBIDDEN, UNAUTHORIZED
-from server.metrics import CONTENT_TYPE, Metrics
-from server.security import Credentials, ServiceDep, auth_required, require_admin
-from server.tokens import Principal
+from server.auth.dependencies import Credentials, ServiceDep, auth_required, require_admin
+from server.auth.tokens import Principal
+from server.observe.metrics import CONTENT_TYPE, Metrics
 
 router = APIRouter(tags=["metrics"])
 

@@ -17,8 +17,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 
+from server.auth.dependencies import ServiceDep, get_service
 from server.schemas.responses import LivenessResponse, WelcomeResponse
-from server.security import ServiceDep, get_service
 from server.service import Service
 
 router = APIRouter(tags=["root"])
@@ -38,7 +38,7 @@ def liveness_body(service: Service) -> bytes:
     """The /healthz body: exactly what FastAPI's JSONResponse made of ``LivenessResponse``.
 
     Built from parts encoded once, since a load balancer asks for it every second or so.
-    ``server.front_door`` sends it without routing (see ``create_app``); the route below
+    ``server.edge.front_door`` sends it without routing (see ``create_app``); the route below
     documents it, and serves it when the front door does not (a HEAD, a root path).
     """
     hub = service.hub

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from server.api.errors import UNAUTHORIZED
+from server.auth.dependencies import ServiceDep, require_token
+from server.auth.tokens import Principal
 from server.schemas.responses import ApiStatusResponse, StatusResponse, UserStatusResponse
-from server.security import ServiceDep, require_token
-from server.tokens import Principal
 
 router = APIRouter(tags=["status"])
 

@@ -13,12 +13,12 @@ from fastapi import APIRouter, WebSocket
 from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
-from server.hub import Connection, Hub
-from server.protocol import ClientFrame, ProtocolError, encode_frame, parse_client_text
-from server.ratelimit import TokenBucket
-from server.security import auth_required, get_service, origin_allowed, token_from
+from server.auth.dependencies import auth_required, get_service, origin_allowed, token_from
+from server.realtime.framing import frame_writer
+from server.realtime.hub import Connection, Hub
+from server.realtime.rate_limit import TokenBucket
+from server.realtime.wire import ClientFrame, ProtocolError, encode_frame, parse_client_text
 from server.service import Service
-from server.ws_protocol import frame_writer
 
 logger = logging.getLogger("pulsedesk.ws")
 router = APIRouter()

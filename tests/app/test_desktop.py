@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from websockets.asyncio.client import connect
 
-from app.desktop_app import Desktop
+from app.desktop import Desktop
 from app.embedded import EmbeddedServer, ServerState
 from server.settings import Settings
 from tests.conftest import StartServer, admin_token, port_is_free, ws_url

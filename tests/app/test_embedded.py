@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from app.embedded import EmbeddedServer, ServerState
-from server.serving import PortInUse
 from server.settings import Settings
+from server.transport.server import PortInUse
 
 
 def pulsedesk_threads() -> list[threading.Thread]:

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from websockets.asyncio.client import connect
 
-from app.desktop_app import Desktop
+from app.desktop import Desktop
 from app.embedded import ServerState
 from server.settings import Settings
 from tests.conftest import ws_url

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 
 from fastapi import FastAPI
 
-from server.serving import QuietServer, bind_socket, uvicorn_config
 from server.settings import Settings
+from server.transport.server import QuietServer, bind_socket, uvicorn_config
 from tests.server.wsclient import wait_until
 
 

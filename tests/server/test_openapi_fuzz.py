@@ -16,9 +16,9 @@ from pathlib import Path
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from server.auth.tokens import TokenRegistry
 from server.main import create_app
 from server.settings import Settings
-from server.tokens import TokenRegistry
 from tests.conftest import remember_token
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from server.auth.tokens import TokenRegistry
 from server.main import create_app
 from server.settings import Settings
-from server.tokens import TokenRegistry
 
 Client = Callable[..., TestClient]
 

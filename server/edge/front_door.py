@@ -1,0 +1,156 @@
+"""The one middleware every request and WebSocket passes through, outside FastAPI's routing.
+
+PulseDesk's rules for what comes in are four: time every HTTP request for the metrics
+(``server.edge.timing``), refuse a foreign Host on a loopback socket (``server.edge.host_check``),
+answer browsers by the CORS policy (``server.edge.cors``), and turn a handler's exception into a
+500 or a 1011 close (``server.edge.error_guard``). Each lives in its own module; this layer applies
+them in that order, in one coroutine with at most one ``send`` wrapper, where four stacked
+middlewares cost four frames, four wrappers and four header parses per request, and held
+four frames for the whole life of every WebSocket.
+
+The order is the contract the four layers had when stacked:
+
+- metrics time everything, refusals and failures included;
+- the error guard covers everything inside it, and its 500 carries no CORS headers;
+- the Host check comes before CORS, so a refusal carries none either;
+- CORS answers preflights itself and decorates every other response.
+
+Some GET routes can answer without FastAPI's routing (``quick_answers``: the liveness probe,
+which load balancers ask for all the time). They stay ordinary routes, documented in OpenAPI
+and served by FastAPI when asked differently; here their body is sent straight away, and the
+Host check, CORS, the error guard and the metrics apply to it exactly as to any route.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.edge.cors import CorsPolicy
+from server.edge.error_guard import guarded_websocket, internal_error, log_http_failure
+from server.edge.host_check import HostGuard, Verdict
+from server.edge.timing import KNOWN_METHODS, RequestDurations, RouteTemplates
+
+RouteSource = Callable[[], Iterable[BaseRoute]]
+QuickAnswer = Callable[[], bytes]  # the JSON body of a GET that needs no routing
+
+
+class FrontDoor:
+    """``routes`` is called once, at the first request, to learn the route templates."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        hosts: HostGuard,
+        cors: CorsPolicy,
+        durations: RequestDurations,
+        routes: RouteSource,
+        quick_answers: Mapping[str, QuickAnswer],
+    ) -> None:
+        self.app = app
+        self.hosts = hosts
+        self.cors = cors
+        self.durations = durations
+        self._routes = routes
+        self._templates: RouteTemplates | None = None
+        self.quick_answers = dict(quick_answers)
+
+    # Not ``async``: it hands back the coroutine that serves the scope, so a WebSocket holds
+    # that one frame for its life, not this one too; lifespan events pass straight through.
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        kind = scope["type"]
+        if kind == "http":
+            return self._http(scope, receive, send)
+        if kind == "websocket":
+            if self.hosts.applies(scope):
+                verdict = self.hosts.verdict(_header(scope, b"host"))
+                if verdict is not Verdict.ALLOW:
+                    return self.hosts.refusal(scope, verdict)(scope, receive, send)
+            return guarded_websocket(self.app, scope, receive, send)
+        return self.app(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        status = 0  # no response started yet
+        route: str | None = None  # the template, when known without routing
+        host = origin = None  # the first of each, as Starlette's Headers.get() finds them
+        for name, value in scope["headers"]:
+            if name == b"host":
+                if host is None:
+                    host = value
+            elif name == b"origin" and origin is None:
+                origin = value
+
+        async def send_with_cors(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = self.cors.decorate(message, origin)
+            await send(message)
+
+        try:
+            verdict = self.hosts.verdict(host) if self.hosts.applies(scope) else Verdict.ALLOW
+            if verdict is not Verdict.ALLOW:
+                refusal = self.hosts.refusal(scope, verdict)
+                status = refusal.status_code
+                await refusal(scope, receive, send)
+            elif self.cors.is_preflight(scope, origin):
+                preflight = self.cors.preflight(scope)
+                status = preflight.status_code
+                await preflight(scope, receive, send)
+            elif (quick := self._quick_answer(scope)) is not None:
+                route = scope["path"]
+                await _send_json(quick(), send_with_cors)
+            else:
+                await self.app(scope, receive, send_with_cors)
+        except Exception:
+            if status:
+                raise  # the response has begun: uvicorn ends the connection, the only way left
+            log_http_failure(scope)
+            status = 500
+            await internal_error()(scope, receive, send)
+        finally:
+            method = scope["method"]
+            self.durations.record(
+                method if method in KNOWN_METHODS else "other",
+                route or self._template(scope),
+                status or 500,  # the app failed before answering (cancelled, say)
+                time.perf_counter() - started,
+            )
+
+    def _quick_answer(self, scope: Scope) -> QuickAnswer | None:
+        if scope["method"] != "GET" or scope.get("root_path"):
+            return None
+        return self.quick_answers.get(scope["path"])
+
+    def _template(self, scope: Scope) -> str:
+        templates = self._templates
+        if templates is None:
+            templates = self._templates = RouteTemplates(self._routes())
+        return templates.of(scope)
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value
+    return None
+
+
+async def _send_json(body: bytes, send: Send) -> None:
+    """What Starlette's ``Response(body, media_type="application/json")`` sends."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-length", str(len(body)).encode()),
+                (b"content-type", b"application/json"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

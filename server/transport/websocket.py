@@ -1,0 +1,137 @@
+"""uvicorn's WebSocket protocol, plus a way for the hub to hand it finished frames.
+
+Through ASGI, every message to every client is a ``websocket.send`` event: several coroutine
+layers (Starlette's WebSocket, exception wrappers, our middleware) and then uvicorn building the
+frame again for that one connection. A broadcast's frame is the same bytes for every client (a
+server never masks), so the hub builds it once (``text_frame``) and writes it to each socket
+through ``scope["extensions"][WRITE_FRAME]``, which this protocol class adds. It is the fan-out
+path that makes PulseDesk cheaper per delivery than ``websockets.broadcast``
+(docs/PERFORMANCE.md, section 1).
+
+The writer only ever takes a frame when it can send all of it now, in order with everything
+uvicorn itself writes (handshake, pings, close): it refuses when the handshake is not done, a
+close has started, the peer compressed (its frames then are uvicorn's to build) or the
+transport has asked us to pause. A refused frame goes the ASGI way, which waits for the socket
+to drain. Under any other server the extension is absent and everything goes the ASGI way.
+
+It is also lighter per connection, which matters at 10,000 of them (section 7): it drops the
+parsed handshake request and response once they are answered, and its receive queue and
+"writable" flag are small single-purpose objects instead of an ``asyncio.Queue`` and an
+``asyncio.Event``, which allocate four empty deques between them (about 4 KB together).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from server.realtime.framing import WRITE_FRAME
+
+
+class ReceiveQueue:
+    """The part of ``asyncio.Queue`` uvicorn's protocol uses: ``put_nowait``, ``get``, ``empty``.
+
+    One reader at a time, as ASGI's ``receive`` has; the list stays short because uvicorn stops
+    reading the socket while a message waits here.
+    """
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: list[Any] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        self._items.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def get(self) -> Any:
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.pop(0)
+
+    def empty(self) -> bool:
+        return not self._items
+
+
+class Flag:
+    """``asyncio.Event``'s ``set``, ``clear``, ``is_set`` and ``wait``, holding a list of
+    waiters only while someone waits."""
+
+    __slots__ = ("_is_set", "_waiters")
+
+    def __init__(self) -> None:
+        self._is_set = False
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._is_set
+
+    def set(self) -> None:
+        self._is_set = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._is_set = False
+
+    async def wait(self) -> None:
+        if self._is_set:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        await waiter
+
+
+class FrameWritingProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O protocol that also offers ``WRITE_FRAME`` to the application."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = ReceiveQueue()  # type: ignore[assignment]
+        self.writable = Flag()  # type: ignore[assignment]
+        self.writable.set()
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        if self.handshake_initiated and not self.close_sent:  # a 101 is being negotiated
+            self.scope["extensions"][WRITE_FRAME] = {"write": self.write_frame}
+
+    def write_frame(self, frame: bytes) -> bool:
+        """Write a finished frame now; False (nothing written) when it must go through ASGI."""
+        if (
+            self.handshake_complete
+            and not self.close_sent
+            and self.writable.is_set()
+            and not self.conn.extensions
+            and not self.transport.is_closing()
+        ):
+            self.transport.write(frame)
+            return True
+        return False
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if self.handshake_complete:
+            # uvicorn keeps both for the connection's life but reads them only to answer
+            # the handshake.
+            self.request = self.response = None  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        # The scope holds a bound method of this protocol: let the pair go without the cycle
+        # collector's help.
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope["extensions"].pop(WRITE_FRAME, None)

@@ -1,0 +1,95 @@
+"""Cross-site requests: a foreign Origin on /ws, a foreign Host on a loopback bind."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin
+
+from app.embedded import EmbeddedServer
+from server.edge.host_check import host_of
+from tests.conftest import StartServer, ws_url
+from tests.server.wsclient import RawWebSocket, recv_json
+
+
+async def handshake(server: EmbeddedServer, origin: str | None) -> int:
+    """The HTTP status of the WebSocket handshake: 101 when upgraded."""
+    try:
+        async with connect(ws_url(server), origin=Origin(origin) if origin else None) as ws:
+            assert (await recv_json(ws))["type"] == "welcome"
+            return 101
+    except InvalidStatus as refused:
+        return refused.response.status_code
+
+
+@pytest.mark.parametrize(
+    ("origin", "status"),
+    [
+        ("http://evil.example", 403),
+        ("null", 403),  # sandboxed iframes and file:// pages
+        ("http://localhost:3000", 101),  # configured in cors_origins
+        ("https://www.example.com", 101),  # configured
+        ("http://localhost:3000.evil.example", 403),
+        (None, 101),  # scripts and other non-browser clients send none
+    ],
+)
+def test_origin_on_the_websocket(
+    start_server: StartServer, origin: str | None, status: int
+) -> None:
+    server = start_server()
+    assert asyncio.run(handshake(server, origin)) == status
+
+
+def test_same_origin_is_accepted_and_a_neighbour_port_is_not(start_server: StartServer) -> None:
+    server = start_server(cors_origins=[])
+    assert asyncio.run(handshake(server, server.url)) == 101
+    other = server.url.rsplit(":", 1)[0] + f":{server.port + 1}"
+    assert asyncio.run(handshake(server, other)) == 403
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.1.evil.example"])
+def test_foreign_host_is_refused_on_a_loopback_bind(start_server: StartServer, host: str) -> None:
+    server = start_server()
+    response = httpx.get(server.url + "/healthz", headers={"Host": host})
+    assert response.status_code == 400
+    with pytest.raises(ConnectionError, match=" 400 "):
+        RawWebSocket(ws_url(server), headers={"Host": host})
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "my.box"])
+def test_loopback_names_and_allowed_hosts_are_accepted(
+    start_server: StartServer, host: str
+) -> None:
+    server = start_server(allowed_hosts=["my.box"])
+    response = httpx.get(server.url + "/healthz", headers={"Host": f"{host}:{server.port}"})
+    assert response.status_code == 200
+    sock = RawWebSocket(ws_url(server), headers={"Host": f"{host}:{server.port}"})
+    sock.close()
+
+
+@pytest.mark.parametrize(
+    ("header", "host"),
+    [
+        ("localhost", "localhost"),
+        ("LocalHost:8000", "localhost"),
+        ("127.0.0.1:80", "127.0.0.1"),
+        ("[::1]:8000", "[::1]"),
+        ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+        # Malformed, or shaped to move a URL built from it elsewhere: no host at all.
+        ("", None),
+        ("[::1", None),
+        ("[not:an:address]", None),
+        ("localhost/evil", None),
+        ("user@localhost", None),
+        ("local host", None),
+        ("localhost:80:80", None),
+        ("\u212a.example", None),  # a Kelvin sign, which a case-blind match would take for k
+        (None, None),
+    ],
+)
+def test_host_header_parsing(header: str | None, host: str | None) -> None:
+    assert host_of(header) == host

@@ -1,0 +1,79 @@
+"""The log panel: following new rows, pause, clear, export, the JSON of the selection."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ui.core.messages import MessageLog, entry_from_frame
+from ui.panels.log import LogPanel
+
+
+def fill(panel: LogPanel, start: int, count: int) -> None:
+    for number in range(start, start + count):
+        panel.model.add(
+            entry_from_frame({"type": "broadcast", "id": number, "data": {"text": f"m{number}"}},
+                             "in")
+        )
+    panel.model.flush()
+
+
+def make_panel(qtbot: Any) -> LogPanel:
+    panel = LogPanel(MessageLog())
+    panel.resize(700, 300)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def test_auto_scroll_stops_when_scrolled_up_and_resumes_at_the_bottom(qtbot: Any) -> None:
+    panel = make_panel(qtbot)
+    bar = panel.view.verticalScrollBar()
+    fill(panel, 0, 200)
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum())
+    assert panel.following
+    bar.setValue(0)  # the user scrolls up
+    assert not panel.following
+    fill(panel, 200, 50)
+    qtbot.waitUntil(lambda: panel.shown.rowCount() == 250)
+    assert bar.value() == 0  # left where the user put it
+    bar.setValue(bar.maximum())  # back at the bottom
+    assert panel.following
+    fill(panel, 250, 50)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum() and panel.shown.rowCount() == 300)
+
+
+def test_pause_clear_and_the_counts(qtbot: Any) -> None:
+    panel = make_panel(qtbot)
+    panel.pause_button.click()
+    fill(panel, 0, 3)
+    assert panel.shown.rowCount() == 0
+    panel.pause_button.click()
+    assert panel.shown.rowCount() == 3
+    assert "3 shown" in panel.counts.text()
+    panel.clear_button.click()
+    assert panel.shown.rowCount() == 0
+
+
+def test_selected_message_is_pretty_json_and_export_follows_the_filter(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    panel = make_panel(qtbot)
+    fill(panel, 0, 3)
+    panel.view.selectRow(1)
+    assert json.loads(panel.detail.toPlainText())["data"] == {"text": "m1"}
+    assert "\n  " in panel.detail.toPlainText()  # indented, not one line
+    panel.filter_text.setText("m2")
+    assert panel.shown.rowCount() == 1
+    out = tmp_path / "log.jsonl"
+    assert panel.export_to(out) == 1
+    line = json.loads(out.read_text().strip())
+    assert line["direction"] == "in" and line["frame"]["id"] == 2
+    # No filter: the view shows the log model directly again, and selection still works.
+    panel.filter_text.clear()
+    assert panel.shown is panel.model and panel.shown.rowCount() == 3
+    assert panel.proxy.sourceModel() is None
+    panel.view.selectRow(0)
+    assert json.loads(panel.detail.toPlainText())["id"] == 0

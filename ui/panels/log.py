@@ -1,0 +1,189 @@
+"""The message log panel: filter bar, the table, and the selected frame as pretty JSON.
+
+Auto-scroll follows new rows while the view is at the bottom; scrolling up stops it, and
+scrolling back to the bottom resumes it. Pause freezes the rows while capture goes on.
+
+With no filter the view shows the log model itself; the filter proxy sits in between only
+while a filter is set, since mapping every row of a flood through it doubles the cost of each
+batch for nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QItemSelection, Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.core.log_filter import LogFilter
+from ui.core.messages import DIRECTIONS, MessageLog
+from ui.models.log import ENTRY_ROLE, LogFilterProxy, MessageLogModel
+
+FRAME_TYPES = ("broadcast", "echo", "message", "presence", "welcome", "error", "pong", "note")
+
+
+class LogPanel(QWidget):
+    def __init__(self, log: MessageLog, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = MessageLogModel(log, parent=self)
+        self.proxy = LogFilterProxy(self)
+        self.following = True
+
+        self.filter_text = QLineEdit(placeholderText="Filter text or client…")
+        self.filter_text.setClearButtonEnabled(True)
+        self.filter_type = QComboBox()
+        self.filter_type.addItem("all types", "")
+        for kind in FRAME_TYPES:
+            self.filter_type.addItem(kind, kind)
+        self.filter_direction = QComboBox()
+        self.filter_direction.addItem("in + out", "")
+        for direction in DIRECTIONS:
+            self.filter_direction.addItem(direction, direction)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.clear_button = QPushButton("Clear")
+        self.export_button = QPushButton("Export…")
+        self.counts = QLabel()
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_text, 1)
+        bar.addWidget(self.filter_type)
+        bar.addWidget(self.filter_direction)
+        bar.addWidget(self.pause_button)
+        bar.addWidget(self.clear_button)
+        bar.addWidget(self.export_button)
+
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.setWordWrap(False)
+        self.view.setAlternatingRowColors(True)
+        header = self.view.horizontalHeader()
+        for column, width in enumerate((96, 46, 84, 64)):
+            header.resizeSection(column, width)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+
+        self.detail = QPlainTextEdit(readOnly=True, placeholderText="Select a message to see it")
+        self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("log-splitter")
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.counts)
+
+        self.filter_text.textChanged.connect(self._apply_filter)
+        self.filter_type.currentIndexChanged.connect(self._apply_filter)
+        self.filter_direction.currentIndexChanged.connect(self._apply_filter)
+        self.pause_button.toggled.connect(self.model.set_paused)
+        self.clear_button.clicked.connect(self.clear)
+        self.export_button.clicked.connect(self._ask_export)
+        scrollbar = self.view.verticalScrollBar()
+        scrollbar.valueChanged.connect(self._scrolled)
+        scrollbar.rangeChanged.connect(self._range_changed)
+        self.model.rows_flushed.connect(self._update_counts)
+        self._watch_selection()
+        self._update_counts()
+
+    @property
+    def shown(self) -> QAbstractItemModel:
+        """What the view shows: the log model, or the proxy while a filter is set."""
+        return self.view.model()
+
+    def _watch_selection(self) -> None:
+        # Each setModel brings a new selection model.
+        self.view.selectionModel().selectionChanged.connect(self._show_selected)
+
+    # Filtering and following -----------------------------------------------------------------
+
+    def _apply_filter(self) -> None:
+        log_filter = LogFilter(
+            text=self.filter_text.text().strip(),
+            type=self.filter_type.currentData() or "",
+            direction=self.filter_direction.currentData() or "",
+        )
+        self.proxy.set_filter(log_filter)
+        wanted: QAbstractItemModel = self.model if log_filter.is_empty else self.proxy
+        if self.view.model() is not wanted:
+            if wanted is self.proxy:
+                self.proxy.setSourceModel(self.model)
+            self.view.setModel(wanted)
+            if wanted is self.model:
+                # Detached (Qt takes nullptr; the stubs say otherwise): it stops tracking inserts.
+                self.proxy.setSourceModel(None)  # type: ignore[arg-type]
+            self._watch_selection()
+        self._update_counts()
+
+    def _scrolled(self, value: int) -> None:
+        # The user's scroll position decides: at the bottom means "follow the news".
+        self.following = value >= self.view.verticalScrollBar().maximum()
+
+    def _range_changed(self, _minimum: int, maximum: int) -> None:
+        if self.following:
+            self.view.verticalScrollBar().setValue(maximum)
+
+    def _update_counts(self, _added: int = 0) -> None:
+        log = self.model.log
+        shown = self.shown.rowCount()
+        text = f"{shown:,} shown · {len(log):,} kept (max {log.capacity:,})"
+        text += f" · {log.captured:,} captured"
+        if self.model.paused:
+            text += f" · paused ({len(log.pending):,} waiting)"
+        self.counts.setText(text)
+
+    # Actions ----------------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        self.model.clear()
+        self.detail.clear()
+        self._update_counts()
+
+    def _show_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        if indexes:
+            entry = indexes[0].data(ENTRY_ROLE)
+            self.detail.setPlainText(entry.as_json())
+
+    def _ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export the log", "pulsedesk-log.jsonl", "JSON Lines (*.jsonl)"
+        )
+        if path:
+            count = self.export_to(Path(path))
+            self.counts.setText(f"exported {count:,} messages to {path}")
+
+    def export_to(self, path: Path) -> int:
+        """Write the rows the filter shows, oldest first, as JSON Lines; return how many."""
+        shown = self.shown
+        entries: list[Any] = [
+            shown.index(row, 0).data(ENTRY_ROLE) for row in range(shown.rowCount())
+        ]
+        with path.open("w", encoding="utf-8") as out:
+            return self.model.log.export(out, entries)
