@@ -61,16 +61,13 @@ async def cost(app: Any, requests: int, extra_headers: list[tuple[bytes, bytes]]
     return (time.process_time() - start) / requests * 1e6
 
 
-def pulsedesk_app(*, middleware: bool = True, quick_healthz: bool = True) -> Any:
+def pulsedesk_app(*, middleware: bool = True) -> Any:
     from server.main import create_app
     from server.settings import Settings
 
     app = create_app(Settings(port=0))
     if not middleware:
         app.user_middleware = []
-    elif not quick_healthz:
-        for layer in app.user_middleware:
-            layer.kwargs["quick_answers"] = {}
     return app
 
 
@@ -86,7 +83,6 @@ async def run(requests: int, rounds: int) -> list[list[Any]]:
         "bare FastAPI": (bare, []),
         "pulsedesk": (whole, []),
         "pulsedesk, a browser's request (Origin)": (whole, BROWSER),
-        "pulsedesk, /healthz routed by FastAPI": (pulsedesk_app(quick_healthz=False), []),
         "pulsedesk without its middleware": (pulsedesk_app(middleware=False), []),
     }
     samples: dict[str, list[float]] = {name: [] for name in variants}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -68,7 +67,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cors=CorsPolicy(settings.cors_origins),
         durations=app.state.metrics.http,
         routes=lambda: [*app.routes, *(route for router in routers for route in router.routes)],
-        quick_answers={"/healthz": partial(root.liveness_body, service)},
     )
 
     for router in routers:

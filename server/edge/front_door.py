@@ -14,17 +14,12 @@ The order is the contract the four layers had when stacked:
 - the error guard covers everything inside it, and its 500 carries no CORS headers;
 - the Host check comes before CORS, so a refusal carries none either;
 - CORS answers preflights itself and decorates every other response.
-
-Some GET routes can answer without FastAPI's routing (``quick_answers``: the liveness probe,
-which load balancers ask for all the time). They stay ordinary routes, documented in OpenAPI
-and served by FastAPI when asked differently; here their body is sent straight away, and the
-Host check, CORS, the error guard and the metrics apply to it exactly as to any route.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,7 +30,6 @@ from server.edge.host_check import HostGuard, Verdict
 from server.edge.timing import KNOWN_METHODS, RequestDurations, RouteTemplates
 
 RouteSource = Callable[[], Iterable[BaseRoute]]
-QuickAnswer = Callable[[], bytes]  # the JSON body of a GET that needs no routing
 
 
 class FrontDoor:
@@ -49,7 +43,6 @@ class FrontDoor:
         cors: CorsPolicy,
         durations: RequestDurations,
         routes: RouteSource,
-        quick_answers: Mapping[str, QuickAnswer],
     ) -> None:
         self.app = app
         self.hosts = hosts
@@ -57,7 +50,6 @@ class FrontDoor:
         self.durations = durations
         self._routes = routes
         self._templates: RouteTemplates | None = None
-        self.quick_answers = dict(quick_answers)
 
     # Not ``async``: it hands back the coroutine that serves the scope, so a WebSocket holds
     # that one frame for its life, not this one too; lifespan events pass straight through.
@@ -76,7 +68,6 @@ class FrontDoor:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 0  # no response started yet
-        route: str | None = None  # the template, when known without routing
         host = origin = None  # the first of each, as Starlette's Headers.get() finds them
         for name, value in scope["headers"]:
             if name == b"host":
@@ -102,9 +93,6 @@ class FrontDoor:
                 preflight = self.cors.preflight(scope)
                 status = preflight.status_code
                 await preflight(scope, receive, send)
-            elif (quick := self._quick_answer(scope)) is not None:
-                route = scope["path"]
-                await _send_json(quick(), send_with_cors)
             else:
                 await self.app(scope, receive, send_with_cors)
         except Exception:
@@ -117,15 +105,10 @@ class FrontDoor:
             method = scope["method"]
             self.durations.record(
                 method if method in KNOWN_METHODS else "other",
-                route or self._template(scope),
+                self._template(scope),
                 status or 500,  # the app failed before answering (cancelled, say)
                 time.perf_counter() - started,
             )
-
-    def _quick_answer(self, scope: Scope) -> QuickAnswer | None:
-        if scope["method"] != "GET" or scope.get("root_path"):
-            return None
-        return self.quick_answers.get(scope["path"])
 
     def _template(self, scope: Scope) -> str:
         templates = self._templates
@@ -140,17 +123,3 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
             return value
     return None
 
-
-async def _send_json(body: bytes, send: Send) -> None:
-    """What Starlette's ``Response(body, media_type="application/json")`` sends."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-length", str(len(body)).encode()),
-                (b"content-type", b"application/json"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
