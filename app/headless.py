@@ -7,6 +7,7 @@ import signal
 import sys
 from types import FrameType
 
+from common.urls import websocket_url
 from server.auth.tokens import InsecureTokenFile, TokenRegistry
 from server.main import create_app
 from server.settings import Settings
@@ -31,7 +32,7 @@ def serve(settings: Settings) -> int:
     server = QuietServer(uvicorn_config(create_app(settings), settings))
     url = display_url(settings.host, port)
     auth = "token required" if settings.auth_required else "no token needed on loopback"
-    ws = url.replace("http", "ws", 1) + "/ws"
+    ws = websocket_url(url)
     print(f"PulseDesk serving {settings.service_name} at {url} (WebSocket {ws}; {auth})")
     sys.stdout.flush()
     # uvicorn handles SIGINT/SIGTERM while it runs: connections get timeout_graceful_shutdown

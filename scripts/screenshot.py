@@ -20,6 +20,7 @@ from qasync import QEventLoop
 from websockets.asyncio.client import connect
 
 from app.desktop import Desktop
+from common.urls import websocket_url
 from server.settings import Settings
 from server.transport.server import next_free_port
 from ui.monitor import MonitorTuning
@@ -38,7 +39,7 @@ async def demo(desktop: Desktop, out: Path) -> None:
     desktop.launch()
     window = desktop.window
     assert desktop.server is not None
-    base = desktop.server.url.replace("http", "ws", 1) + "/ws"
+    base = websocket_url(desktop.server.url)
     await until(lambda: desktop.monitor.tracker.state.value == "UP")
     chat = [
         ("sensor-7", {"temperature": 21.4, "unit": "C", "room": "lab"}),

@@ -25,6 +25,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 from app.embedded import EmbeddedServer  # noqa: E402
+from common.urls import websocket_url  # noqa: E402
 from server.auth.tokens import TokenRegistry  # noqa: E402
 from server.settings import Settings  # noqa: E402
 from tests.redis_server import RedisServer, redis_server_path  # noqa: E402
@@ -105,7 +106,7 @@ def port_is_free(port: int) -> bool:
 
 
 def ws_url(server: EmbeddedServer, query: str = "") -> str:
-    url = server.url.replace("http://", "ws://", 1) + "/ws"
+    url = websocket_url(server.url)
     return f"{url}?{query}" if query else url
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
+from common.close_codes import CloseCode
 from server.api.errors import FORBIDDEN, UNAUTHORIZED, UNPARSEABLE_BODY
 from server.auth.dependencies import ServiceDep, require_admin
 from server.realtime.wire import ProtocolError, check_encodable
@@ -51,7 +52,9 @@ async def list_connections(service: ServiceDep) -> dict[str, object]:
 )
 async def disconnect(conn_id: str, service: ServiceDep) -> Response:
     """Close one client's WebSocket (code 1008, "disconnected by an administrator")."""
-    if not service.hub.disconnect(conn_id, 1008, "disconnected by an administrator"):
+    if not service.hub.disconnect(
+        conn_id, CloseCode.POLICY_VIOLATION, "disconnected by an administrator"
+    ):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no connection {conn_id!r}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
+from common.close_codes import CloseCode
 from server.auth.dependencies import auth_required, get_service, origin_allowed, token_from
 from server.realtime.framing import frame_writer
 from server.realtime.hub import Connection, Hub
@@ -23,10 +24,6 @@ from server.service import Service
 logger = logging.getLogger("pulsedesk.ws")
 router = APIRouter()
 
-CLOSE_UNSUPPORTED = 1003
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
-CLOSE_TRY_LATER = 1013
 
 
 class LiveFeed:
@@ -54,24 +51,24 @@ async def serve_feed(websocket: WebSocket) -> None:
     if origin is not None and not origin_allowed(origin, websocket, settings.cors_origins):
         # Refused at the handshake (HTTP 403): a foreign page never gets a socket.
         logger.warning("refused a WebSocket from foreign origin %r", origin)
-        await websocket.close(CLOSE_POLICY)
+        await websocket.close(CloseCode.POLICY_VIOLATION)
         return
     principal = service.tokens.identify(token_from(websocket))
     if principal is None and auth_required(service, websocket):
         # Accept, then close with a reason a browser's script can read (a refused handshake
         # looks like a network error there), so the page knows to ask for a token.
         await websocket.accept()
-        await websocket.close(CLOSE_POLICY, "a valid token is required")
+        await websocket.close(CloseCode.POLICY_VIOLATION, "a valid token is required")
         return
     if hub.count >= settings.max_connections:
         await websocket.accept()
-        await websocket.close(CLOSE_TRY_LATER, "server full")
+        await websocket.close(CloseCode.TRY_AGAIN_LATER, "server full")
         return
     try:
         since = replay_from(websocket.query_params.get("since"))
     except ValueError as exc:
         await websocket.accept()
-        await websocket.close(CLOSE_POLICY, str(exc))
+        await websocket.close(CloseCode.POLICY_VIOLATION, str(exc))
         return
 
     await websocket.accept()
@@ -142,18 +139,19 @@ async def _read(websocket: WebSocket, service: Service, conn: Connection) -> Non
             continue  # the close is on its way; ignore what the client still sends
         text = message.get("text")
         if text is None:
-            hub.disconnect(conn.id, CLOSE_UNSUPPORTED, "binary frames are not supported")
+            hub.disconnect(conn.id, CloseCode.UNSUPPORTED_DATA, "binary frames are not supported")
             continue
         conn.received += 1
         hub.received += 1
         # uvicorn enforces the limit before reading the frame (ws_max_size); this covers
         # other ASGI servers and the test client.
         if len(text) > max_bytes // 4 and len(text.encode()) > max_bytes:
-            hub.disconnect(conn.id, CLOSE_TOO_BIG, f"frame larger than {max_bytes} bytes")
+            too_big = f"frame larger than {max_bytes} bytes"
+            hub.disconnect(conn.id, CloseCode.MESSAGE_TOO_BIG, too_big)
             continue
         if not conn.is_admin and not bucket.take():
             hub.send_error(conn, "rate_limited", f"more than {settings.rate_limit:g} messages/s")
-            hub.disconnect(conn.id, CLOSE_POLICY, "message rate limit exceeded")
+            hub.disconnect(conn.id, CloseCode.POLICY_VIOLATION, "message rate limit exceeded")
             continue
         try:
             await _handle(hub, conn, parse_client_text(text))

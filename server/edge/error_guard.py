@@ -22,9 +22,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
+from common.close_codes import CloseCode
+
 logger = logging.getLogger("pulsedesk.errors")
 
-CLOSE_INTERNAL_ERROR = 1011
 
 
 def log_http_failure(scope: Scope) -> None:
@@ -65,6 +66,6 @@ async def guarded_websocket(app: ASGIApp, scope: Scope, receive: Receive, send: 
             raise  # before the handshake uvicorn answers 500; after a close, nothing to do
         logger.exception("WebSocket %s failed", scope.get("path"))
         try:
-            await send({"type": "websocket.close", "code": CLOSE_INTERNAL_ERROR})
+            await send({"type": "websocket.close", "code": CloseCode.INTERNAL_ERROR})
         except Exception:  # the client is gone already
             logger.debug("could not send 1011: the client is gone")

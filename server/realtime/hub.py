@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from common.close_codes import CloseCode
 from server.realtime.buses.memory import Bus, MemoryBus
 from server.realtime.framing import WriteFrame, text_frame
 from server.realtime.wire import Broadcast, encode_frame, error_frame
@@ -29,7 +30,6 @@ logger = logging.getLogger("pulsedesk.hub")
 SendText = Callable[[str], Awaitable[None]]
 Close = Callable[[int, str], Awaitable[None]]
 
-CLOSE_TOO_SLOW = 1013
 
 
 class Connection:
@@ -275,7 +275,12 @@ class Hub:
             await asyncio.gather(writer, return_exceptions=True)
 
     def disconnect(
-        self, conn_id: str, code: int = 1000, reason: str = "", *, drop_queued: bool = False
+        self,
+        conn_id: str,
+        code: int = CloseCode.NORMAL,
+        reason: str = "",
+        *,
+        drop_queued: bool = False,
     ) -> bool:
         """Close one connection from the server side; False when there is no such id.
 
@@ -288,7 +293,9 @@ class Hub:
         self._presence_changed()
         return True
 
-    def close_all(self, code: int = 1001, reason: str = "server shutting down") -> None:
+    def close_all(
+        self, code: int = CloseCode.GOING_AWAY, reason: str = "server shutting down"
+    ) -> None:
         for conn_id in list(self._connections):
             self.disconnect(conn_id, code, reason)
 
@@ -321,7 +328,9 @@ class Hub:
                 conn.remote,
                 len(conn.queue),
             )
-            self.disconnect(conn.id, CLOSE_TOO_SLOW, "too slow to keep up", drop_queued=True)
+            self.disconnect(
+                conn.id, CloseCode.TRY_AGAIN_LATER, "too slow to keep up", drop_queued=True
+            )
             return
         conn.push(frame, wire)
 

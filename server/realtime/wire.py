@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
+
+from common.timestamps import utc_timestamp
 
 MAX_TYPE_LENGTH = 64
 # Deeper data is refused. Python's JSON decoder and encoder both recurse, and a value that
@@ -21,11 +22,6 @@ MAX_TYPE_LENGTH = 64
 MAX_DEPTH = 100
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-
-
-def utc_timestamp() -> str:
-    """ISO 8601 in UTC with millisecond precision and a ``Z``, as browsers parse it."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class ProtocolError(ValueError):

@@ -18,6 +18,8 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from common.urls import websocket_url
+
 
 class FeedState(StrEnum):
     CONNECTING = "connecting"
@@ -38,7 +40,7 @@ StateListener = Callable[[FeedState, str], None]
 
 
 def ws_url(base_url: str, since: int | None) -> str:
-    url = base_url.rstrip("/").replace("http", "ws", 1) + "/ws"
+    url = websocket_url(base_url)
     return f"{url}?since={since}" if since is not None else url
 
 

@@ -10,18 +10,14 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple, TextIO
 
+from common.timestamps import utc_timestamp
 from ui.core.ring import RingBuffer
 
 Direction = Literal["in", "out", "event"]
 DIRECTIONS: tuple[Direction, ...] = ("in", "out", "event")
 DEFAULT_CAPACITY = 50_000
-
-
-def now_timestamp() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class LogEntry(NamedTuple):
@@ -82,7 +78,7 @@ def entry_from_frame(frame: Any, direction: Direction, raw: str | None = None) -
     if raw is None:
         raw = frame if isinstance(frame, str) else json.dumps(frame, ensure_ascii=False)
     if not isinstance(frame, dict):
-        return LogEntry(now_timestamp(), direction, "text", "", str(frame), raw)
+        return LogEntry(utc_timestamp(), direction, "text", "", str(frame), raw)
     kind = str(frame.get("type", "?"))
     data = frame.get("data", {})
     frame_id = frame.get("id")
@@ -90,7 +86,7 @@ def entry_from_frame(frame: Any, direction: Direction, raw: str | None = None) -
     if client is None and kind == "welcome" and isinstance(data, dict):
         client = data.get("client")
     return LogEntry(
-        time=str(frame.get("timestamp") or now_timestamp()),
+        time=str(frame.get("timestamp") or utc_timestamp()),
         direction=direction,
         type=kind,
         client=str(client or ""),
@@ -103,7 +99,7 @@ def entry_from_frame(frame: Any, direction: Direction, raw: str | None = None) -
 def event_entry(text: str, kind: str = "note") -> LogEntry:
     """A note from the window itself: connected, reconnecting, messages lost..."""
     raw = json.dumps({"type": kind, "text": text}, ensure_ascii=False)
-    return LogEntry(now_timestamp(), "event", kind, "", text, raw)
+    return LogEntry(utc_timestamp(), "event", kind, "", text, raw)
 
 
 class MessageLog:

@@ -50,6 +50,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.urls import websocket_url
+
 # TEST-NET-1 (RFC 5737): never a real host, but routed like one, so the OS picks the address
 # it would use to leave this machine.
 _PROBE_ADDRESS = ("192.0.2.1", 9)
@@ -103,11 +105,6 @@ def lan_url_for(host: str, port: int, scheme: str = "http") -> str | None:
 
 
 # --- What to show (no Qt) --------------------------------------------------------------------
-
-
-def websocket_url(base_url: str) -> str:
-    """``http://h:p`` -> ``ws://h:p/ws`` (and https -> wss)."""
-    return base_url.replace("http", "ws", 1).rstrip("/") + "/ws"
 
 
 def page_link(base_url: str, token: str | None) -> str:

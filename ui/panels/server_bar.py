@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from common.urls import websocket_url
 from ui.style import light_css
 
 
@@ -86,7 +87,7 @@ class ServerBar(QFrame):
 
     @property
     def ws_url(self) -> str:
-        return self.base_url.replace("http", "ws", 1) + "/ws" if self.base_url else ""
+        return websocket_url(self.base_url) if self.base_url else ""
 
     def set_url(self, base_url: str) -> None:
         self.base_url = base_url

@@ -46,8 +46,9 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from common.timestamps import utc_timestamp
 from server.realtime.buses.memory import Deliver, History
-from server.realtime.wire import Broadcast, utc_timestamp
+from server.realtime.wire import Broadcast
 
 logger = logging.getLogger("pulsedesk.bus")
 

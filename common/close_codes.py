@@ -1,0 +1,16 @@
+"""The WebSocket close codes PulseDesk sends, by what they mean to a client (RFC 6455, 7.4.1)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class CloseCode(IntEnum):
+    NORMAL = 1000
+    GOING_AWAY = 1001  # the server is shutting down
+    UNSUPPORTED_DATA = 1003  # a binary frame
+    INVALID_PAYLOAD = 1007  # text that is not UTF-8
+    POLICY_VIOLATION = 1008  # bad token, flooding, revoked, disconnected by an admin
+    MESSAGE_TOO_BIG = 1009
+    INTERNAL_ERROR = 1011
+    TRY_AGAIN_LATER = 1013  # too slow to keep up, or the server is full
