@@ -48,9 +48,6 @@ class _Server(QuietServer):
         finally:
             self._on_started(self.started and not self.should_exit)
 
-    def install_signal_handlers(self) -> None:
-        pass  # the process's signals belong to the GUI, not to this thread
-
 
 class EmbeddedServer:
     """Start, stop and restart one in-process server; report its state."""

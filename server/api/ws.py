@@ -26,7 +26,7 @@ router = APIRouter()
 
 
 
-class LiveFeed:
+class FeedEndpoint:
     """``/ws`` as a bare ASGI app, not a FastAPI route.
 
     Each open WebSocket holds its handler's whole call chain for as long as it lives: as a
@@ -39,7 +39,7 @@ class LiveFeed:
         await serve_feed(WebSocket(scope, receive, send))
 
 
-router.routes.append(WebSocketRoute("/ws", LiveFeed(), name="live_feed"))
+router.routes.append(WebSocketRoute("/ws", FeedEndpoint(), name="live_feed"))
 
 
 async def serve_feed(websocket: WebSocket) -> None:

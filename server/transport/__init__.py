@@ -1,0 +1,19 @@
+"""The only modules that import uvicorn: three small subclasses of its internals, and binding.
+
+Each subclass relies on attributes uvicorn does not promise to keep, so uvicorn is pinned to one
+minor version and ``tests/server/transport/test_uvicorn_contract.py`` names the attribute that
+moved when an upgrade breaks one. What each buys (figures in docs/PERFORMANCE.md), and what
+upstream change would retire it:
+
+- ``websocket.FrameWritingProtocol`` (uvicorn's sans-I/O WebSocket protocol): offers the hub a
+  way to write one prebuilt frame to many sockets without five ASGI layers per client, the
+  difference between 0.85x and about 2x ``websockets.broadcast``'s CPU per delivery; and a
+  lighter receive queue and flag (about 4 KB less per idle connection). Retired by an ASGI
+  extension for sending prebuilt frames, or by uvicorn keeping no per-connection queue.
+- ``http.HeaderDeadlineProtocol`` (uvicorn's httptools protocol): answers 408 to a request whose
+  headers are not in within ``header_timeout`` (slowloris). Retired by a header timeout in
+  uvicorn itself.
+- ``server.QuietServer`` (``uvicorn.Server``): wakes once a second instead of ten times, which is
+  most of an idle server's CPU (0.27 % of a core before, 0.03 % after). Retired by a uvicorn
+  main loop that sleeps until asked to exit.
+"""

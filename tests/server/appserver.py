@@ -17,17 +17,12 @@ from server.transport.server import QuietServer, bind_socket, uvicorn_config
 from tests.server.wsclient import wait_until
 
 
-class _Server(QuietServer):
-    def install_signal_handlers(self) -> None:
-        pass  # not the main thread
-
-
 @contextmanager
 def serve_app(app: FastAPI, settings: Settings) -> Iterator[str]:
     """Run ``app`` until the block ends; yields its base URL."""
     sock = bind_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    server = _Server(uvicorn_config(app, settings))
+    server = QuietServer(uvicorn_config(app, settings))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

@@ -31,9 +31,6 @@ class CountingServer(QuietServer):
         self.ticks += 1
         return await super().on_tick(counter)
 
-    def install_signal_handlers(self) -> None:
-        pass  # not the main thread
-
 
 def hello_app() -> FastAPI:
     app = FastAPI()
