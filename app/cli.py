@@ -1,4 +1,4 @@
-"""``pulsedesk``: the desktop app (default), ``serve`` headless, ``token`` to print the token.
+"""``pulsedesk``: the desktop app (default), ``serve`` headless, ``token``, and the traffic tools.
 
 Qt is imported only on the desktop path, so ``pulsedesk serve`` runs where Qt is not installed.
 """
@@ -13,8 +13,11 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from app import traffic
 from server.auth.tokens import InsecureTokenFile, TokenRegistry
 from server.settings import Settings
+
+TRAFFIC_COMMANDS = ("load", "record", "replay")
 
 
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_server_options(serve)
     token = commands.add_parser("token", help="print the admin token (creating it if needed)")
     token.add_argument("--config", metavar="FILE", default=SUPPRESS, help="TOML config file")
+    traffic.add_commands(commands)
     return parser
 
 
@@ -78,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"pulsedesk: {exc}", file=sys.stderr)
             return 2
         return 0
+
+    if args.command in TRAFFIC_COMMANDS:
+        return traffic.run(args, settings)
 
     configure_logging(settings.log_level)
     if args.command == "serve":

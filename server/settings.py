@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     store_max_age_days: float = Field(30.0, gt=0)
     store_flush_interval: float = Field(0.25, gt=0)
 
+    # What `pulsedesk load` may do: more clients or a faster rate than this are refused.
+    load_max_clients: int = Field(10_000, ge=1)
+    load_max_rate: float = Field(2_000.0, gt=0, description="broadcasts per second")
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -35,6 +36,9 @@ async def health(service: ServiceDep) -> HealthCheckResponse:
             "uptime_seconds": round(uptime, 3),
             "memory_usage": f"{rss / 2**20:.1f} MB",
             "memory_bytes": rss,
+            # CPU seconds of the whole process (every thread): a client measures its share
+            # over an interval from two readings, as `pulsedesk load` does.
+            "cpu_seconds": round(time.process_time(), 3),
             "active_connections": service.hub.count,
             # Clients closed with 1013 because they fell a whole queue behind.
             "dropped_slow": service.hub.dropped_slow,
