@@ -1,13 +1,16 @@
 """``pulsedesk load``, ``record`` and ``replay``: the traffic tools on the command line.
 
-Each talks to a running server as a client. The token defaults to this machine's admin token
-when the server is on this machine, so the sender is exempt from the rate limit.
+Each talks to a running server as a client. The token is ``--token``, else ``$PULSEDESK_TOKEN``
+(how the window hands it over without putting it on a command line), else this machine's admin
+token when the server is on this machine, so the sender is exempt from the rate limit.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -74,7 +77,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _add_client_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--token", help="token to send (default: this machine's admin token)")
+    parser.add_argument(
+        "--token", help="token to send (default: $PULSEDESK_TOKEN, else this machine's admin token)"
+    )
+    parser.add_argument(
+        "--progress-json", action="store_true", help="print progress as JSON lines (for programs)"
+    )
     parser.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help="TOML config")
 
 
@@ -89,6 +97,8 @@ def _token(args: argparse.Namespace, settings: Settings) -> str | None:
 
     if args.token:
         return str(args.token)
+    if os.environ.get("PULSEDESK_TOKEN"):
+        return os.environ["PULSEDESK_TOKEN"]
     return TokenRegistry(settings).admin_token() if is_loopback(args.url) else None
 
 
@@ -131,7 +141,9 @@ def _load(args: argparse.Namespace, settings: Settings, token: str | None) -> in
     live = sys.stderr.isatty()
 
     def progress(p: Progress) -> None:
-        if live:
+        if args.progress_json:
+            print(json.dumps({"progress": vars(p)}), flush=True)
+        elif live:
             print(
                 f"\r{p.elapsed:5.1f} s  sent {p.sent}  delivered {p.delivered}"
                 f"  p50 {p.p50_ms:.1f} ms  p99 {p.p99_ms:.1f} ms ",
@@ -192,9 +204,20 @@ def _replay(args: argparse.Namespace, token: str | None) -> int:
         mapping = parse_channel_map(args.channel_map)
     except (RecordingError, ValueError) as exc:
         return _fail(str(exc))
+    def progress(done: int, total: int) -> None:
+        if args.progress_json:
+            print(json.dumps({"progress": {"sent": done, "total": total}}), flush=True)
+
     try:
         report = asyncio.run(
-            replay(recording, args.url, token=token, speed=args.speed, channel_map=mapping)
+            replay(
+                recording,
+                args.url,
+                token=token,
+                speed=args.speed,
+                channel_map=mapping,
+                on_progress=progress,
+            )
         )
     except OSError as exc:
         return _fail(f"cannot replay to {args.url}: {exc}")
