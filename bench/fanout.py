@@ -1,8 +1,8 @@
 """Benchmark 1, broadcast fan-out: N clients, one sender, M broadcasts, three servers.
 
-For each contender, in a fresh process: N listening clients connect (bench.clients, in
-separate processes), then one sender sends M messages at RATE per second and the server
-broadcasts each to everyone. Reported per contender, median over the rounds:
+For each contender, in a fresh process: N listening clients connect (`pulsedesk load`'s
+listeners, in separate processes), then one sender sends M messages at RATE per second and
+the server broadcasts each to everyone. Reported per contender, median over the rounds:
 
 - server CPU per delivery: the server process's own CPU time, from the first send until every
   client holds every frame, divided by the N x M deliveries to the listening clients;

@@ -30,6 +30,8 @@ from typing import Any
 
 import psutil
 
+from ui.core.traffic.listeners import LOAD_KEY, Tally
+
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_TOKEN = "bench-admin-token-not-a-secret"
 PORT_LINE = re.compile(rb"http://127\.0\.0\.1:(\d+)")
@@ -161,78 +163,74 @@ class ServerProcess:
 
 
 class ClientPool:
-    """Listening clients spread over ``workers`` processes (bench.clients)."""
+    """Listening clients spread over ``workers`` processes: ``pulsedesk load``'s own listeners
+    (``ui.core.traffic.listeners``), which count every benchmark frame per connection."""
 
     def __init__(self, url: str, count: int, expect: int, workers: int) -> None:
         self.count = count
-        self.folder = tempfile.mkdtemp(prefix="pulsedesk-bench-clients-")
+        self.expect = expect
         sizes = [count // workers + (1 if i < count % workers else 0) for i in range(workers)]
         self.procs: list[subprocess.Popen[bytes]] = []
-        self.outs: list[str] = []
-        for i, size in enumerate(s for s in sizes if s):
-            out = f"{self.folder}/worker{i}.json"
-            self.outs.append(out)
+        for size in (s for s in sizes if s):
             self.procs.append(
                 subprocess.Popen(
                     [
-                        sys.executable,
-                        "-m",
-                        "bench.clients",
-                        "listen",
-                        url,
-                        str(size),
-                        str(expect),
-                        out,
+                        sys.executable, "-m", "ui.core.traffic.listeners",
+                        url, str(size), str(expect + 16),
                     ],
                     cwd=ROOT,
                     env=python_env(),
+                    stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                 )
-            )
+            )  # fmt: skip
+        self._tallies: list[Tally] | None = None
 
     async def ready(self, within: float = 300.0) -> None:
-        await self._all_say(b"READY", within)
+        await self._all_say("ready", within)
 
     async def done(self, within: float) -> bool:
         """Whether every connection got every frame within ``within`` seconds."""
-        try:
-            await self._all_say(b"DONE", within)
-        except TimeoutError:
-            return False
-        return True
+        order = json.dumps({"stop": self.expect, "drain": within}).encode() + b"\n"
+        for proc in self.procs:
+            assert proc.stdin is not None
+            proc.stdin.write(order)
+            proc.stdin.flush()
+        results = await self._all_say("result", within + 60)
+        self._tallies = [Tally.from_json(result["result"]) for result in results]
+        return all(n == self.expect for tally in self._tallies for n in tally.unique)
 
-    async def _all_say(self, word: bytes, within: float) -> None:
-        async def one(proc: subprocess.Popen[bytes]) -> None:
+    async def _all_say(self, key: str, within: float) -> list[dict[str, Any]]:
+        async def one(proc: subprocess.Popen[bytes]) -> dict[str, Any]:
             assert proc.stdout is not None
             while True:
                 line = await asyncio.to_thread(proc.stdout.readline)
                 if not line:
-                    raise RuntimeError(f"a client process exited before saying {word!r}")
-                if line.strip() == word:
-                    return
+                    raise RuntimeError(f"a client process exited before saying {key!r}")
+                message: dict[str, Any] = json.loads(line)
+                if key in message:
+                    return message
 
         async with asyncio.timeout(within):
-            await asyncio.gather(*(one(p) for p in self.procs))
+            return list(await asyncio.gather(*(one(p) for p in self.procs)))
 
     @property
     def processes(self) -> list[psutil.Process]:
         return [psutil.Process(proc.pid) for proc in self.procs]
 
-    def results(self) -> tuple[list[int], list[int | None], array[float]]:
-        """Stop the clients; frames per connection, close codes, all latencies."""
+    def results(self) -> tuple[list[int], dict[str, int], array[float]]:
+        """Frames per connection, the server's close codes by count, all latencies (seconds)."""
+        if self._tallies is None:
+            raise RuntimeError("results() comes after done()")
         for proc in self.procs:
-            proc.send_signal(signal.SIGTERM)
-        received: list[int] = []
-        codes: list[int | None] = []
-        latencies = array("d")
-        for proc, out in zip(self.procs, self.outs, strict=True):
             proc.wait(60)
-            with open(out) as file:
-                data = json.load(file)
-            received += data["received"]
-            codes += data["close_codes"]
-            with open(out + ".lat", "rb") as file:
-                latencies.frombytes(file.read())
+        received = [n for tally in self._tallies for n in tally.unique]
+        codes: dict[str, int] = {}
+        latencies = array("d")
+        for tally in self._tallies:
+            for code, n in tally.close_codes.items():
+                codes[code] = codes.get(code, 0) + n
+            latencies.extend(ms / 1000 for ms in tally.latencies_ms)
         return received, codes, latencies
 
     def kill(self) -> None:
@@ -275,11 +273,11 @@ async def quiesce(
 
 
 class Stallers:
-    """Connections that complete the handshake and never read (bench.clients stall)."""
+    """Connections that complete the handshake and never read (bench.stallers)."""
 
     def __init__(self, url: str, count: int) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.clients", "stall", url, str(count)],
+            [sys.executable, "-m", "bench.stallers", url, str(count)],
             cwd=ROOT,
             env=python_env(),
             stdout=subprocess.PIPE,
@@ -298,8 +296,8 @@ class Stallers:
 
 
 def benchmark_frame(seq: int, pad: str) -> str:
-    """What the sender sends: PulseDesk's message envelope, stamped with the send time."""
-    return f'{{"type":"message","data":{{"bt":{time.time():.6f},"seq":{seq},"pad":"{pad}"}}}}'
+    """What the sender sends: PulseDesk's message envelope with ``pulsedesk load``'s stamp."""
+    return f'{{"type":"message","data":{{"{LOAD_KEY}":[{seq},{time.time():.6f}],"pad":"{pad}"}}}}'
 
 
 async def send_broadcasts(

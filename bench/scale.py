@@ -68,8 +68,8 @@ async def measure(
         "max_ms": max(latencies, default=float("nan")) * 1000,
         "delivered": sum(received) / (clients * broadcasts) * 100,
         "complete": complete,
-        "closed": sum(code is not None for code in codes),
-        "close_codes": sorted({code for code in codes if code is not None}),
+        "closed": sum(codes.values()),
+        "close_codes": sorted(int(code) for code in codes),
     }
 
 

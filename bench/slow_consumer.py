@@ -1,7 +1,7 @@
 """Benchmark 2, slow-consumer isolation: healthy clients beside clients that never read.
 
 For each contender, in a fresh process: HEALTHY listening clients and STALLED clients that
-complete the handshake and then never read (bench.clients stall), then one sender sends
+complete the handshake and then never read (bench.stallers), then one sender sends
 MESSAGES broadcasts of PAYLOAD bytes as fast as the server takes them. Reported: the share of
 the broadcasts the healthy clients received within the deadline, the server's peak resident
 memory (sampled every 100 ms), and the time it took.

@@ -4,9 +4,9 @@
     python -m bench.soak --clients 200 --duration 30
 
 PulseDesk runs headless in its own process (``python -m app serve``); the listening clients run
-in other processes (bench.clients), the sender is an admin WebSocket client. The server's
-resident memory is sampled every second: the figure after the first fifth of the run (the
-first minute of the full soak) is compared with the figure at the end.
+in other processes (``pulsedesk load``'s listeners), the sender is an admin WebSocket client.
+The server's resident memory is sampled every second: the figure after the first fifth of the
+run (the first minute of the full soak) is compared with the figure at the end.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class SoakResult:
     sent: int
     fewest_received: int
     clients_missing_any: int
-    close_codes: set[int | None]
+    close_codes: dict[str, int]  # connections the server closed, by close code
     rss_early: int
     rss_end: int
     p50_ms: float
@@ -74,7 +74,7 @@ async def soak(clients: int, rate: float, duration: float, workers: int) -> Soak
         sent=count,
         fewest_received=min(received),
         clients_missing_any=sum(1 for n in received if n < count),
-        close_codes=set(codes),
+        close_codes=codes,
         rss_early=early[0],
         rss_end=rss_end,
         p50_ms=percentile(latencies, 50) * 1000,

@@ -17,5 +17,5 @@ def test_soak_at_ci_size_loses_nothing_and_memory_stays_flat() -> None:
     assert result.sent == 300
     assert result.clients_missing_any == 0, f"fewest received: {result.fewest_received}"
     assert result.fewest_received == 300
-    assert result.close_codes <= {None, 1000}, result.close_codes
+    assert result.close_codes == {}, result.close_codes  # the server closed no connection
     assert abs(result.memory_growth) <= 0.10, (result.rss_early, result.rss_end)

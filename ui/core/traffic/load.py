@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from common.urls import websocket_url
-from ui.core.traffic.listeners import Tally
+from ui.core.traffic.listeners import LOAD_KEY, Tally
 from ui.core.traffic.stats import percentile
 
 CLIENTS_PER_WORKER = 2000
@@ -259,7 +259,7 @@ async def run_load(
             while sent < total:
                 due = min(total, int((time.monotonic() - begin) / interval) + 1)
                 while sent < due:
-                    data: dict[str, Any] = {"pdl": [sent, time.time()]}
+                    data: dict[str, Any] = {LOAD_KEY: [sent, time.time()]}
                     if pad:
                         data["pad"] = pad
                     frame: dict[str, Any] = {"type": "message", "data": data}
