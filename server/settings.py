@@ -8,18 +8,22 @@ passed in; nothing below reads the environment on its own.
 from __future__ import annotations
 
 import ipaddress
+import os
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
+
+from server.config_errors import Origins, explain, not_json, read_config_file, unknown_variables
 
 AuthMode = Literal["auto", "required", "off"]
 Role = Literal["admin", "user"]
@@ -131,17 +135,32 @@ class Settings(BaseSettings):
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, **flags: Any) -> Settings:
-        """Build settings from flags (None means "not given"), environment, config file."""
-        import os
+        """Build settings from flags (None means "not given"), environment, config file.
 
+        ConfigError (one line, naming the setting and where it came from) for a missing or
+        broken config file, an unknown key in it, or a bad value from any source.
+        """
         path = config_file or os.environ.get("PULSEDESK_CONFIG")
-        if path is not None and not Path(path).is_file():
-            raise FileNotFoundError(f"config file not found: {path}")
-        token = _config_file.set(Path(path) if path else None)
+        given = {key: value for key, value in flags.items() if value is not None}
+        origins = Origins(flags=given, environ=os.environ)
+        if path is not None:
+            origins.config_file = Path(path)
+            origins.file_values = read_config_file(origins.config_file, cls)
+            origins.config_text = origins.config_file.read_text(encoding="utf-8")
+        token = _config_file.set(origins.config_file)
         try:
-            return cls(**{key: value for key, value in flags.items() if value is not None})
+            return cls(**given)
+        except ValidationError as exc:
+            raise explain(exc, origins) from None
+        except SettingsError as exc:  # a variable that should hold JSON (a list, a table)
+            raise not_json(exc, origins) from None
         finally:
             _config_file.reset(token)
+
+    @classmethod
+    def unknown_variables(cls) -> list[str]:
+        """Warnings for the ``PULSEDESK_*`` variables that name no setting."""
+        return unknown_variables(os.environ, cls)
 
     # Derived values -------------------------------------------------------------------------
 
