@@ -16,7 +16,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from server.api import admin, health, metrics, root, status, ws
+from server.api import admin, docs, health, metrics, root, status, ws
 from server.edge.cors import CorsPolicy
 from server.edge.front_door import FrontDoor
 from server.edge.host_check import HostGuard
@@ -55,11 +55,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary=f"{settings.service_name}: health, status and a live WebSocket feed",
         version=service.version,
         lifespan=lifespan,
+        # /docs and /redoc come from server.api.docs, with their assets served from here.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.pulsedesk = service
     app.state.metrics = Metrics(service)
 
-    routers = (root.router, health.router, status.router, admin.router, ws.router, metrics.router)
+    routers = (
+        root.router,
+        health.router,
+        status.router,
+        admin.router,
+        ws.router,
+        metrics.router,
+        docs.router,
+    )
     # PulseDesk's one middleware: metrics, error guard, Host guard and CORS (edge.front_door).
     app.add_middleware(
         FrontDoor,
