@@ -69,9 +69,16 @@ def test_the_wheel_ships_the_docs_assets(tmp_path: Path) -> None:
         shutil.copytree(ROOT / name, source / name, ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
-        + ["--disable-pip-version-check", "-w", str(tmp_path / "dist"), str(source)],
+        [
+            *pip_wheel,
+            "-q",
+            "--disable-pip-version-check",
+            "-w",
+            str(tmp_path / "dist"),
+            str(source),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
