@@ -11,7 +11,14 @@ from common.urls import websocket_url
 from server.auth.tokens import InsecureTokenFile, TokenRegistry
 from server.main import create_app
 from server.settings import Settings
-from server.transport.server import PortInUse, QuietServer, bind_socket, display_url, uvicorn_config
+from server.transport.server import (
+    CannotListen,
+    PortInUse,
+    QuietServer,
+    bind_socket,
+    display_url,
+    uvicorn_config,
+)
 
 
 def serve(settings: Settings) -> int:
@@ -20,10 +27,10 @@ def serve(settings: Settings) -> int:
     try:
         TokenRegistry(settings).admin_token()
         sock = bind_socket(settings.host, settings.port)
-    except (PortInUse, InsecureTokenFile) as exc:
+    except (PortInUse, CannotListen, InsecureTokenFile) as exc:
         print(f"pulsedesk: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:  # an address not on this machine, a port that needs privileges
+    except OSError as exc:  # anything else the OS refuses: still one line
         where = f"{settings.host}:{settings.port}"
         print(f"pulsedesk: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -38,7 +38,7 @@ def _run(settings: Settings, connect: str | None, token: str | None) -> int:
     from app.embedded import EmbeddedServer
     from app.signals import NotedSignals
     from server.auth.tokens import InsecureTokenFile, TokenRegistry
-    from server.transport.server import PortInUse
+    from server.transport.server import CannotListen, PortInUse
 
     # The window polls its server every few seconds: its own requests are not news in the log,
     # so the embedded server keeps no access log unless asked for debug logging.
@@ -59,7 +59,10 @@ def _run(settings: Settings, connect: str | None, token: str | None) -> int:
                 try:
                     server.start()  # binds now; the app is built on the server's thread
                 except PortInUse as exc:
-                    start_error = exc
+                    start_error = exc  # the window offers another port or the server there
+                except CannotListen as exc:  # a bad --host: nothing the window could offer
+                    print(f"pulsedesk: {exc}", file=sys.stderr)
+                    return 2
                 else:
                     print(f"PulseDesk serving {settings.service_name} at {server.url}", flush=True)
                     server.wait_built()  # before Qt's import hook is installed (see above)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QMessageBox
 from qasync import asyncSlot
 
 from app.embedded import EmbeddedServer, ServerState
@@ -61,11 +62,19 @@ class ServerControl(QObject):
         except PortInUse as exc:
             self.show_port_in_use(exc)
             return False
-        except OSError as exc:
+        except OSError as exc:  # CannotListen: a host that is not here, a privileged port
             self.bar.set_state("error", str(exc))
+            self._tell(f"The server could not start: {exc}.")
             return False
         self.bar.set_url(self.server.url)
         return True
+
+    def _tell(self, text: str) -> None:
+        # Shown without a nested event loop (open, not exec): this runs inside asyncSlots.
+        box = QMessageBox(QMessageBox.Icon.Warning, "PulseDesk", text, parent=self.bar.window())
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setObjectName("server-start-error")
+        box.open()
 
     def show_port_in_use(self, exc: PortInUse) -> None:
         logger.warning("%s", exc)

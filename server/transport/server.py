@@ -38,6 +38,16 @@ class PortInUse(OSError):
         return str(self.strerror)
 
 
+class CannotListen(OSError):
+    """The address cannot be listened on: not one of this machine's, a name that does not
+    resolve, or a port that needs privileges. ``str()`` is the one line for the user."""
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"cannot listen on {host}:{port}: {reason}")
+        self.host = host
+        self.port = port
+
+
 def port_holder(port: int) -> str | None:
     """"pid 1234 (python3)" for the process listening on ``port``, if the OS tells us."""
     import psutil
@@ -57,7 +67,7 @@ def port_holder(port: int) -> str | None:
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening socket on host:port (port 0: any free port), or PortInUse."""
+    """A listening socket on host:port (port 0: any free port); PortInUse or CannotListen."""
     family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     # Lets a restarted server take its port back from connections in TIME_WAIT; it does not
@@ -69,7 +79,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise PortInUse(host, port, port_holder(port)) from None
-        raise
+        raise CannotListen(host, port, exc.strerror or str(exc)) from exc
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
