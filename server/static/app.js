@@ -6,6 +6,7 @@
 // - Text from the wire only ever goes into the page through textContent, never innerHTML.
 // - The token lives in sessionStorage (this tab only). A ?token= in the address is taken once,
 //   stored, and removed from the address bar with history.replaceState.
+// - The first connection asks for the server's recent history (?since=0), as the window does.
 // - A dropped connection is retried with capped, jittered backoff; the retry asks for
 //   ?since=<last broadcast id>, so the server replays what was missed and nothing shows twice.
 "use strict";
@@ -47,12 +48,16 @@
     sendForm: $("send-form"),
     sendInput: $("send-input"),
     sendButton: $("send-button"),
+    sendError: $("send-error"),
+    sendBar: document.querySelector("footer.send"),
+    sendModes: document.querySelectorAll('input[name="send-mode"]'),
   };
 
   let socket = null;        // the current WebSocket; frames from any older one are ignored
   let welcomed = false;     // whether the current socket got its welcome frame
   let clientId = null;      // our id on the server, from welcome
   let lastId = null;        // highest broadcast id seen; null until the first welcome
+  let greeted = false;      // whether any socket was welcomed yet (the history came with it)
   let attempt = 0;          // failed connection attempts since the last welcome
   let retryTimer = null;
   const messageRows = new Map();   // broadcast id -> its row, to drop duplicates
@@ -94,7 +99,7 @@
     const params = new URLSearchParams();
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) params.set("token", token);
-    if (lastId !== null) params.set("since", String(lastId));
+    params.set("since", String(lastId ?? 0));  // 0: the recent history, on the first connect
     const query = params.toString();
     return `${scheme}//${location.host}/ws${query ? `?${query}` : ""}`;
   }
@@ -191,6 +196,7 @@
         break;
       case "error":
         addRow(frame.timestamp, "error", "server", `${data.code}: ${data.message}`);
+        showSendError(`The server said: ${data.message}`);
         break;
       case "pong":
         break;
@@ -220,10 +226,16 @@
     setCount(data.connections);
     ui.service.textContent = [data.service, data.version && `v${data.version}`]
       .filter(Boolean).join(" · ");
-    const replayed = data.replayed ? ` · ${data.replayed} missed replayed` : "";
+    const first = !greeted;
+    greeted = true;
+    const replayed = data.replayed && !first ? ` · ${data.replayed} missed replayed` : "";
     addRow(frame.timestamp, "welcome", clientId ?? "",
            `connected as ${clientId}${replayed}`);
-    if (data.gap) {
+    if (first && data.replayed) {
+      const older = data.gap ? "; older ones are not shown" : "";
+      addRow(frame.timestamp, "note", "", plural(data.replayed, "most recent message")
+             + ` from the server's history${older}`);
+    } else if (data.gap && !first) {
       addRow(frame.timestamp, "error", "server",
              "some messages were missed: the server's history does not reach back that far");
     }
@@ -241,6 +253,10 @@
     if (typeof data.text !== "string") row.querySelector(".text").classList.add("data");
     messageRows.set(id, row);
     if (mine || (clientId !== null && frame.client === clientId)) markMine(row);
+  }
+
+  function plural(count, noun) {
+    return `the ${count} ${noun}${count === 1 ? "" : "s"}`;
   }
 
   function markMine(row) {
@@ -380,11 +396,65 @@
     ui.sendButton.disabled = !enabled;
   }
 
+  // Text mode sends {"type": "message", "data": {"text": ...}}. JSON mode needs an object: one
+  // with a "type" goes out as the envelope it is, any other becomes the data of a message
+  // (the window's send box does the same). A mistake is said under the box; the text stays.
+  function composeFrame(text, mode) {
+    if (mode === "text") return { type: "message", data: { text } };
+    let value;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`Not valid JSON: ${error.message}`);
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new Error("JSON mode sends an object: {...}");
+    }
+    if (!("type" in value)) return { type: "message", data: value };
+    if (typeof value.type !== "string" || !value.type) {
+      throw new Error('"type" must be a non-empty string');
+    }
+    const data = value.data ?? {};
+    if (data === null || typeof data !== "object" || Array.isArray(data)) {
+      throw new Error('"data" must be an object');
+    }
+    return value;
+  }
+
+  function sendMode() {
+    return [...ui.sendModes].find((radio) => radio.checked)?.value ?? "text";
+  }
+
+  function showSendError(message) {
+    ui.sendError.textContent = message;
+    ui.sendError.hidden = !message;
+  }
+
+  for (const radio of ui.sendModes) {
+    radio.addEventListener("change", () => {
+      const json = sendMode() === "json";
+      ui.sendBar.classList.toggle("json", json);
+      ui.sendInput.placeholder = json ? 'A JSON object, like {"price": 3}' : "Message to everyone";
+      showSendError("");
+      ui.sendInput.focus();
+    });
+  }
+
+  ui.sendInput.addEventListener("input", () => showSendError(""));
+
   ui.sendForm.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = ui.sendInput.value;
     if (!text.trim() || !socket || !welcomed) return;
-    socket.send(JSON.stringify({ type: "message", data: { text } }));
+    let frame;
+    try {
+      frame = composeFrame(text, sendMode());
+    } catch (error) {
+      showSendError(error.message);
+      return;
+    }
+    showSendError("");
+    socket.send(JSON.stringify(frame));
     ui.sendInput.value = "";
     ui.sendInput.focus();
   });

@@ -329,6 +329,67 @@ def test_a_restart_without_history_still_fills_the_gap(
     expect(page.locator("#log .type-note")).to_contain_text("new history")
 
 
+def test_the_page_opens_with_the_recent_history(
+    start_server: StartServer, new_page: NewPage, new_peer: NewPeer
+):
+    server = start_server()
+    peer = new_peer(ws_url(server))
+    earlier = ["first before the page", "second before the page", "third before the page"]
+    for text in earlier:
+        peer.say(text)
+
+    page = open_live(new_page, server.url + "/")
+    expect(page.locator("#log .entry[data-id] .text")).to_have_text(earlier)
+    expect(page.locator("#log .type-note")).to_have_text(
+        re.compile("the 3 most recent messages from the server's history")
+    )
+    expect(page.locator("#log .type-welcome")).not_to_contain_text("missed")
+    expect(page.locator("#empty")).to_be_hidden()
+
+    peer.say("and one live")
+    expect(page.locator("#log .entry[data-id] .text")).to_have_text([*earlier, "and one live"])
+
+
+def test_json_mode_sends_objects_and_says_what_is_wrong(
+    start_server: StartServer, new_page: NewPage, new_peer: NewPeer
+):
+    server = start_server()
+    page = open_live(new_page, server.url + "/")
+    peer = new_peer(ws_url(server))
+    box, error = page.locator("#send-input"), page.locator("#send-error")
+
+    page.get_by_role("radio", name="JSON").check(force=True)  # the label shows, the radio hides
+    expect(box).to_have_attribute("placeholder", re.compile("JSON object"))
+    for wrong, says in [
+        ("not json", "Not valid JSON"),
+        ("[1, 2]", "JSON mode sends an object"),
+        ('{"type": 7}', '"type" must be a non-empty string'),
+    ]:
+        box.fill(wrong)
+        box.press("Enter")
+        expect(error).to_be_visible()
+        expect(error).to_contain_text(says)
+        expect(box).to_have_value(wrong)  # the text stays put to be fixed
+
+    box.fill('{"price": 3, "item": "tea"}')
+    box.press("Enter")
+    expect(error).to_be_hidden()
+    expect(box).to_have_value("")
+    frame = peer.wait_for(lambda f: f["type"] == "broadcast" and f["data"].get("item") == "tea")
+    assert frame["data"] == {"price": 3, "item": "tea"}  # nothing of the wrong ones went out
+    assert [f for f in peer.frames if f["type"] == "broadcast"] == [frame]
+    expect(message_row(page, '"price": 3')).to_have_count(1)
+
+    box.fill('{"type": "message", "data": {"text": "a whole envelope"}}')
+    box.press("Enter")
+    peer.wait_for(broadcast_text("a whole envelope"))
+
+    page.get_by_role("radio", name="Text").check(force=True)
+    box.fill('{"sent": "as text"}')
+    box.press("Enter")
+    peer.wait_for(broadcast_text('{"sent": "as text"}'))
+
+
 def test_screenshot_with_live_data(
     start_server: StartServer, new_page: NewPage, new_peer: NewPeer, tmp_path: Path
 ):
