@@ -21,10 +21,12 @@ from server.main import create_app
 from server.settings import Settings
 from tests.conftest import remember_token
 
+FOLDER = Path(tempfile.mkdtemp(prefix="pulsedesk-schemathesis-"))
+
 
 def _build_app() -> tuple[object, str]:
     """One app for the whole module, its files in a fresh folder, and its admin token."""
-    folder = Path(tempfile.mkdtemp(prefix="pulsedesk-schemathesis-"))
+    folder = FOLDER
     app_settings = Settings(
         port=0,
         config_dir=folder / "config",
@@ -42,6 +44,11 @@ AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 # Unknown query parameters are ignored, as HTTP servers do: not an input the API must refuse.
 schema.config.generation.update(allow_extra_parameters=False)
+# schemathesis keeps its cache in ./.schemathesis/ and reports in ./schemathesis-report/, under
+# the working directory, which is the checkout when scripts/test runs: here they go with the
+# app's files instead (tests/scripts/test_scripts.py checks the checkout stays clean).
+schema.config.cache.directory = FOLDER / "schemathesis"
+schema.config.reports.directory = FOLDER / "schemathesis-report"
 
 FUZZ = settings(
     max_examples=25,
