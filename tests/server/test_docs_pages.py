@@ -65,8 +65,8 @@ def test_the_wheel_ships_the_docs_assets(tmp_path: Path) -> None:
     """Built from a copy of the source, so the checkout gains no build/ folder."""
     source = tmp_path / "source"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    for name in ("app", "server", "ui"):
-        shutil.copytree(ROOT / name, source / name, ignore=ignore)
+    for package in ROOT.glob("*/__init__.py"):  # the packages, and tests/ and bench/ too
+        shutil.copytree(package.parent, source / package.parent.name, ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     pip_wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
