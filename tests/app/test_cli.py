@@ -268,3 +268,11 @@ def test_without_the_desktop_extra_the_window_says_what_to_install_before_starti
     assert not (tmp_path / "config" / "admin-token").exists()
     # The same stand-in leaves the headless server working.
     assert run(tmp_path, "serve", "--help", code=WITHOUT_DESKTOP).returncode == 0
+
+
+def test_version_without_qt_says_it_is_not_installed(tmp_path: Path) -> None:
+    done = run(tmp_path, "--version", "-v", code=WITHOUT_DESKTOP)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("pulsedesk ") and lines[1].startswith("Python 3.")
+    assert lines[2] == "Qt: not installed (the window needs pip install 'pulsedesk[desktop]')"
