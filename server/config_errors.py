@@ -13,7 +13,7 @@ import re
 import tomllib
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,17 @@ class ConfigError(ValueError):
     """A configuration mistake; ``str()`` is the one line to show the user."""
 
 
-def read_config_file(path: Path, model: type[BaseModel]) -> dict[str, Any]:
-    """The TOML file's values, checked against ``model``'s fields (and nested models').
+@dataclass(frozen=True)
+class ConfigFile:
+    """A TOML config file as read once: its path, its text (for line numbers) and its values."""
+
+    path: Path
+    text: str
+    values: dict[str, Any]
+
+
+def read_config_file(path: Path, model: type[BaseModel]) -> ConfigFile:
+    """The TOML file, its values checked against ``model``'s fields (and nested models').
 
     ConfigError when the file is missing, is not valid TOML (with its line), or has a key
     that names no setting (with its line and the closest valid key).
@@ -50,7 +59,7 @@ def read_config_file(path: Path, model: type[BaseModel]) -> dict[str, Any]:
         line = _line_of(text, dotted)
         where = f"{path}, line {line}" if line else str(path)
         raise ConfigError(f"{where}: unknown setting {dotted!r}{_closest(dotted, known)}")
-    return values
+    return ConfigFile(path, text, values)
 
 
 def unknown_variables(environ: Mapping[str, str], model: type[BaseModel]) -> list[str]:
@@ -76,9 +85,7 @@ class Origins:
 
     flags: Mapping[str, Any]
     environ: Mapping[str, str]
-    config_file: Path | None = None
-    config_text: str = ""
-    file_values: Mapping[str, Any] = field(default_factory=dict)
+    config: ConfigFile | None = None
 
     def of(self, loc: tuple[str | int, ...]) -> str:
         key = str(loc[0])
@@ -87,9 +94,9 @@ class Origins:
         variable = self._variable(key)
         if variable is not None:
             return f"the variable {variable}"
-        if key in self.file_values and self.config_file is not None:
-            line = _line_of(self.config_text, ".".join(map(str, loc)))
-            return f"{self.config_file}, line {line}" if line else str(self.config_file)
+        if self.config is not None and key in self.config.values:
+            line = _line_of(self.config.text, ".".join(map(str, loc)))
+            return f"{self.config.path}, line {line}" if line else str(self.config.path)
         return "the settings"
 
     def _variable(self, key: str) -> str | None:

@@ -17,20 +17,27 @@ import platformdirs
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
-    TomlConfigSettingsSource,
 )
 
-from server.config_errors import Origins, explain, not_json, read_config_file, unknown_variables
+from server.config_errors import (
+    ConfigFile,
+    Origins,
+    explain,
+    not_json,
+    read_config_file,
+    unknown_variables,
+)
 
 AuthMode = Literal["auto", "required", "off"]
 Role = Literal["admin", "user"]
 
-# The TOML file for the Settings being built. A context variable rather than a class attribute,
-# so two loads with different files cannot see each other's path.
-_config_file: ContextVar[Path | None] = ContextVar("pulsedesk_config_file", default=None)
+# The TOML file for the Settings being built, read and checked by ``load``. A context variable
+# rather than a class attribute, so two loads with different files cannot see each other's.
+_config_file: ContextVar[ConfigFile | None] = ContextVar("pulsedesk_config_file", default=None)
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 
@@ -130,7 +137,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file.get())
+        config = _config_file.get()
+        # What TomlConfigSettingsSource does, minus reading the file a second time.
+        toml = InitSettingsSource(settings_cls, config.values if config is not None else {})
         return (init_settings, env_settings, toml)
 
     @classmethod
@@ -142,12 +151,9 @@ class Settings(BaseSettings):
         """
         path = config_file or os.environ.get("PULSEDESK_CONFIG")
         given = {key: value for key, value in flags.items() if value is not None}
-        origins = Origins(flags=given, environ=os.environ)
-        if path is not None:
-            origins.config_file = Path(path)
-            origins.file_values = read_config_file(origins.config_file, cls)
-            origins.config_text = origins.config_file.read_text(encoding="utf-8")
-        token = _config_file.set(origins.config_file)
+        config = read_config_file(Path(path), cls) if path is not None else None
+        origins = Origins(flags=given, environ=os.environ, config=config)
+        token = _config_file.set(config)
         try:
             return cls(**given)
         except ValidationError as exc:
