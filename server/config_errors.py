@@ -55,7 +55,9 @@ def read_config_file(path: Path, model: type[BaseModel]) -> ConfigFile:
         values = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}{_toml_problem(str(exc))}") from None
-    for dotted, known in _unknown_keys(values, model):
+    unknown = _unknown_keys(values, model)
+    if unknown:  # the first one is enough to act on
+        dotted, known = unknown[0]
         line = _line_of(text, dotted)
         where = f"{path}, line {line}" if line else str(path)
         raise ConfigError(f"{where}: unknown setting {dotted!r}{_closest(dotted, known)}")
