@@ -67,13 +67,17 @@ def read_config_file(path: Path, model: type[BaseModel]) -> ConfigFile:
 def unknown_variables(environ: Mapping[str, str], model: type[BaseModel]) -> list[str]:
     """A warning for each ``PULSEDESK_*`` variable that names no setting (they are ignored)."""
     known = [ENV_PREFIX + name.upper() for name in model.model_fields]
-    nested = [name + "__" for name, spec in model.model_fields.items() if _has_keys(spec)]
+    nested = [
+        f"{ENV_PREFIX}{name.upper()}__"
+        for name, spec in model.model_fields.items()
+        if _has_keys(spec)
+    ]
     warnings = []
     for variable in sorted(environ):
         name = variable.upper()
         if not name.startswith(ENV_PREFIX) or name in EXTRA_VARIABLES:
             continue
-        if name in known or any(name.startswith(prefix.upper()) for prefix in nested):
+        if name in known or name.startswith(tuple(nested)):
             continue
         hint = _closest(name, [*known, *EXTRA_VARIABLES])
         warnings.append(f"{variable} is not a PulseDesk setting and is ignored{hint}")
@@ -225,7 +229,10 @@ def _expected(problem: Mapping[str, Any]) -> str:
     }
     if kind in bounds:
         words, name = bounds[kind]
-        return f"{words} {ctx.get(name)}"
+        limit = ctx.get(name)
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)  # "more than 0", not "more than 0.0"
+        return f"{words} {limit}"
     if kind == "literal_error":
         return f"one of {ctx.get('expected')}"
     message = str(problem["msg"]).removeprefix("Value error, ")
