@@ -31,7 +31,10 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings if settings is not None else Settings.load()
+    if settings is None:  # `uvicorn server.main:app`: from the environment, as the CLI does
+        for warning in Settings.unknown_variables():
+            logger.warning("%s", warning)
+        settings = Settings.load()
     service = Service.create(settings)
 
     @asynccontextmanager

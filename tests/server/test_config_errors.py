@@ -61,3 +61,17 @@ def test_an_unreadable_config_file_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as refused:
         Settings.load(config)
     assert str(refused.value).startswith(f"cannot read the config file {config}: ")
+
+
+def test_the_app_built_from_the_environment_warns_of_unknown_variables(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`uvicorn server.main:app` has no command line to print the warning: it is logged."""
+    from server.main import create_app
+
+    monkeypatch.setenv("PULSEDESK_PROT", "8123")
+    with caplog.at_level("WARNING", logger="pulsedesk"):
+        create_app()
+    assert [record.getMessage() for record in caplog.records] == [
+        "PULSEDESK_PROT is not a PulseDesk setting and is ignored (did you mean 'PULSEDESK_PORT'?)"
+    ]
