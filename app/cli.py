@@ -28,7 +28,7 @@ e.g. PULSEDESK_PORT=8001, PULSEDESK_BROADCAST_URL; nested ones with __), the TOM
 TRAFFIC_COMMANDS = ("load", "record", "replay")
 
 # What the window needs beyond the server: the desktop extra.
-DESKTOP_MODULES = ("PySide6", "qasync")
+DESKTOP_MODULES = ("PySide6", "qasync", "segno")
 
 
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
