@@ -20,8 +20,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 ENV_PREFIX = "PULSEDESK_"
-# Read by Settings.load itself rather than being a field.
-EXTRA_VARIABLES = ("PULSEDESK_CONFIG",)
+# Read by the program, not settings: the config file's path, and the token the client commands
+# (load, record, replay) send, which the window hands them this way.
+EXTRA_VARIABLES = ("PULSEDESK_CONFIG", "PULSEDESK_TOKEN")
 # Values never repeated back in a message: they may hold a token or a password.
 SECRET_KEYS = ("admin_token", "broadcast_url", "token")
 

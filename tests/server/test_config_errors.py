@@ -18,6 +18,7 @@ def test_nested_and_known_variables_are_not_warned_about() -> None:
         "PULSEDESK_USERS__GRAFANA__TOKEN": "t",
         "PULSEDESK_CHECK_TARGETS__DB": "tcp://127.0.0.1:5432",
         "PULSEDESK_CONFIG": "/etc/pulsedesk.toml",
+        "PULSEDESK_TOKEN": "for the client commands",
         "HOME": "/root",
     }
     assert unknown_variables(environ, Settings) == []
