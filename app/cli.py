@@ -61,6 +61,12 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
         help="share broadcasts: redis://host:port/db",
     )
     add(
+        "--data-dir",
+        metavar="DIR",
+        default=SUPPRESS,
+        help="where the message stores live (PULSEDESK_DATA_DIR; default the user data dir)",
+    )
+    add(
         "--log-level",
         choices=["debug", "info", "warning", "error"],
         default=SUPPRESS,
@@ -146,6 +152,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
         port=getattr(args, "port", None),
         auth=getattr(args, "auth", None),
         broadcast_url=getattr(args, "broadcast_url", None),
+        data_dir=getattr(args, "data_dir", None),
         log_level=getattr(args, "log_level", None),
     )
 

@@ -18,6 +18,7 @@ from enum import StrEnum
 
 import uvicorn
 
+from server.realtime.store_lock import check_store_free
 from server.settings import Settings
 from server.transport.server import QuietServer, bind_socket, display_url, uvicorn_config
 
@@ -87,11 +88,18 @@ class EmbeddedServer:
             self.on_state(state, error)
 
     def start(self) -> None:
-        """Bind now (PortInUse raises here, in the caller) and start the server thread."""
+        """Bind now (PortInUse raises here, in the caller; StoreInUse when another running
+        server holds the message store) and start the server thread."""
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
                 return
-            sock = bind_socket(self.settings.host, self.port)
+            sock = bind_socket(self.settings.host, self.port)  # a taken port is told first
+            if self.settings.store_enabled:
+                try:
+                    check_store_free(self.settings.store_file)
+                except BaseException:
+                    sock.close()
+                    raise
             self.port = sock.getsockname()[1]  # port 0 becomes the real one, kept for restarts
             self._started = threading.Event()
             self._built = threading.Event()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox
 from qasync import asyncSlot
 
 from app.embedded import EmbeddedServer, ServerState
+from server.realtime.store_lock import StoreInUse, check_store_free
 from server.transport.server import PortInUse, next_free_port
 from ui.dialogs.port_conflict import PortConflictBanner
 from ui.panels.server_bar import ServerBar
@@ -62,7 +63,7 @@ class ServerControl(QObject):
         except PortInUse as exc:
             self.show_port_in_use(exc)
             return False
-        except OSError as exc:  # CannotListen: a host that is not here, a privileged port
+        except (OSError, StoreInUse) as exc:  # CannotListen: a host not here, a privileged port
             self.bar.set_state("error", str(exc))
             self._tell(f"The server could not start: {exc}.")
             return False
@@ -89,7 +90,22 @@ class ServerControl(QObject):
 
     @Slot(int)
     def start_on(self, port: int) -> None:
+        """Start on another port: beside the server holding this one, usually our own kind on
+        the same data dir. Its store is never shared: this server then keeps its own."""
         self.server.port = port
+        settings = self.server.settings
+        try:
+            check_store_free(settings.store_file)
+        except StoreInUse as exc:
+            own = settings.data_path / f"port-{port}"
+            logger.warning(
+                "the message store %s is in use by %s; the server on port %d keeps its own in %s",
+                settings.store_file,
+                exc.holder,
+                port,
+                own,
+            )
+            self.server.settings = settings.model_copy(update={"data_dir": own})
         self.start()
 
     @Slot(str)

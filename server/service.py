@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,6 +20,12 @@ if TYPE_CHECKING:
     import psutil
 
     from server.realtime.cluster import ClusterPresence
+
+
+def store_holder(settings: Settings) -> str:
+    """Who holds a store, as a second server on the same data dir is told."""
+    where = f", port {settings.port}" if settings.port else ""
+    return f"pid {os.getpid()} (service {settings.service_name!r}{where})"
 
 
 def package_version() -> str:
@@ -70,6 +77,26 @@ class Service:
         return service
 
     @property
+    def store_state(self) -> str:
+        """ "ok", "degraded" or "off" (disabled, or could not be opened at all)."""
+        return self.store.state if self.store is not None else "off"
+
+    def problems(self) -> list[str]:
+        """What keeps this service from being fully well right now; empty when nothing does.
+
+        Each clears when its cause does (Redis answers again, the store can write again).
+        """
+        found = []
+        bus_problem = getattr(self.hub.bus, "problem", None)
+        if bus_problem:
+            found.append(f"broadcast bus: {bus_problem}")
+        elif self.hub.bus.state == "degraded":
+            found.append("broadcast bus: degraded")
+        if self.store is not None and self.store.problem:
+            found.append(f"message store: {self.store.problem}")
+        return found
+
+    @property
     def uptime(self) -> float:
         return time.monotonic() - self.started
 
@@ -92,18 +119,21 @@ class Service:
             max_messages=settings.store_max_messages,
             max_age_days=settings.store_max_age_days,
             flush_interval=settings.store_flush_interval,
+            holder=store_holder(settings),
         )
-        await store.open()
+        await store.open()  # StoreInUse: another running service has it; start-up fails
         self.store = store
         if store.available:
             resume = getattr(self.hub.bus, "resume_after", None)
-            if resume is not None:  # a shared bus numbers broadcasts itself
-                resume(store.committed_id)
+            if resume is not None:
+                # The in-memory bus numbers only ids the store has reserved (a crash reuses
+                # none); a shared bus takes the store's ids as a floor.
+                resume(store.reserved_id, store.reserve)
             self.hub.add_listener(store.append)
 
     async def close_store(self) -> None:
         if self.store is not None:
-            await self.store.close()
+            await self.store.close(last_id=self.hub.bus.last_id())
 
     async def replay(self, since: int) -> tuple[list[Broadcast], bool]:
         """Broadcasts after ``since`` for a reconnecting client, and whether some are lost.

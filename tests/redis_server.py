@@ -48,6 +48,7 @@ class RedisServer:
                 "--save", "",
                 "--appendonly", "no",
                 "--loglevel", "warning",
+                *self._debug_command(),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -69,6 +70,14 @@ class RedisServer:
                 time.sleep(0.02)  # polling a child process that has no readiness signal
         finally:
             client.close()
+
+    def _debug_command(self) -> list[str]:
+        """Redis 7 refuses DEBUG (the pause tests' DEBUG SLEEP) unless it is enabled."""
+        version = subprocess.run(
+            [self.executable, "--version"], capture_output=True, text=True, check=True
+        ).stdout
+        major = int(version.split("v=", 1)[1].split(".", 1)[0])
+        return ["--enable-debug-command", "local"] if major >= 7 else []
 
     def stop(self) -> None:
         """Kill it (no save: it is gone with its data, like a crashed Redis)."""

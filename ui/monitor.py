@@ -217,6 +217,12 @@ class Monitor(QObject):
             self.window.health.show_details(health.body)
         except ApiError as exc:
             problem = problem or str(exc)
+        else:
+            # /health/ names each problem (a store that cannot write, a flushed Redis).
+            if isinstance(health.body, dict) and health.body.get("status") == "degraded":
+                problem = "; ".join(health.body.get("details", {}).get("problems", [])) or (
+                    problem or "/health/ says degraded"
+                )
         return ProbeResult(True, liveness.latency_ms, problem), body
 
     async def _poll_status(self, api: ApiClient) -> None:

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from common.close_codes import CloseCode
 from server.api.errors import FORBIDDEN, UNAUTHORIZED, UNPARSEABLE_BODY
 from server.auth.dependencies import ServiceDep, require_admin
+from server.realtime.buses.memory import BusUnavailable
 from server.realtime.wire import ProtocolError, check_encodable
 from server.schemas.base import PaginatedResponse
 from server.schemas.requests import BroadcastRequest
@@ -25,7 +26,14 @@ router = APIRouter(
 SERVER_CLIENT_ID = "server"
 
 
-@router.post("/broadcast", response_model=BroadcastResult, responses=UNPARSEABLE_BODY)
+@router.post(
+    "/broadcast",
+    response_model=BroadcastResult,
+    responses={
+        **UNPARSEABLE_BODY,
+        503: {"description": "The broadcast bus (Redis) cannot number it now; not sent"},
+    },
+)
 async def broadcast(request: BroadcastRequest, service: ServiceDep) -> dict[str, int]:
     """Send a broadcast from the server itself to every connected client."""
     try:
@@ -35,7 +43,10 @@ async def broadcast(request: BroadcastRequest, service: ServiceDep) -> dict[str,
         # The same 422 body as any other invalid request, as the document declares.
         error = {"type": "value_error", "loc": ("body", "data"), "msg": exc.message}
         raise RequestValidationError([error]) from None
-    item = await service.hub.broadcast(SERVER_CLIENT_ID, request.data)
+    try:
+        item = await service.hub.broadcast(SERVER_CLIENT_ID, request.data)
+    except BusUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, exc.message) from None
     return {"id": item.id, "recipients": service.hub.count}
 
 

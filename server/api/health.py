@@ -23,11 +23,13 @@ UserIfAuth = Annotated[Principal | None, Depends(require_user_if_auth)]
 
 @router.get("/", response_model=HealthCheckResponse)
 async def health(service: ServiceDep) -> HealthCheckResponse:
-    """This process's own health: uptime, resident memory, open WebSocket connections."""
+    """This process's own health: uptime, resident memory, open WebSocket connections, and
+    ``degraded`` with ``details.problems`` while the bus or the store is in trouble."""
     uptime = service.uptime
     rss = service.resident_memory()
+    problems = service.problems()
     return HealthCheckResponse(
-        status="healthy",
+        status="degraded" if problems else "healthy",
         service=service.settings.service_name,
         version=service.version,
         timestamp=datetime.now(UTC),
@@ -42,6 +44,7 @@ async def health(service: ServiceDep) -> HealthCheckResponse:
             "active_connections": service.hub.count,
             # Clients closed with 1013 because they fell a whole queue behind.
             "dropped_slow": service.hub.dropped_slow,
+            "problems": problems,
             "bus": service.hub.bus.state,
             "store": _store_details(service),
         },
@@ -51,11 +54,13 @@ async def health(service: ServiceDep) -> HealthCheckResponse:
 def _store_details(service: Service) -> dict[str, object]:
     store = service.store
     if store is None:
-        return {"available": False, "problem": None, "committed_id": 0}
+        return {"available": False, "problem": None, "notice": None, "committed_id": 0}
     return {
         "available": store.available,
         "problem": store.problem,
+        "notice": store.notice,
         "committed_id": store.committed_id,
+        "lost": store.lost,
     }
 
 

@@ -29,6 +29,7 @@ async def healthz(service: ServiceDep) -> LivenessResponse:
         version=service.version,
         connections=hub.count,
         bus=hub.bus.state,
+        store=service.store_state,
     )
 
 

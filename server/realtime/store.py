@@ -6,10 +6,18 @@ seconds after the first of them arrived. A ``kill -9`` therefore loses at most t
 committed. With nothing to write the flusher sleeps, waking only to prune old messages.
 WAL mode lets readers (paging, replay) run beside the writer.
 
-A file that is corrupt, not a database, or locked by another process is set aside (renamed
-with a timestamp) and a fresh one created; if even that fails the service runs without a
-store. Either way the reason is kept in ``problem`` for /health/ and the window: the store
-must never stop the service from starting.
+Ids outlive a crash: before the in-memory bus hands out an id, the store has recorded
+(``reserve``) that ids up to a little beyond it may be in use, and the next run numbers after
+that. What a crash lost is then a hole, never an id given again; the hole is recorded, and a
+replay across any hole (a crash, a batch that could not be kept, ids numbered elsewhere) says
+it is incomplete.
+
+A write that fails (a full disk, a read-only data dir) keeps its batch in memory, up to
+``PENDING_LIMIT``, and is retried every ``RETRY_EVERY`` seconds; ``problem`` says why until a
+write succeeds again. A read-only data dir is opened read-only: history is served, ids carry
+on, and the store becomes writable again when the dir does. Only a file that is not a
+database or fails its integrity check is set aside (renamed with a timestamp) and a fresh one
+made; ``notice`` says so. Another running service's store is never opened (StoreInUse).
 """
 
 from __future__ import annotations
@@ -25,11 +33,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from server.realtime.store_lock import StoreInUse, StoreLock
 from server.realtime.wire import Broadcast
 
 logger = logging.getLogger("pulsedesk.store")
 
 PRUNE_EVERY = 60.0  # seconds between retention passes
+RETRY_EVERY = 1.0  # seconds between tries of a write that failed
+#: Broadcasts kept in memory while writes fail; beyond it the oldest are dropped (a hole).
+PENDING_LIMIT = 50_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS broadcasts (
@@ -38,8 +50,15 @@ CREATE TABLE IF NOT EXISTS broadcasts (
     data TEXT NOT NULL,
     timestamp TEXT NOT NULL,
     stored REAL NOT NULL
-)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS holes (first INTEGER NOT NULL, last INTEGER NOT NULL);
 """
+
+#: sqlite3 error names that mean the file cannot serve us at all: not a database, corrupt,
+#: or held by another program (not a PulseDesk server: those hold the StoreLock) past the
+#: busy timeout. A file we only may not write is never among them.
+_SET_ASIDE = {"SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_BUSY", "SQLITE_LOCKED"}
 
 
 class MessageStore:
@@ -50,18 +69,29 @@ class MessageStore:
         max_messages: int,
         max_age_days: float,
         flush_interval: float = 0.25,
+        holder: str = "another PulseDesk server",
     ) -> None:
         self.path = path
         self.max_messages = max_messages
         self.max_age_seconds = max_age_days * 86400
         self.flush_interval = flush_interval
-        #: Why the store is degraded or was reset, for people to read; None when all is well.
+        #: Why the store cannot keep messages right now, for people to read; None when it can.
         self.problem: str | None = None
+        #: What happened when it opened (a bad file set aside); None when nothing did.
+        self.notice: str | None = None
         #: The highest id known to be on disk.
         self.committed_id = 0
+        #: Ids up to this one may have been handed out (by this run or a crashed one).
+        self.reserved_id = 0
+        #: Broadcasts dropped because they could not be written in time.
+        self.lost = 0
+        self.read_only = False
         self._pending: list[Broadcast] = []
+        #: Id ranges dropped from ``_pending``, recorded as holes with the next good write.
+        self._dropped: list[tuple[int, int]] = []
         self._has_pending = asyncio.Event()
         self._db: sqlite3.Connection | None = None
+        self._lock = StoreLock(path, holder)
         # One thread owns the connection: writes keep their order and need no lock.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulsedesk-store")
         self._flusher: asyncio.Task[None] | None = None
@@ -70,43 +100,89 @@ class MessageStore:
     def available(self) -> bool:
         return self._db is not None
 
+    @property
+    def state(self) -> str:
+        """ "ok", "degraded" (cannot write now) or "off" (no store): for /healthz."""
+        if self._db is None:
+            return "off"
+        return "degraded" if self.problem else "ok"
+
     # Lifecycle -------------------------------------------------------------------------------
 
     async def open(self) -> None:
+        """Open (StoreInUse if another running service holds it) and start the flusher."""
         await self._run(self._open)
         self._flusher = asyncio.get_running_loop().create_task(
             self._flush_forever(), name="pulsedesk-store-flusher"
         )
 
-    async def close(self) -> None:
+    async def close(self, last_id: int | None = None) -> None:
+        """Write what is pending; ``last_id``: the last id handed out, so the next run
+        carries on right after it (a clean stop leaves no hole)."""
         if self._flusher is not None:
             self._flusher.cancel()
             await asyncio.gather(self._flusher, return_exceptions=True)
             self._flusher = None
         await self.flush()
-        await self._run(self._close)
+        await self._run(self._close, last_id)
         self._executor.shutdown(wait=True)
 
     def _open(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = self._connect()
-        except sqlite3.Error as exc:
-            reason = f"{self.path} could not be used ({exc})"
-            try:
-                moved = self._set_aside()
-                self._db = self._connect()
-            except (sqlite3.Error, OSError) as again:
-                self.problem = f"{reason}; running without a message store ({again})"
+        except OSError as exc:
+            if not self.path.exists():
+                self.problem = f"cannot create {self.path.parent} ({exc}); no message store"
                 logger.error("%s", self.problem)
                 return
-            self.problem = f"{reason}; moved it to {moved.name} and started a fresh store"
-            logger.warning("%s", self.problem)
-        except OSError as exc:
-            self.problem = f"cannot create {self.path.parent} ({exc}); no message store"
-            logger.error("%s", self.problem)
+        self._lock.acquire()
+        try:
+            self._db = self._connect()
+        except sqlite3.Error as exc:
+            if exc.sqlite_errorname in _SET_ASIDE or "integrity" in str(exc):
+                self._replace_bad_file(exc)
+            else:
+                self._open_read_only(exc)
+        if self._db is None:
             return
         self.committed_id = self._last_id()
+        self.reserved_id = max(self.committed_id, self._meta("reserved"))
+        if self.reserved_id > self.committed_id and not self.read_only:
+            # The last run stopped without saying where it got to (a crash): what it may have
+            # handed out after the last commit is lost, and a replay across it must say so.
+            self._record_hole(self.committed_id + 1, self.reserved_id)
+
+    def _replace_bad_file(self, exc: sqlite3.Error) -> None:
+        reason = f"{self.path} could not be used ({exc})"
+        try:
+            moved = self._set_aside()
+            self._db = self._connect()
+        except (sqlite3.Error, OSError) as again:
+            self.problem = f"{reason}; running without a message store ({again})"
+            logger.error("%s", self.problem)
+            return
+        self.notice = f"{reason}; moved it to {moved.name} and started a fresh store"
+        logger.warning("%s", self.notice)
+
+    def _open_read_only(self, exc: sqlite3.Error) -> None:
+        """A store we may not write (read-only dir or file, locked by another program):
+        serve its history and retry writing, but never set a good file aside."""
+        if not self.path.exists():
+            self.problem = f"cannot create {self.path} ({exc}); no message store"
+            logger.error("%s", self.problem)
+            return
+        try:
+            self._db = self._connect_read_only()
+        except sqlite3.Error as again:
+            self.problem = f"cannot open {self.path} ({exc}; read-only: {again}); no store"
+            logger.error("%s", self.problem)
+            return
+        self.read_only = True
+        self.problem = (
+            f"cannot write to {self.path} ({exc}): history is served, new messages are "
+            "kept in memory until it can be written"
+        )
+        logger.error("%s", self.problem)
 
     def _connect(self) -> sqlite3.Connection:
         # check_same_thread=False: the connection is made on the worker thread and only ever
@@ -117,12 +193,33 @@ class MessageStore:
             db.execute("PRAGMA synchronous=NORMAL")
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("integrity check failed")
-            db.execute(SCHEMA)
+            db.executescript(SCHEMA)
             db.commit()
+            # SQLite opens a file it may not write read-only without a word; ask for the
+            # write lock to find out now rather than at the first batch.
+            db.execute("BEGIN IMMEDIATE")
+            db.rollback()
         except sqlite3.Error:
             db.close()
             raise
         return db
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        last: sqlite3.Error | None = None
+        # Without -shm beside it (a WAL database closed cleanly), a read-only open needs
+        # "immutable": nothing else may write it then, which is true of a read-only dir.
+        for options in ("mode=ro", "mode=ro&immutable=1"):
+            uri = f"{self.path.resolve().as_uri()}?{options}"
+            db = sqlite3.connect(uri, uri=True, timeout=1.0, check_same_thread=False)
+            try:
+                db.execute("SELECT count(*) FROM broadcasts").fetchone()
+            except sqlite3.Error as exc:
+                db.close()
+                last = exc
+                continue
+            return db
+        assert last is not None
+        raise last
 
     def _set_aside(self) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -134,13 +231,52 @@ class MessageStore:
                 side.rename(target.with_name(target.name + suffix))
         return target
 
-    def _close(self) -> None:
+    def _close(self, last_id: int | None) -> None:
         if self._db is not None:
+            if last_id is not None and not self._pending and not self.read_only:
+                with contextlib.suppress(sqlite3.Error):
+                    self._set_meta("reserved", max(last_id, self.committed_id))
             self._db.close()
             self._db = None
+        self._lock.release()
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    # Ids -------------------------------------------------------------------------------------
+
+    async def reserve(self, upto: int) -> int:
+        """Record that ids up to ``upto`` may be handed out; returns ``upto``. When it cannot
+        be recorded (``problem`` says why), the ids are handed out all the same: a crash
+        before the store is writable again could then reuse them."""
+        if self._db is not None and not self.read_only:
+            await self._run(self._reserve, upto)
+        self.reserved_id = max(self.reserved_id, upto)
+        return upto
+
+    def _reserve(self, upto: int) -> None:
+        try:
+            self._set_meta("reserved", upto)
+        except sqlite3.Error as exc:
+            self._failed(f"recording ids up to #{upto} failed: {exc}")
+
+    def _meta(self, key: str) -> int:
+        assert self._db is not None
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def _set_meta(self, key: str, value: int) -> None:
+        assert self._db is not None
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def _record_hole(self, first: int, last: int) -> None:
+        assert self._db is not None
+        logger.warning(
+            "broadcasts #%d-#%d were not stored (lost in a crash or dropped)", first, last
+        )
+        with self._db:
+            self._db.execute("INSERT INTO holes VALUES (?, ?)", (first, last))
 
     # Writing ---------------------------------------------------------------------------------
 
@@ -158,22 +294,31 @@ class MessageStore:
                 async with asyncio.timeout(PRUNE_EVERY):
                     await self._has_pending.wait()
             if self._pending:
-                await asyncio.sleep(self.flush_interval)  # let the batch fill
+                await asyncio.sleep(RETRY_EVERY if self.problem else self.flush_interval)
                 await self.flush()
-            if time.monotonic() - last_prune > PRUNE_EVERY:
+            if time.monotonic() - last_prune > PRUNE_EVERY and not self.problem:
                 await self._run(self._prune)
                 last_prune = time.monotonic()
 
     async def flush(self) -> None:
-        """Commit everything appended so far, as one transaction."""
+        """Commit everything appended so far, as one transaction; on failure keep it."""
         if not self._pending or self._db is None:
             return
         batch, self._pending = self._pending, []
         self._has_pending.clear()
-        await self._run(self._write, batch)
+        if not await self._run(self._write, batch):
+            self._pending[:0] = batch
+            excess = len(self._pending) - PENDING_LIMIT
+            if excess > 0:
+                dropped, self._pending = self._pending[:excess], self._pending[excess:]
+                self.lost += excess
+                self._dropped.append((dropped[0].id, dropped[-1].id))
+            self._has_pending.set()
 
-    def _write(self, batch: list[Broadcast]) -> None:
+    def _write(self, batch: list[Broadcast]) -> bool:
         assert self._db is not None
+        if self.read_only and not self._reopen_writable():
+            return False
         now = time.time()
         rows = [(b.id, b.client, json.dumps(b.data), b.timestamp, now) for b in batch]
         try:
@@ -181,13 +326,45 @@ class MessageStore:
                 self._db.executemany(
                     "INSERT OR IGNORE INTO broadcasts VALUES (?, ?, ?, ?, ?)", rows
                 )
+                for first, last in self._dropped:
+                    self._db.execute("INSERT INTO holes VALUES (?, ?)", (first, last))
         except sqlite3.Error as exc:
-            self.problem = f"writing {len(rows)} messages failed: {exc}"
-            logger.error("%s", self.problem)
-            return
+            self._failed(f"writing {len(rows)} messages to {self.path} failed: {exc}")
+            return False
+        self._dropped = []
+        if self.problem is not None:
+            logger.warning("the message store writes again (%d messages caught up)", len(rows))
+            self.problem = None
         self.committed_id = max(self.committed_id, batch[-1].id)
         if self.committed_id % 1000 < len(batch):  # now and then, not on every batch
             self._prune()
+        return True
+
+    def _failed(self, problem: str) -> None:
+        if self.problem is None:
+            logger.error("%s; keeping them in memory and retrying", problem)
+        self.problem = problem + (f"; {self.lost} dropped" if self.lost else "")
+
+    def _reopen_writable(self) -> bool:
+        try:
+            db = self._connect()
+        except sqlite3.Error as exc:
+            logger.debug("%s is not writable yet (%s)", self.path, exc)
+            return False
+        assert self._db is not None
+        try:
+            if not self._lock.held:
+                self._lock.acquire()
+        except StoreInUse as exc:  # another server took the dir while we could not write
+            db.close()
+            self.problem = str(exc)
+            return False
+        self._db.close()
+        self._db = db
+        self.read_only = False
+        with contextlib.suppress(sqlite3.Error):
+            self._set_meta("reserved", self.reserved_id)
+        return True
 
     def _prune(self) -> None:
         if self._db is None:
@@ -201,6 +378,7 @@ class MessageStore:
                 "(SELECT id FROM broadcasts ORDER BY id DESC LIMIT 1 OFFSET ?)",
                 (self.max_messages,),
             )
+            self._db.execute("DELETE FROM holes WHERE last < (SELECT min(id) FROM broadcasts)")
 
     # Reading ---------------------------------------------------------------------------------
 
@@ -216,22 +394,42 @@ class MessageStore:
 
     async def since(self, last_id: int, limit: int) -> tuple[list[Broadcast], bool]:
         """The newest ``limit`` stored broadcasts after ``last_id``, oldest first, and whether
-        that is all of them (False: the store starts later, or more than ``limit`` are missing).
+        that is all of them (False: the store starts later, an id after ``last_id`` is
+        missing, a hole was recorded after it, or more than ``limit`` are missing).
         """
         if self._db is None:
             return [], False
         await self.flush()
-        return await self._run(self._since, last_id, limit)  # type: ignore[no-any-return]
+        items, complete = await self._run(self._since, last_id, limit)
+        held = [item for item in self._pending if item.id > last_id]  # not written yet
+        if held:
+            items = [*items, *held]
+            complete = complete and len(items) <= limit and not self._dropped
+            items = items[-limit:]
+        return items, complete
 
     def _since(self, last_id: int, limit: int) -> tuple[list[Broadcast], bool]:
         assert self._db is not None
-        first = self._db.execute("SELECT min(id) FROM broadcasts").fetchone()[0]
-        rows = self._db.execute(
+        db = self._db
+        first, newest, after = db.execute(
+            "SELECT min(id), max(id), (SELECT count(*) FROM broadcasts WHERE id > ?) "
+            "FROM broadcasts",
+            (last_id,),
+        ).fetchone()
+        holes = db.execute("SELECT count(*) FROM holes WHERE last > ?", (last_id,)).fetchone()
+        rows = db.execute(
             "SELECT id, client, data, timestamp FROM broadcasts WHERE id > ? "
             "ORDER BY id DESC LIMIT ?",
             (last_id, limit + 1),
         ).fetchall()
-        complete = first is not None and first <= last_id + 1 and len(rows) <= limit
+        dense = after == 0 or after == newest - last_id
+        complete = (
+            first is not None
+            and first <= last_id + 1
+            and dense
+            and holes[0] == 0
+            and len(rows) <= limit
+        )
         return [_row_to_broadcast(row) for row in reversed(rows[:limit])], complete
 
     async def page(self, page: int, size: int) -> tuple[list[Broadcast], int]:
@@ -245,8 +443,7 @@ class MessageStore:
         assert self._db is not None
         total = self._db.execute("SELECT count(*) FROM broadcasts").fetchone()[0]
         rows = self._db.execute(
-            "SELECT id, client, data, timestamp FROM broadcasts ORDER BY id DESC "
-            "LIMIT ? OFFSET ?",
+            "SELECT id, client, data, timestamp FROM broadcasts ORDER BY id DESC LIMIT ? OFFSET ?",
             (size, (page - 1) * size),
         ).fetchall()
         return [_row_to_broadcast(row) for row in rows], int(total)

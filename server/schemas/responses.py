@@ -11,7 +11,9 @@ from pydantic import BaseModel, Field
 class HealthCheckResponse(BaseModel):
     """Health check response."""
 
-    status: str = Field(..., description="healthy or unhealthy")
+    status: str = Field(
+        ..., description="healthy, degraded (details.problems says why) or unhealthy"
+    )
     service: str = Field(..., description="Service name")
     version: str = Field(..., description="Service version")
     timestamp: datetime = Field(..., description="Check timestamp")
@@ -26,6 +28,7 @@ class LivenessResponse(BaseModel):
     version: str
     connections: int = Field(..., description="Open WebSocket connections on this instance")
     bus: str = Field(..., description="memory, connected or degraded")
+    store: str = Field(..., description="ok, degraded (cannot write now) or off")
 
 
 class WelcomeResponse(BaseModel):

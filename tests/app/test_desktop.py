@@ -216,6 +216,42 @@ def test_port_in_use_shows_the_holder_and_leaves_no_thread(
     assert not window.port_conflict.isVisible()
 
 
+async def say_to(server: EmbeddedServer, text: str) -> int:
+    """Send one message to ``server`` and return its broadcast id, from the echo."""
+    async with connect(ws_url(server)) as ws:
+        await ws.send(text)
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame["type"] == "echo":
+                item_id: int = frame["id"]
+                return item_id
+
+
+def test_the_next_port_beside_our_own_server_gets_a_message_store_of_its_own(
+    make_desktop: MakeDesktop, qtbot: Any, start_server: StartServer
+) -> None:
+    holder = start_server()  # a PulseDesk server on the same data dir, no Redis
+    run(qtbot, say_to(holder, "said to the first server"))
+    desktop = make_desktop(port=holder.port)
+    desktop.window.port_conflict.next_button.click()
+    server = desktop.server
+    assert server is not None
+    qtbot.waitUntil(lambda: server.state is ServerState.RUNNING, timeout=15_000)
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+    run(qtbot, say_to(server, "said to the second server"))
+    qtbot.waitUntil(lambda: "said to the second server" in broadcast_texts(desktop))
+    # Its history is its own: nothing of the first server's, and its store elsewhere. (The
+    # window watched the first server while the banner showed, so its log has that message,
+    # once: the new server does not replay it again as its own.)
+    headers = {"Authorization": f"Bearer {admin_token(server)}"}
+    history = httpx.get(server.url + "/api/v1/messages", headers=headers).json()["items"]
+    assert [item["data"]["text"] for item in history] == ["said to the second server"]
+    assert broadcast_texts(desktop).count("said to the first server") <= 1
+    assert server.settings.store_file != holder.settings.store_file
+    assert server.settings.store_file.parent == holder.settings.data_path / f"port-{server.port}"
+    assert run(qtbot, say_to(holder, "and the first goes on")) == 2
+
+
 def test_port_in_use_can_watch_the_server_already_there(
     make_desktop: MakeDesktop, qtbot: Any, start_server: StartServer
 ) -> None:

@@ -104,6 +104,41 @@ def test_a_port_in_use_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
     assert "gui-modules: none" in out
 
 
+def test_a_second_server_on_the_same_data_dir_is_one_line_and_exit_code_2(
+    tmp_path: Path,
+) -> None:
+    with serving(tmp_path) as (first, url):
+        port = url.rsplit(":", 1)[1]
+        second = pulsedesk(tmp_path, "serve", "--port", "0")  # same data dir, no Redis
+        try:
+            _, err = second.communicate(timeout=60)
+        finally:
+            if second.poll() is None:
+                second.kill()
+                second.wait()
+        assert first.poll() is None, "the first server goes on"
+    print(err)
+    assert second.returncode == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("pulsedesk: the message store ")
+    assert f"pid {first.pid}" in lines[0] and f"port {port}" in lines[0]
+    assert "--data-dir" in lines[0]
+
+    # With a data dir of its own, it serves.
+    other = pulsedesk(tmp_path, "serve", "--port", "0", "--data-dir", str(tmp_path / "other"))
+    try:
+        assert other.stdout is not None
+        match = URL_LINE.search(other.stdout.readline())
+        assert match
+        store = httpx.get(match.group(1) + "/health/").json()["details"]["store"]
+        assert store["available"] and store["problem"] is None
+    finally:
+        other.kill()
+        other.wait()
+    assert (tmp_path / "other" / "messages.sqlite3").is_file()
+
+
 def test_an_address_not_on_this_machine_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
     # 203.0.113.0/24 is TEST-NET-3: documentation only, never a local address.
     process = pulsedesk(tmp_path, "serve", "--host", "203.0.113.7", "--port", "0")

@@ -89,3 +89,55 @@ async def open_client(server: EmbeddedServer, query: str = "") -> Client:
     client = Client(ws, {})
     client.welcome = await client.take("welcome")
     return client
+
+
+class Recorder:
+    """A client that records every broadcast it receives, and paces messages of its own.
+
+    One task reads the socket: broadcasts go to ``seen`` (in arrival order), echoes and
+    errors to the sender's queue, so ``publish`` can wait for the answer to each message.
+    """
+
+    def __init__(self, ws: ClientConnection, name: str) -> None:
+        self.ws = ws
+        self.name = name
+        self.seen: list[tuple[int, str]] = []
+        #: (monotonic time of the echo, id, text) for every acknowledged message of ours
+        self.acked: list[tuple[float, int, str]] = []
+        self.refused = 0
+        self._answers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        async for raw in self.ws:
+            frame = json.loads(raw)
+            if frame["type"] == "broadcast":
+                self.seen.append((frame["id"], frame["data"].get("text", "")))
+            elif frame["type"] in ("echo", "error"):
+                await self._answers.put(frame)
+
+    async def publish(self, stop: asyncio.Event, every: float = 0.05) -> None:
+        """Send ``<name>-<n>`` about every ``every`` seconds (a steady load) until ``stop``."""
+        n = 0
+        while not stop.is_set():
+            text = f"{self.name}-{n}"
+            n += 1
+            await self.ws.send(text)
+            answer = await asyncio.wait_for(self._answers.get(), DEADLINE)
+            if answer["type"] == "echo":
+                self.acked.append((time.monotonic(), answer["id"], text))
+            else:
+                assert answer["data"]["code"] == "bus_unavailable", answer
+                self.refused += 1
+            await asyncio.sleep(every)  # pacing the load, not waiting for a condition
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await asyncio.gather(self._reader, return_exceptions=True)
+
+
+async def open_recorder(server: EmbeddedServer, name: str) -> Recorder:
+    ws = await connect(ws_url(server), open_timeout=10)
+    welcome = json.loads(await ws.recv())
+    assert welcome["type"] == "welcome", welcome
+    return Recorder(ws, name)

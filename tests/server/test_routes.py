@@ -46,6 +46,7 @@ def test_healthz_has_the_package_version_and_live_count(client: Client) -> None:
         "version": version("pulsedesk"),
         "connections": 0,
         "bus": "memory",
+        "store": "ok",
     }
     with api.websocket_connect("/ws") as ws:
         assert ws.receive_json()["type"] == "welcome"

@@ -20,14 +20,24 @@ How it works, and why this way rather than the alternatives:
 - The reader only calls the hub's ``deliver``, which only enqueues: Redis never waits on a slow
   client.
 
-Degraded mode (Redis unreachable): ``state`` is ``"degraded"``, each instance keeps serving its
-own clients, and broadcasts are numbered locally, continuing after the highest id this instance
-has seen. Two instances may then give the same number to different broadcasts; those ids only
-ever reach each instance's own clients. A reconnecting instance raises the shared counter to at
-least its own highest id before publishing again, so ids stay increasing for every client of
-every instance. What another instance published in that window under a number at or below
-this instance's local ones is skipped here (delivering it would break the order), so during an
-outage clients may miss what other instances' clients said: degraded means exactly that.
+An id names one message forever, whatever Redis goes through:
+
+- Every id comes from Redis; an instance never numbers a broadcast itself. A publish that
+  fails or times out is retried under the same operation key, so a script that did run (only
+  its reply was lost, as in a pause) returns the id it gave rather than appending twice. While
+  Redis cannot be reached, ``state`` is ``"degraded"``, ``problem`` says why, and publishes
+  wait for it, at most ``PUBLISH_WAIT`` seconds; then the sender is told the broadcast was not
+  sent (``BusUnavailable``). Nothing acknowledged is lost, and no id is given twice.
+- Each instance passes the highest id it has seen (its floor) with every append and every
+  check. A counter below it (``FLUSHALL``, a Redis restarted without its data, an old
+  snapshot) is raised to the floor plus ``FLUSH_MARGIN``, so new ids pass every id any
+  instance may have handed out, and every reader's cursor: delivery resumes at once. The
+  reader checks this every ``CHECK_EVERY`` seconds, so an idle cluster notices too; the flush
+  stays in ``problem`` (degraded) for ``FAULT_HOLD`` seconds. The history before it is gone:
+  a replay across it says ``gap``.
+- The reader never moves its cursor past what it delivered, so after a pause or an outage it
+  carries on where it stopped and delivers everything still in the stream.
+
 Reconnection uses capped exponential backoff (at most ``BACKOFF_MAX`` seconds between tries).
 """
 
@@ -38,6 +48,8 @@ import contextlib
 import json
 import logging
 import random
+import time
+import uuid
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -47,13 +59,16 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from common.timestamps import utc_timestamp
-from server.realtime.buses.memory import Deliver, History
+from server.realtime.buses.memory import BusUnavailable, Deliver, History
 from server.realtime.wire import Broadcast
 
 logger = logging.getLogger("pulsedesk.bus")
 
 COUNTER_KEY = "pulsedesk:broadcast:last-id"
 STREAM_KEY = "pulsedesk:broadcast:stream"
+#: One short-lived key per publish, so that a retried append returns its first id.
+OPERATION_PREFIX = "pulsedesk:broadcast:op:"
+OPERATION_TTL = 120
 
 #: The stream keeps at least this many entries even when the history setting is smaller: it is
 #: also the transport, and a reader that falls further behind than this loses entries.
@@ -64,26 +79,54 @@ CONNECT_TIMEOUT = 1.0
 COMMAND_TIMEOUT = 2.0
 BACKOFF_MIN = 0.1
 #: Capped so that delivery resumes within a few seconds of Redis coming back.
-BACKOFF_MAX = 2.0
+BACKOFF_MAX = 1.0
+#: Seconds a publish waits for an unreachable Redis before the sender is told it failed.
+PUBLISH_WAIT = 5.0
+#: How far past its floor an instance sets a counter Redis lost: more than a reader can lag.
+FLUSH_MARGIN = MIN_STREAM_LENGTH
+#: Seconds between the reader's checks that Redis still has the counter.
+CHECK_EVERY = 1.0
+#: Seconds a flush stays in ``problem`` after it was repaired.
+FAULT_HOLD = 30.0
 
-# Atomically: next id, appended to the stream under that id. Returns the id.
-_APPEND = """
-local id = redis.call('INCR', KEYS[1])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '0-' .. id,
-           'client', ARGV[1], 'data', ARGV[2], 'ts', ARGV[3])
-return id
-"""
-
-# Raise the counter to at least ARGV[1] (ids this instance gave out while degraded). Returns it.
-_RAISE_COUNTER = """
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-local floor = tonumber(ARGV[1])
-if floor > current then
-  redis.call('SET', KEYS[1], floor)
-  return floor
+# The counter as it must be: at least the caller's floor (ARGV[1]); below it, Redis lost it,
+# and it is raised past the floor by the margin (ARGV[2]). Returns {counter, 1 if raised}.
+_RESTORE = """
+local function restore(floor, margin)
+  local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+  if current < floor then
+    current = floor + margin
+    redis.call('SET', KEYS[1], current)
+    return current, 1
+  end
+  return current, 0
 end
-return current
 """
+
+_CHECK = (
+    _RESTORE
+    + """
+local current, raised = restore(tonumber(ARGV[1]), tonumber(ARGV[2]))
+return {current, raised}
+"""
+)
+
+# Atomically: the id this operation (KEYS[3]) already got, or the next one, appended to the
+# stream under that id. Returns {id, 1 if the counter had to be restored}.
+_APPEND = (
+    _RESTORE
+    + """
+local done = redis.call('GET', KEYS[3])
+if done then return {tonumber(done), 0} end
+local current, raised = restore(tonumber(ARGV[1]), tonumber(ARGV[2]))
+local id = current + 1
+redis.call('SET', KEYS[1], id)
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '0-' .. id,
+           'client', ARGV[3], 'data', ARGV[4], 'ts', ARGV[5])
+redis.call('SET', KEYS[3], id, 'EX', ARGV[7])
+return {id, raised}
+"""
+)
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
@@ -140,19 +183,32 @@ class RedisBus:
         self._history_size = history_size
         self._stream_length = max(history_size, MIN_STREAM_LENGTH)
         self._deliver: Deliver | None = None
-        #: The highest id this instance delivered or gave out.
+        #: The highest id this instance has seen: delivered, given out, or from its store.
         self._last_id = 0
         #: The stream entry the reader continues after; None before the first connection.
         self._cursor: int | None = None
+        self._connected = asyncio.Event()
+        self._outage: str | None = None
+        self._flushed: tuple[float, str] | None = None
         self._commands: Redis | None = None
         self._reader_client: Redis | None = None
         self._reader: asyncio.Task[None] | None = None
 
+    @property
+    def problem(self) -> str | None:
+        """Why the bus is not fully well now, for /health/; None when it is."""
+        if self._outage is not None:
+            return self._outage
+        if self._flushed is not None and time.monotonic() - self._flushed[0] < FAULT_HOLD:
+            return self._flushed[1]
+        return None
+
     def bind(self, deliver: Deliver) -> None:
         self._deliver = deliver
 
-    def resume_after(self, last_id: int) -> None:
-        """Continue numbering after ``last_id`` (from the message store of an earlier run)."""
+    def resume_after(self, last_id: int, reserve: object = None) -> None:
+        """Never number at or below ``last_id`` (from the message store of an earlier run).
+        The shared counter reserves ids itself; ``reserve`` is for the in-memory bus."""
         self._last_id = max(self._last_id, last_id)
         self.history.last_id = max(self.history.last_id, last_id)
 
@@ -165,7 +221,7 @@ class RedisBus:
             self.url, socket_timeout=READ_BLOCK_MS / 1000 + COMMAND_TIMEOUT
         )
         self._append = self._commands.register_script(_APPEND)
-        self._raise_counter = self._commands.register_script(_RAISE_COUNTER)
+        self._check = self._commands.register_script(_CHECK)
         try:
             await self._connect()
         except RedisError as exc:
@@ -189,24 +245,47 @@ class RedisBus:
     async def publish(self, client: str, data: dict[str, Any]) -> Broadcast:
         """Append to the shared stream; the reader delivers it here like everywhere else.
 
-        Degraded (or failing now), the broadcast is numbered and delivered locally instead, so
-        this instance's clients still get it.
+        With Redis unreachable, waits for it at most ``PUBLISH_WAIT`` seconds, then raises
+        BusUnavailable: the broadcast has no id and reached no one.
         """
-        if self.state == "connected" and self._commands is not None:
-            timestamp = utc_timestamp()
-            args: list[str | int] = [client, _encode(data), timestamp, self._stream_length]
-            try:
-                item_id = await self._append(keys=[COUNTER_KEY, STREAM_KEY], args=args)
-            except RedisError as exc:
-                # The script may still have run if only the reply was lost; then the reader
-                # delivers it too once reconnected. Losing it would be worse.
-                self._degrade(exc)
-            else:
-                return Broadcast(int(item_id), client, data, timestamp)
-        self._last_id += 1
-        item = Broadcast(self._last_id, client, data)
-        self._accept(item)
-        return item
+        assert self._commands is not None, "publish before start"
+        timestamp = utc_timestamp()
+        keys = [COUNTER_KEY, STREAM_KEY, OPERATION_PREFIX + uuid.uuid4().hex]
+        body = _encode(data)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + PUBLISH_WAIT
+        while True:
+            if self.state == "connected":
+                args: list[str | int] = [
+                    self._last_id,
+                    FLUSH_MARGIN,
+                    client,
+                    body,
+                    timestamp,
+                    self._stream_length,
+                    OPERATION_TTL,
+                ]
+                try:
+                    reply: Any = await self._append(keys=keys, args=args)
+                except RedisError as exc:
+                    # The script may have run and only its reply be lost: the retry, under
+                    # the same operation key, then returns the id it gave.
+                    self._degrade(exc)
+                else:
+                    item_id = int(reply[0])
+                    if int(reply[1]):
+                        self._noticed_flush(item_id - 1)
+                    self._last_id = max(self._last_id, item_id)
+                    return Broadcast(item_id, client, data, timestamp)
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise BusUnavailable(
+                    f"not sent: the broadcast bus (Redis at {without_password(self.url)}) "
+                    f"has not answered for {PUBLISH_WAIT:g} s; try again"
+                )
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await self._connected.wait()
 
     async def since(self, last_id: int) -> list[Broadcast] | None:
         """Broadcasts after ``last_id``, from the local mirror when it reaches back that far."""
@@ -215,15 +294,15 @@ class RedisBus:
             return local
         # Older than the mirror: read the shared stream, but only up to what this instance has
         # already delivered; anything newer reaches the client live (never twice).
-        upto = self._last_id
+        upto = self._cursor if self._cursor is not None else self._last_id
         try:
             entries = await self._commands.xrange(STREAM_KEY, f"(0-{last_id}", f"0-{upto}")
         except RedisError as exc:
             self._degrade(exc)
             return None
         items = _broadcasts(entries)
-        if not items or items[0].id != last_id + 1:
-            return None  # trimmed away (or lost in a Redis restart): the client has a gap
+        if not items or items[0].id != last_id + 1 or items[-1].id - last_id != len(items):
+            return None  # trimmed away, flushed or with a hole: the client has a gap
         return items
 
     def last_id(self) -> int:
@@ -242,12 +321,45 @@ class RedisBus:
 
     def _degrade(self, exc: BaseException) -> None:
         if self.state != "degraded":
-            logger.warning("Redis unreachable (%s); serving this instance's clients alone", exc)
+            logger.warning("Redis unreachable (%s); broadcasts wait for it", exc)
         self.state = "degraded"
+        since = time.strftime("%H:%M:%S")
+        if self._outage is None:
+            self._outage = (
+                f"Redis at {without_password(self.url)} unreachable since {since} ({exc}); "
+                f"broadcasts wait for it up to {PUBLISH_WAIT:g} s, then are refused"
+            )
+        self._connected.clear()
+
+    def _noticed_flush(self, restored: int) -> None:
+        message = (
+            f"Redis had lost the broadcast counter (FLUSHALL, or a restart without its data), "
+            f"noticed at {time.strftime('%H:%M:%S')}; ids carry on after #{restored}, and the "
+            "history before it is gone (a replay across it says gap)"
+        )
+        logger.warning("%s", message)
+        self._flushed = (time.monotonic(), message)
+
+    def _noticed_hole(self, first: int, last: int) -> None:
+        message = (
+            f"broadcasts #{first}-#{last} never reached this instance, noticed at "
+            f"{time.strftime('%H:%M:%S')} (Redis lost them in a flush or restart, or trimmed "
+            "them before they were read); a replay across them says gap"
+        )
+        logger.warning("%s", message)
+        self._flushed = (time.monotonic(), message)
+
+    async def _restore_counter(self) -> int:
+        assert self._commands is not None
+        reply: Any = await self._check(keys=[COUNTER_KEY], args=[self._last_id, FLUSH_MARGIN])
+        current = int(reply[0])
+        if int(reply[1]):
+            self._noticed_flush(current)
+        return current
 
     async def _connect(self) -> None:
         assert self._commands is not None
-        top = int(await self._raise_counter(keys=[COUNTER_KEY], args=[self._last_id]))
+        top = await self._restore_counter()
         if self._cursor is None:
             # First connection: mirror the stream's tail, and deliver only what comes after it.
             if self._history_size and not self.history.items():
@@ -258,16 +370,13 @@ class RedisBus:
                     self.history.append(item)
             self._cursor = top
             self.resume_after(top)
-        else:
-            # Entries another instance numbered at or below ids we gave out while degraded would
-            # reach our clients out of order, so skip them; after a mere blip (no local ids)
-            # this resumes exactly where we stopped and loses nothing.
-            self._cursor = max(self._cursor, self._last_id)
         if self.state != "connected":
             logger.info(
                 "Redis connected at %s (last id %d)", without_password(self.url), self._last_id
             )
         self.state = "connected"
+        self._outage = None
+        self._connected.set()
 
     async def _read(self) -> None:
         assert self._reader_client is not None and self._cursor is not None
@@ -276,24 +385,36 @@ class RedisBus:
         )
         reply: Any = response  # [[stream, entries]] for our one stream, or None on timeout
         for _stream, entries in reply or ():
-            if entries:
-                self._cursor = _entry_number(entries[-1][0])
+            if not entries:
+                continue
+            first = _entry_number(entries[0][0])
+            if first > self._cursor + 1 and self._cursor > 0:
+                self._noticed_hole(self._cursor + 1, first - 1)
+            self._cursor = _entry_number(entries[-1][0])
             for item in _broadcasts(entries):
                 self._accept(item)
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         delay = BACKOFF_MIN
+        checked = loop.time()
         while True:
             try:
                 if self.state != "connected":
                     await self._connect()
                     delay = BACKOFF_MIN
+                    checked = loop.time()
                 await self._read()
+                if loop.time() - checked >= CHECK_EVERY:
+                    # A flushed Redis would leave every reader waiting behind its cursor.
+                    await self._restore_counter()
+                    checked = loop.time()
                 continue
             except RedisError as exc:
                 self._degrade(exc)
             except Exception:  # a bug must not end cross-instance delivery for good
                 logger.exception("the Redis reader failed; retrying")
                 self.state = "degraded"
+                self._connected.clear()
             await asyncio.sleep(delay * random.uniform(0.5, 1.0))
             delay = min(delay * 2, BACKOFF_MAX)

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import resource
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import websockets
 
+from server.realtime import store as store_module
 from server.realtime.store import MessageStore
 from server.realtime.wire import Broadcast
 from tests.conftest import admin_token, ws_url
@@ -85,7 +90,7 @@ async def test_a_corrupt_file_is_set_aside_and_a_fresh_store_made(tmp_path: Path
     store = _store(path)
     await store.open()
     assert store.available
-    assert store.problem is not None and "moved it to" in store.problem
+    assert store.notice is not None and "moved it to" in store.notice
     aside = [p for p in tmp_path.iterdir() if p.name.startswith("m.sqlite3.bad-")]
     assert len(aside) == 1
     assert aside[0].read_bytes().startswith(b"this is not a database")
@@ -105,7 +110,7 @@ async def test_a_locked_file_is_set_aside_too(tmp_path: Path) -> None:
         store = _store(path)
         await store.open()
         assert store.available
-        assert store.problem is not None and "locked" in store.problem
+        assert store.notice is not None and "locked" in store.notice
         await store.close()
     finally:
         holder.close()
@@ -118,16 +123,16 @@ def test_a_bad_store_never_stops_the_server(start_server, make_settings) -> None
     server = start_server(data_dir=settings.data_path)
     store = httpx.get(server.url + "/health/").json()["details"]["store"]
     assert store["available"] is True
-    assert "could not be used" in store["problem"]
+    assert "could not be used" in store["notice"]
 
 
-async def _send_messages(url: str, count: int) -> list[int]:
+async def _send_messages(url: str, count: int, text: str = "message") -> list[int]:
     """Send ``count`` messages and return the broadcast ids from their echoes."""
     ids: list[int] = []
     async with websockets.connect(url) as ws:
         await ws.recv()  # welcome
         for n in range(count):
-            await ws.send(f"message {n}")
+            await ws.send(f"{text} {n}")
         while len(ids) < count:
             frame = json.loads(await ws.recv())
             if frame["type"] == "echo":
@@ -203,3 +208,272 @@ async def test_kill_9_loses_at_most_the_batch_not_yet_committed(tmp_path: Path) 
     assert ids == list(range(1, len(ids) + 1))
     # Everything committed before the burst survived; only the burst's tail can be missing.
     assert len(ids) >= 200
+
+
+def _serve(data: Path, config: Path, **env: str) -> tuple[subprocess.Popen[str], str]:
+    """``pulsedesk serve`` in a subprocess on a free port; returns it and its URL."""
+    environ = {
+        **os.environ,
+        "PULSEDESK_CONFIG_DIR": str(config),
+        "PULSEDESK_DATA_DIR": str(data),
+        "PULSEDESK_RATE_LIMIT": "100000",
+        "PULSEDESK_RATE_BURST": "100000",
+        **{f"PULSEDESK_{key.upper()}": value for key, value in env.items()},
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", "0", "--log-level", "warning"],
+        env=environ,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert " at " in line, f"serve did not start: {line!r}"
+    return proc, line.split(" at ", 1)[1].split()[0]
+
+
+async def _next_broadcast(ws: websockets.ClientConnection) -> dict[str, object]:
+    while True:
+        frame: dict[str, object] = json.loads(await ws.recv())
+        if frame["type"] == "broadcast":
+            return frame
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=30)
+
+
+@pytest.mark.anyio
+async def test_after_kill_9_no_id_is_given_again_and_replay_says_gap(tmp_path: Path) -> None:
+    data, config = tmp_path / "data", tmp_path / "config"
+    # A long flush interval: what is sent after the first commit is still in memory at the kill.
+    proc, url = _serve(data, config, store_flush_interval="30")
+    try:
+        ws = url.replace("http://", "ws://") + "/ws"
+        first = await _send_messages(ws, 5)
+        async with websockets.connect(ws) as listener:
+            await listener.recv()  # welcome
+            lost = await _send_messages(ws, 5)  # acknowledged, seen, never committed
+            seen = [(await _next_broadcast(listener))["id"] for _ in range(5)]
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        _kill(proc)
+    assert seen == lost
+
+    proc, url = _serve(data, config)
+    try:
+        ws = url.replace("http://", "ws://") + "/ws"
+        # The client comes back with the last id it saw, which the crash lost.
+        async with websockets.connect(f"{ws}?since={lost[-1]}") as returning:
+            welcome = json.loads(await returning.recv())
+            after = await _send_messages(ws, 1)
+            live = await _next_broadcast(returning)
+    finally:
+        _kill(proc)
+    print(f"before the kill {first + lost}; after the restart {after}; welcome {welcome['data']}")
+    assert after[0] > lost[-1], "an id a client holds for another message was given again"
+    assert live["id"] == after[0] and live["type"] == "broadcast"
+    # Messages between the last commit and the kill may have been handed out: say so.
+    assert welcome["data"]["gap"] is True
+
+
+@pytest.mark.anyio
+async def test_a_replay_across_ids_missing_from_the_store_says_gap(tmp_path: Path) -> None:
+    store = _store(tmp_path / "m.sqlite3")
+    await store.open()
+    for n in (1, 2, 3, 7, 8):  # 4-6 never reached this store
+        store.append(Broadcast(n, "c1", {}))
+    replay, complete = await store.since(2, limit=100)
+    assert [item.id for item in replay] == [3, 7, 8]
+    assert not complete
+    replay, complete = await store.since(7, limit=100)
+    assert ([item.id for item in replay], complete) == ([8], True)
+    await store.close()
+
+
+def _limit_file_size(limit: int) -> Callable[[], None]:
+    def preexec() -> None:
+        # The soft limit only, so the test can lift it again with prlimit ("space freed").
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+
+    return preexec
+
+
+def _health(url: str) -> dict[str, Any]:
+    body: dict[str, Any] = httpx.get(url + "/health/").json()
+    return body
+
+
+@pytest.mark.anyio
+async def test_a_full_disk_is_degraded_keeps_every_message_and_clears(tmp_path: Path) -> None:
+    """The disk fills up for real: the server runs under a file-size limit (RLIMIT_FSIZE, the
+    kernel refusing writes past 256 KiB with EFBIG, as a full file system refuses them with
+    ENOSPC); lifting the limit with prlimit is the space being freed."""
+    data, config = tmp_path / "data", tmp_path / "config"
+    environ = {
+        **os.environ,
+        "PULSEDESK_CONFIG_DIR": str(config),
+        "PULSEDESK_DATA_DIR": str(data),
+        "PULSEDESK_STORE_FLUSH_INTERVAL": "0.05",
+        "PULSEDESK_RATE_LIMIT": "100000",
+        "PULSEDESK_RATE_BURST": "100000",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", "0", "--log-level", "warning"],
+        env=environ,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=_limit_file_size(256 * 1024),
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split(" at ", 1)[1].split()[0]
+        ws = url.replace("http://", "ws://") + "/ws"
+        token = (config / "admin-token").read_text().strip()
+        filler = "x" * 2000
+        acked: list[int] = []
+        async with websockets.connect(ws) as listener:
+            await listener.recv()  # welcome
+            deadline = time.monotonic() + 60
+            while _health(url)["status"] == "healthy":
+                assert time.monotonic() < deadline, "the store never filled the disk"
+                acked += await _send_messages(ws, 20, filler)
+            health = _health(url)
+            acked += await _send_messages(ws, 100, filler)  # more, while the disk is full
+            live = [(await _next_broadcast(listener))["id"] for _ in acked]
+        print(f"disk full after {len(acked) - 100} messages; /health/ {health['details']}")
+        assert live == acked, "live delivery goes on"
+        assert health["status"] == "degraded"
+        assert "message store" in health["details"]["problems"][0]
+        assert httpx.get(url + "/healthz").json()["store"] == "degraded"
+
+        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (-1, -1))  # space freed
+
+        def cleared() -> bool:
+            return bool(_health(url)["status"] == "healthy")
+
+        deadline = time.monotonic() + 30
+        while not cleared():
+            assert time.monotonic() < deadline, f"still {_health(url)['details']['problems']}"
+            time.sleep(0.05)
+        headers = {"Authorization": f"Bearer {token}"}
+        stored = [
+            item["id"]
+            for page in (1, 2, 3, 4)
+            for item in httpx.get(
+                url + f"/api/v1/messages?page={page}&size=100", headers=headers
+            ).json()["items"]
+        ]
+        assert sorted(stored) == acked, "nothing dropped for good"
+        assert httpx.get(url + "/healthz").json()["store"] == "ok"
+        assert _health(url)["details"]["store"]["problem"] is None
+    finally:
+        _kill(proc)
+
+
+@pytest.mark.anyio
+async def test_what_could_not_be_kept_is_a_gap_in_replay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's own page limit (PRAGMA max_page_count) makes the real store full: writes
+    fail with SQLITE_FULL. Only 10 messages may wait in memory, so 15 more drop the oldest."""
+    monkeypatch.setattr(store_module, "PENDING_LIMIT", 10)
+    store = _store(tmp_path / "m.sqlite3")
+    await store.open()
+    for n in range(1, 4):
+        store.append(Broadcast(n, "c1", {"text": "fits"}))
+    await store.flush()
+
+    def fill_up(pages: int | None) -> None:
+        assert store._db is not None
+        count = pages or store._db.execute("PRAGMA page_count").fetchone()[0]
+        store._db.execute(f"PRAGMA max_page_count = {count}")
+
+    await store._run(fill_up, None)
+    for n in range(4, 19):
+        store.append(Broadcast(n, "c1", {"text": "y" * 5000}))
+        await store.flush()
+    assert store.problem is not None and "full" in store.problem
+    assert store.lost == 5
+    await store._run(fill_up, 100_000)
+    await store.flush()
+    assert store.problem is None
+    replay, complete = await store.since(3, limit=100)
+    assert [item.id for item in replay] == list(range(9, 19))  # 4-8 were dropped
+    assert not complete, "the replay across the dropped ones says gap"
+    await store.close()
+
+
+@contextlib.contextmanager
+def _read_only(folder: Path) -> Iterator[Callable[[], None]]:
+    """Make ``folder`` read-only for real; yields a function that makes it writable again.
+
+    Root ignores permission bits, so as root the folder becomes a read-only bind mount of
+    itself (writes fail with EROFS); otherwise its mode and its files' lose the write bits.
+    """
+    if os.geteuid() == 0:
+        subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+
+        def writable() -> None:
+            subprocess.run(["mount", "-o", "remount,bind,rw", str(folder)], check=True)
+
+        def undo() -> None:
+            subprocess.run(["umount", "--lazy", str(folder)], check=False)
+
+    else:
+        files = [folder, *folder.iterdir()]
+        for path in files:
+            path.chmod(path.stat().st_mode & ~0o222)
+
+        def writable() -> None:
+            for path in files:
+                path.chmod(path.stat().st_mode | 0o200)
+
+        undo = writable
+
+    try:
+        yield writable
+    finally:
+        undo()
+
+
+@pytest.mark.anyio
+async def test_a_read_only_data_dir_serves_its_history_and_is_never_set_aside(
+    tmp_path: Path,
+) -> None:
+    data, config = tmp_path / "data", tmp_path / "config"
+    config.mkdir(mode=0o700)
+    proc, url = _serve(data, config, store_flush_interval="0.05")
+    try:
+        before = await _send_messages(url.replace("http://", "ws://") + "/ws", 5)
+    finally:
+        proc.send_signal(signal.SIGTERM)  # a clean stop: everything committed
+        proc.wait(timeout=30)
+    with _read_only(data) as make_writable:
+        proc, url = _serve(data, config, store_flush_interval="0.05")
+        try:
+            ws = url.replace("http://", "ws://") + "/ws"
+            health = _health(url)
+            print(f"read-only: /health/ {health['status']} {health['details']['problems']}")
+            token = (config / "admin-token").read_text().strip()
+            headers = {"Authorization": f"Bearer {token}"}
+            page = httpx.get(url + "/api/v1/messages", headers=headers).json()
+            during = await _send_messages(ws, 2)
+            assert sorted(p.name for p in data.iterdir() if ".bad-" in p.name) == []
+            assert [item["id"] for item in page["items"]] == before[::-1], "history is served"
+            assert during[0] > before[-1], "ids carry on"
+            assert health["status"] == "degraded"
+            assert "cannot write" in health["details"]["problems"][0]
+
+            make_writable()
+            deadline = time.monotonic() + 30
+            while _health(url)["status"] != "healthy":
+                assert time.monotonic() < deadline, "the store never became writable again"
+                time.sleep(0.05)
+            page = httpx.get(url + "/api/v1/messages", headers=headers).json()
+            assert [item["id"] for item in page["items"]] == (before + during)[::-1]
+        finally:
+            _kill(proc)
