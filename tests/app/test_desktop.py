@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -367,12 +368,17 @@ def test_embedded_server_object_is_reused_when_given(
 
 
 def test_watching_a_cluster_shows_this_instance_and_the_cluster_side_by_side(
-    make_desktop: MakeDesktop, start_server: StartServer, redis_server: Any, qtbot: Any
+    make_desktop: MakeDesktop,
+    start_server: StartServer,
+    redis_server: Any,
+    qtbot: Any,
+    tmp_path: Path,
 ) -> None:
     """Two servers on one real Redis: the window embeds one and counts the other's client."""
     desktop = make_desktop(broadcast_url=redis_server.url)
     window = desktop.window
-    other = start_server(broadcast_url=redis_server.url)
+    # One store per running service: the other instance keeps its own.
+    other = start_server(broadcast_url=redis_server.url, data_dir=tmp_path / "other")
     qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
 
     async def scenario() -> None:
