@@ -337,10 +337,11 @@ async def test_a_full_disk_is_degraded_keeps_every_message_and_clears(tmp_path: 
         async with websockets.connect(ws) as listener:
             await listener.recv()  # welcome
             deadline = time.monotonic() + 60
-            while _health(url)["status"] == "healthy":
+            health = _health(url)
+            while health["status"] == "healthy" and not health["details"]["store"]["problem"]:
                 assert time.monotonic() < deadline, "the store never filled the disk"
                 acked += await _send_messages(ws, 20, filler)
-            health = _health(url)
+                health = _health(url)
             acked += await _send_messages(ws, 100, filler)  # more, while the disk is full
             live = [(await _next_broadcast(listener))["id"] for _ in acked]
         print(f"disk full after {len(acked) - 100} messages; /health/ {health['details']}")
@@ -457,7 +458,7 @@ async def test_a_read_only_data_dir_serves_its_history_and_is_never_set_aside(
         try:
             ws = url.replace("http://", "ws://") + "/ws"
             health = _health(url)
-            print(f"read-only: /health/ {health['status']} {health['details']['problems']}")
+            print(f"read-only: /health/ {health['status']} {health['details']}")
             token = (config / "admin-token").read_text().strip()
             headers = {"Authorization": f"Bearer {token}"}
             page = httpx.get(url + "/api/v1/messages", headers=headers).json()
@@ -467,6 +468,7 @@ async def test_a_read_only_data_dir_serves_its_history_and_is_never_set_aside(
             assert during[0] > before[-1], "ids carry on"
             assert health["status"] == "degraded"
             assert "cannot write" in health["details"]["problems"][0]
+            assert httpx.get(url + "/healthz").json()["store"] == "degraded"
 
             make_writable()
             deadline = time.monotonic() + 30
