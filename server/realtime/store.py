@@ -289,13 +289,17 @@ class MessageStore:
     async def _flush_forever(self) -> None:
         last_prune = time.monotonic()
         while True:
-            # An idle server's store must not wake four times a second for nothing.
+            # An idle server's store must not wake four times a second for nothing; one that
+            # cannot write tries again every RETRY_EVERY, pending messages or not.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(PRUNE_EVERY):
+                async with asyncio.timeout(RETRY_EVERY if self.problem else PRUNE_EVERY):
                     await self._has_pending.wait()
             if self._pending:
                 await asyncio.sleep(RETRY_EVERY if self.problem else self.flush_interval)
                 await self.flush()
+            elif self.read_only and await self._run(self._reopen_writable):
+                logger.warning("%s is writable again", self.path)
+                self.problem = None
             if time.monotonic() - last_prune > PRUNE_EVERY and not self.problem:
                 await self._run(self._prune)
                 last_prune = time.monotonic()

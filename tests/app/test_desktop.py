@@ -16,8 +16,10 @@ from websockets.asyncio.client import connect
 
 from app.desktop import Desktop
 from app.embedded import EmbeddedServer, ServerState
+from server.realtime.store import MessageStore
 from server.settings import Settings
 from tests.conftest import StartServer, admin_token, port_is_free, ws_url
+from tests.filesystems import read_only
 from tests.ui.qasync_support import qasync_loop, qasync_session_loop, qt_settings, run, until
 from ui.core.feed import FeedState
 from ui.core.health import Health
@@ -251,6 +253,25 @@ def test_the_next_port_beside_our_own_server_gets_a_message_store_of_its_own(
     assert server.settings.store_file != holder.settings.store_file
     assert server.settings.store_file.parent == holder.settings.data_path / f"port-{server.port}"
     assert run(qtbot, say_to(holder, "and the first goes on")) == 2
+
+
+def test_a_store_that_cannot_write_shows_in_the_health_badge_until_it_can(
+    make_desktop: MakeDesktop, qtbot: Any, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings()
+    earlier = MessageStore(settings.store_file, max_messages=10, max_age_days=1.0)
+    run(qtbot, earlier.open())
+    run(qtbot, earlier.close())  # a store from an earlier session, then the dir turns read-only
+    # A real read-only data dir (see tests.filesystems).
+    with read_only(settings.data_path) as make_writable:
+        desktop = make_desktop()
+        health = desktop.window.health
+        qtbot.waitUntil(lambda: desktop.monitor.tracker.state is Health.DEGRADED, timeout=15_000)
+        qtbot.waitUntil(lambda: "message store" in health.detail.text(), timeout=15_000)
+        assert "cannot" in health.detail.text()
+        make_writable()
+        qtbot.waitUntil(lambda: desktop.monitor.tracker.state is Health.UP, timeout=15_000)
+        assert "message store" not in health.detail.text()
 
 
 def test_port_in_use_can_watch_the_server_already_there(

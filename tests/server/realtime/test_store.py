@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import resource
@@ -11,7 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from server.realtime import store as store_module
 from server.realtime.store import MessageStore
 from server.realtime.wire import Broadcast
 from tests.conftest import admin_token, ws_url
+from tests.filesystems import read_only
 
 
 def _store(path: Path, **overrides: float) -> MessageStore:
@@ -407,40 +407,6 @@ async def test_what_could_not_be_kept_is_a_gap_in_replay(
     await store.close()
 
 
-@contextlib.contextmanager
-def _read_only(folder: Path) -> Iterator[Callable[[], None]]:
-    """Make ``folder`` read-only for real; yields a function that makes it writable again.
-
-    Root ignores permission bits, so as root the folder becomes a read-only bind mount of
-    itself (writes fail with EROFS); otherwise its mode and its files' lose the write bits.
-    """
-    if os.geteuid() == 0:
-        subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
-        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
-
-        def writable() -> None:
-            subprocess.run(["mount", "-o", "remount,bind,rw", str(folder)], check=True)
-
-        def undo() -> None:
-            subprocess.run(["umount", "--lazy", str(folder)], check=False)
-
-    else:
-        files = [folder, *folder.iterdir()]
-        for path in files:
-            path.chmod(path.stat().st_mode & ~0o222)
-
-        def writable() -> None:
-            for path in files:
-                path.chmod(path.stat().st_mode | 0o200)
-
-        undo = writable
-
-    try:
-        yield writable
-    finally:
-        undo()
-
-
 @pytest.mark.anyio
 async def test_a_read_only_data_dir_serves_its_history_and_is_never_set_aside(
     tmp_path: Path,
@@ -453,7 +419,7 @@ async def test_a_read_only_data_dir_serves_its_history_and_is_never_set_aside(
     finally:
         proc.send_signal(signal.SIGTERM)  # a clean stop: everything committed
         proc.wait(timeout=30)
-    with _read_only(data) as make_writable:
+    with read_only(data) as make_writable:
         proc, url = _serve(data, config, store_flush_interval="0.05")
         try:
             ws = url.replace("http://", "ws://") + "/ws"
