@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -22,10 +23,17 @@ if TYPE_CHECKING:
     from server.realtime.cluster import ClusterPresence
 
 
+#: Where every service of a data dir kept its messages before each had a store of its own.
+LEGACY_STORE = "messages.sqlite3"
+
+
 def store_holder(settings: Settings) -> str:
     """Who holds a store, as a second server on the same data dir is told."""
     where = f", port {settings.port}" if settings.port else ""
     return f"pid {os.getpid()} (service {settings.service_name!r}{where})"
+
+
+logger = logging.getLogger("pulsedesk")
 
 
 def package_version() -> str:
@@ -123,6 +131,14 @@ class Service:
         )
         await store.open()  # StoreInUse: another running service has it; start-up fails
         self.store = store
+        legacy = settings.data_path / LEGACY_STORE
+        if legacy.exists() and store.notice is None:
+            store.notice = (
+                f"{legacy} is a store from an earlier version, no longer read; "
+                f"to keep its history for {settings.service_name!r}, stop and move it to "
+                f"{settings.store_file}"
+            )
+            logger.warning("%s", store.notice)
         if store.available:
             resume = getattr(self.hub.bus, "resume_after", None)
             if resume is not None:

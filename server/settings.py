@@ -7,8 +7,10 @@ passed in; nothing below reads the environment on its own.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
+import re
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
@@ -48,6 +50,15 @@ def is_ip_address(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def file_name(name: str) -> str:
+    """``name`` as a safe file name part; a name that had to be changed gets a short hash of
+    the original, so two names never share one file."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name).strip(".")
+    if safe == name and safe:
+        return safe
+    return f"{safe[:40]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
 def is_loopback(host: str) -> bool:
@@ -186,7 +197,9 @@ class Settings(BaseSettings):
 
     @property
     def store_file(self) -> Path:
-        return self.data_path / "messages.sqlite3"
+        """The message store of this service: one per service name in the data dir, so a
+        service started with another name never opens the first one's history."""
+        return self.data_path / f"messages-{file_name(self.service_name)}.sqlite3"
 
     @property
     def token_file(self) -> Path:

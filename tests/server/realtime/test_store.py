@@ -18,10 +18,12 @@ import httpx
 import pytest
 import websockets
 
+from app.embedded import EmbeddedServer
 from server.realtime import store as store_module
 from server.realtime.store import MessageStore
 from server.realtime.wire import Broadcast
-from tests.conftest import admin_token, ws_url
+from server.settings import Settings
+from tests.conftest import StartServer, admin_token, ws_url
 from tests.filesystems import read_only
 
 
@@ -200,7 +202,7 @@ async def test_kill_9_loses_at_most_the_batch_not_yet_committed(tmp_path: Path) 
             proc.kill()
             proc.wait()
 
-    db = sqlite3.connect(tmp_path / "data" / "messages.sqlite3")
+    db = sqlite3.connect(next((tmp_path / "data").glob("messages-*.sqlite3")))
     ids = [row[0] for row in db.execute("SELECT id FROM broadcasts ORDER BY id")]
     db.close()
     assert acked == list(range(1, 201)) and burst == list(range(201, 501))
@@ -445,3 +447,33 @@ async def test_a_read_only_data_dir_serves_its_history_and_is_never_set_aside(
             assert [item["id"] for item in page["items"]] == (before + during)[::-1]
         finally:
             _kill(proc)
+
+
+def _history(server: EmbeddedServer) -> list[str]:
+    headers = {"Authorization": f"Bearer {admin_token(server)}"}
+    items = httpx.get(server.url + "/api/v1/messages", headers=headers).json()["items"]
+    return [item["data"]["text"] for item in items]
+
+
+@pytest.mark.anyio
+async def test_each_service_name_keeps_a_store_of_its_own(start_server: StartServer) -> None:
+    alpha = start_server(service_name="alpha")
+    await _send_messages(ws_url(alpha), 2, "said to alpha")
+    alpha.stop()
+    beta = start_server(service_name="beta")  # the same data dir, another service
+    assert _history(beta) == [], "another service does not open alpha's history"
+    await _send_messages(ws_url(beta), 1, "said to beta")
+    beta.stop()
+    again = start_server(service_name="alpha")
+    assert _history(again) == ["said to alpha 1", "said to alpha 0"]
+
+
+def test_a_store_of_an_earlier_version_is_named_not_read(
+    start_server: StartServer, make_settings: Callable[..., Settings]
+) -> None:
+    data = make_settings().data_path
+    data.mkdir(parents=True)
+    (data / "messages.sqlite3").write_bytes(b"")
+    server = start_server()
+    notice = httpx.get(server.url + "/health/").json()["details"]["store"]["notice"]
+    assert "messages.sqlite3" in notice and "move it to" in notice
