@@ -102,7 +102,7 @@ class MessageStore:
 
     @property
     def state(self) -> str:
-        """ "ok", "degraded" (cannot write now) or "off" (no store): for /healthz."""
+        """For /healthz: ok, degraded (it cannot write now) or off (there is no store)."""
         if self._db is None:
             return "off"
         return "degraded" if self.problem else "ok"
