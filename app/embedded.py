@@ -50,6 +50,19 @@ class _Server(QuietServer):
             self._on_started(self.started and not self.should_exit)
 
 
+def _release_store(server: uvicorn.Server) -> None:
+    """Give up the message store's claim once the server thread is done.
+
+    A forced exit skips the app's shutdown, which would leave the store's lock held by this
+    process, and the next server started here on the same data dir refused. Harmless after a
+    normal shutdown: the store has released it already.
+    """
+    service = getattr(getattr(server.config.app, "state", None), "pulsedesk", None)
+    store = getattr(service, "store", None)
+    if store is not None:
+        store.release_lock()
+
+
 class EmbeddedServer:
     """Start, stop and restart one in-process server; report its state."""
 
@@ -139,6 +152,8 @@ class EmbeddedServer:
             logger.exception("embedded server died")
         finally:
             sock.close()
+            if server is not None:
+                _release_store(server)
             self._started.set()
         stopping = self._stop_requested
         if reason is None and server is not None and not server.started and not stopping:

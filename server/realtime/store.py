@@ -240,6 +240,11 @@ class MessageStore:
             self._db = None
         self._lock.release()
 
+    def release_lock(self) -> None:
+        """Give up the claim on the file without closing: for a server whose shutdown was cut
+        short (its loop is gone, nothing writes any more), so the next one may open it."""
+        self._lock.release()
+
     async def _run(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
