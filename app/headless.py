@@ -9,6 +9,7 @@ from types import FrameType
 
 from common.urls import websocket_url
 from server.auth.tokens import InsecureTokenFile, TokenRegistry
+from server.auth.users import UserStoreError
 from server.main import create_app
 from server.realtime.store_lock import StoreInUse, check_store_free
 from server.settings import Settings
@@ -24,14 +25,16 @@ from server.transport.server import (
 
 def serve(settings: Settings) -> int:
     """Serve until SIGINT or SIGTERM, then return 0; 2 when it cannot listen (port in use,
-    address not here), the token file is unsafe or another running server holds the message
-    store: a one-line message on stderr, no traceback."""
+    address not here), the token or user file is unsafe or another running server holds the
+    message store: a one-line message on stderr, no traceback."""
     try:
-        TokenRegistry(settings).admin_token()
+        tokens = TokenRegistry(settings)
+        tokens.admin_token()
+        tokens.store.users()
         if settings.store_enabled:
             check_store_free(settings.store_file)
         sock = bind_socket(settings.host, settings.port)
-    except (PortInUse, CannotListen, InsecureTokenFile, StoreInUse) as exc:
+    except (PortInUse, CannotListen, InsecureTokenFile, UserStoreError, StoreInUse) as exc:
         print(f"pulsedesk: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # anything else the OS refuses: still one line

@@ -16,7 +16,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from server.api import admin, docs, health, metrics, root, status, ws
+from server.api import admin, docs, health, metrics, root, status, users, ws
 from server.edge.cors import CorsPolicy
 from server.edge.front_door import FrontDoor
 from server.edge.host_check import HostGuard
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.tokens.admin_token()  # first start: create the token file, or refuse a bad one
+        service.tokens.store.users()  # refuse an unsafe or broken user file now, not per request
         await service.open_store()
         await service.hub.bus.start()
         if service.cluster is not None:
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await service.cluster.stop()
             await service.hub.bus.stop()
             await service.close_store()
+            service.tokens.store.flush()
 
     app = FastAPI(
         title="PulseDesk",
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.router,
         status.router,
         admin.router,
+        users.router,
         ws.router,
         metrics.router,
         docs.router,

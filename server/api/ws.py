@@ -81,6 +81,7 @@ async def serve_feed(websocket: WebSocket) -> None:
         write_frame=frame_writer(websocket.scope),
         hold=since is not None,
     )
+    conn.user = principal.name if principal is not None else None
     try:
         await _greet(hub, service, conn, since)
         await _read(websocket, service, conn)

@@ -1,4 +1,5 @@
-"""Bearer tokens: the admin token file, the users from settings, and who a token belongs to."""
+"""Bearer tokens: the admin token file, the users from settings and from the user store, and
+who a token belongs to."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.auth.users import UserStore
 from server.settings import Role, Settings
 
 
@@ -56,7 +58,12 @@ def read_or_create_admin_token(path: Path) -> str:
 
 
 class TokenRegistry:
-    """Maps bearer tokens to principals. The admin token is loaded on first need."""
+    """Maps bearer tokens to principals. The admin token and the user store load on first need.
+
+    Users come from two places: the config file's ``[users.NAME]`` tables (tokens the operator
+    wrote there) and the user store (``server.auth.users``, made through the API or
+    ``pulsedesk users``). A name in the config file wins over the same name in the store.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -66,6 +73,13 @@ class TokenRegistry:
             (spec.token.get_secret_value().encode(), Principal(name, spec.role))
             for name, spec in settings.users.items()
         ]
+        self._store: UserStore | None = None
+
+    @property
+    def store(self) -> UserStore:
+        if self._store is None:
+            self._store = UserStore(self._settings.config_path)
+        return self._store
 
     def admin_token(self) -> str:
         if self._admin is None:
@@ -87,4 +101,8 @@ class TokenRegistry:
         for secret, principal in self._users:
             if hmac.compare_digest(candidate, secret) and found is None:
                 found = principal
+        if found is None:
+            user = self.store.identify(token)
+            if user is not None and user.name not in self._settings.users:
+                found = Principal(user.name, user.role)
         return found

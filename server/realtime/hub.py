@@ -52,6 +52,7 @@ class Connection:
         "received",
         "remote",
         "sent",
+        "user",
         "writer",
     )
 
@@ -69,6 +70,8 @@ class Connection:
         self.id = conn_id
         self.remote = remote
         self.is_admin = is_admin
+        #: The name of the person (or tool) whose token opened it; None without a token.
+        self.user: str | None = None
         self.connected_at = datetime.now(UTC)
         self.received = 0
         self.sent = 0
@@ -174,6 +177,7 @@ class Connection:
             "sent": self.sent,
             "queued": len(self.queue),
             "admin": self.is_admin,
+            "user": self.user,
         }
 
 

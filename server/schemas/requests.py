@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -25,4 +25,15 @@ class WebSocketMessage(BaseModel):
 class BroadcastRequest(BaseModel):
     """A broadcast from the server itself to every connected client."""
 
-    data: dict[str, Any] = Field(..., description="The message, e.g. {\"text\": \"hello\"}")
+    data: dict[str, Any] = Field(..., description='The message, e.g. {"text": "hello"}')
+
+
+class NewUserRequest(BaseModel):
+    """A person or tool to give a token of its own."""
+
+    name: str = Field(
+        ...,
+        description="1 to 64 letters, digits, '.', '_' or '-'",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+    )
+    role: Literal["user", "admin"] = "user"

@@ -103,6 +103,7 @@ class ConnectionInfo(BaseModel):
     sent: int
     queued: int
     admin: bool
+    user: str | None = Field(None, description="Whose token opened it; null without a token")
 
 
 class ConnectionList(BaseModel):
@@ -116,3 +117,23 @@ class MessageRecord(BaseModel):
     client: str
     data: dict[str, Any]
     timestamp: datetime
+
+
+class UserInfo(BaseModel):
+    """A person or tool with a token of its own. The token itself is never listed."""
+
+    name: str
+    role: str = Field(..., description="user or admin")
+    created: datetime | None = Field(None, description="null for users from the config file")
+    last_used: datetime | None = Field(None, description="null until the token is first used")
+    source: str = Field(..., description="store (made through the API) or config (the file)")
+
+
+class UserList(BaseModel):
+    users: list[UserInfo]
+
+
+class NewToken(UserInfo):
+    """A user and its token: the only answer that ever holds the token. Keep it now."""
+
+    token: str

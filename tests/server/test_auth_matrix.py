@@ -56,6 +56,13 @@ ACCESS: dict[tuple[str, str], Call] = {
         "admin", ok=404, path="/api/v1/connections/c999999"
     ),
     ("GET", "/api/v1/messages"): Call("admin"),
+    # Each token kind's call makes a fresh name: the first admin call creates it, the rest 409.
+    ("POST", "/api/v1/users"): Call("admin", ok=201, json={"name": "matrix-made"}),
+    ("GET", "/api/v1/users"): Call("admin"),
+    ("DELETE", "/api/v1/users/{name}"): Call("admin", ok=404, path="/api/v1/users/nobody"),
+    ("POST", "/api/v1/users/{name}/token"): Call(
+        "admin", ok=404, path="/api/v1/users/nobody/token"
+    ),
     ("GET", "/metrics"): Call("admin_if_auth"),
     ("WS", "/ws"): Call("user_if_auth"),
     # FastAPI's own documentation routes and the static folder: open, like the page itself.
