@@ -15,7 +15,9 @@ from argparse import SUPPRESS
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
+from app import commands as commands_module
 from app import traffic
+from app.config_file import Origin
 from server.auth.tokens import InsecureTokenFile, TokenRegistry
 from server.config_errors import ConfigError
 from server.settings import Settings
@@ -110,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     token.add_argument("--config", metavar="FILE", default=SUPPRESS, help="TOML config file")
     traffic.add_commands(commands)
+    commands_module.add_commands(commands)
     return parser
 
 
@@ -145,16 +148,14 @@ def missing_desktop_modules() -> list[str]:
     return missing
 
 
+def given_flags(args: argparse.Namespace) -> dict[str, object]:
+    """The settings given as flags, by setting name."""
+    names = ("host", "port", "auth", "broadcast_url", "data_dir", "log_level")
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+
+
 def load_settings(args: argparse.Namespace) -> Settings:
-    return Settings.load(
-        getattr(args, "config", None),
-        host=getattr(args, "host", None),
-        port=getattr(args, "port", None),
-        auth=getattr(args, "auth", None),
-        broadcast_url=getattr(args, "broadcast_url", None),
-        data_dir=getattr(args, "data_dir", None),
-        log_level=getattr(args, "log_level", None),
-    )
+    return Settings.load(getattr(args, "config", None), **given_flags(args))
 
 
 def configure_logging(level: str) -> None:
@@ -178,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+    if (args.command, getattr(args, "action", None)) in commands_module.NO_SETTINGS:
+        return commands_module.run_without_settings(args)
     # Options given before the subcommand count too: `pulsedesk --port 0 serve`.
     for warning in Settings.unknown_variables():
         print(f"pulsedesk: warning: {warning}", file=sys.stderr)
@@ -186,6 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"pulsedesk: {exc}", file=sys.stderr)
         return 2
+
+    if args.command in ("config", "users"):
+        return commands_module.run(args, settings, given_flags(args))
 
     if args.command == "token":
         try:
@@ -206,4 +212,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from app.launch import run_desktop
 
-    return run_desktop(settings, connect=args.connect, token=args.token)
+    origin = Origin(getattr(args, "config", None), given_flags(args))
+    return run_desktop(settings, connect=args.connect, token=args.token, origin=origin)

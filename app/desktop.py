@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop, asyncSlot
 
+from app.config_file import Origin
 from app.embedded import EmbeddedServer, ServerState
 from app.server_control import ServerControl
 from app.signals import QuitOnSignals
@@ -48,9 +49,12 @@ class Desktop(QObject):
         qsettings: QSettings | None = None,
         tuning: MonitorTuning | None = None,
         server: EmbeddedServer | None = None,
+        origin: Origin | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
+        #: How the settings were loaded: Preferences saves there and reloads the same way.
+        self.origin = origin or Origin()
         self.remote_url = connect.rstrip("/") if connect else None
         self.token = token if token is not None else TokenRegistry(settings).admin_token()
         self.window = MainWindow(qsettings or QSettings(ORGANIZATION, APPLICATION))
@@ -169,6 +173,7 @@ def run_window(
     start_error: PortInUse | None,
     connect: str | None,
     token: str,
+    origin: Origin | None = None,
     quit_requested: Callable[[], bool] = lambda: False,
 ) -> int:
     """Run the window on a qasync loop until it quits (window, tray, menu, SIGINT, SIGTERM).
@@ -182,7 +187,7 @@ def run_window(
     app.setApplicationName(APPLICATION)
     app.setQuitOnLastWindowClosed(False)  # quitting is ours: it must join the server first
     with _qasync_loop(app) as loop:
-        desktop = Desktop(settings, connect=connect, token=token, server=server)
+        desktop = Desktop(settings, connect=connect, token=token, server=server, origin=origin)
         with QuitOnSignals(desktop.window.request_quit):
             if quit_requested():
                 desktop.window.request_quit()

@@ -13,13 +13,19 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from server.settings import Settings
+
+if TYPE_CHECKING:
+    from app.config_file import Origin
 
 logger = logging.getLogger("pulsedesk.desktop")
 
 
-def run_desktop(settings: Settings, connect: str | None, token: str | None) -> int:
+def run_desktop(
+    settings: Settings, connect: str | None, token: str | None, origin: Origin | None = None
+) -> int:
     """Run the desktop app until its window is closed or SIGINT/SIGTERM; the exit code."""
     # Start-up imports make hundreds of collections that find almost nothing (under a thousand
     # objects), a tenth of the launch time. The window's own collector takes over once it runs
@@ -28,13 +34,15 @@ def run_desktop(settings: Settings, connect: str | None, token: str | None) -> i
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run(settings, connect, token)
+        return _run(settings, connect, token, origin)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _run(settings: Settings, connect: str | None, token: str | None) -> int:
+def _run(
+    settings: Settings, connect: str | None, token: str | None, origin: Origin | None
+) -> int:
     from app.embedded import EmbeddedServer
     from app.signals import NotedSignals
     from server.auth.tokens import InsecureTokenFile, TokenRegistry
@@ -77,6 +85,7 @@ def _run(settings: Settings, connect: str | None, token: str | None) -> int:
                 start_error=start_error,
                 connect=connect,
                 token=token or admin_token,
+                origin=origin,
                 quit_requested=lambda: signals.requested,
             )
         finally:

@@ -11,6 +11,7 @@ import hashlib
 import ipaddress
 import os
 import re
+from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
@@ -42,6 +43,18 @@ Role = Literal["admin", "user"]
 _config_file: ContextVar[ConfigFile | None] = ContextVar("pulsedesk_config_file", default=None)
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
+DEFAULT_CONFIG_NAME = "pulsedesk.toml"
+
+
+def default_config_file(environ: Mapping[str, str] = os.environ) -> Path:
+    """``<user config dir>/pulsedesk/pulsedesk.toml``: read when no file is named.
+
+    In ``PULSEDESK_CONFIG_DIR`` when that is set, so a config dir moved elsewhere (the tests'
+    scratch folder, a second profile) brings its own file.
+    """
+    folder = environ.get("PULSEDESK_CONFIG_DIR")
+    base = Path(folder) if folder else platformdirs.user_config_path("pulsedesk")
+    return base / DEFAULT_CONFIG_NAME
 
 
 def is_ip_address(host: str) -> bool:
@@ -158,9 +171,13 @@ class Settings(BaseSettings):
         """Build settings from flags (None means "not given"), environment, config file.
 
         ConfigError (one line, naming the setting and where it came from) for a missing or
-        broken config file, an unknown key in it, or a bad value from any source.
+        broken config file, an unknown key in it, or a bad value from any source. The config
+        file is ``config_file``, else ``PULSEDESK_CONFIG``, else the default file when it
+        exists (``default_config_file``).
         """
         path = config_file or os.environ.get("PULSEDESK_CONFIG")
+        if path is None and default_config_file().is_file():
+            path = default_config_file()
         given = {key: value for key, value in flags.items() if value is not None}
         config = read_config_file(Path(path), cls) if path is not None else None
         origins = Origins(flags=given, environ=os.environ, config=config)
