@@ -80,9 +80,7 @@ def _server(settings: Settings) -> httpx.Client | None:
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     url = display_url(host, settings.port)
     token = TokenRegistry(settings).admin_token()
-    client = httpx.Client(
-        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=5
-    )
+    client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=5)
     try:
         client.get("/healthz").raise_for_status()
     except httpx.HTTPError:

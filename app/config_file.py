@@ -31,7 +31,7 @@ HELP: dict[str, str] = {
     "log_level": "debug, info, warning or error.",
     "auth": "Tokens: auto (required beyond loopback), required, or off.",
     "admin_token": "The admin token; unset, one is made in the config dir (mode 0600).",
-    "users": "Tokens for people and tools: [users.NAME] token = \"...\", role = \"user\".",
+    "users": 'Tokens for people and tools: [users.NAME] token = "...", role = "user".',
     "cors_origins": "Web pages (origins) that may call the API and open /ws.",
     "allowed_hosts": "Host names accepted on a loopback server besides localhost.",
     "check_targets": "Named probes for POST /health/check: http(s)://... or tcp://host:port.",

@@ -26,6 +26,7 @@ from server.settings import Settings
 from server.transport.server import PortInUse, display_url
 from ui.main_thread_gc import MainThreadCollector
 from ui.monitor import Monitor, MonitorTuning
+from ui.theme import Follower
 from ui.window import MainWindow
 
 if TYPE_CHECKING:
@@ -69,11 +70,31 @@ class Desktop(QObject):
             self.control.state_changed.connect(self._server_state)
             self.window.server_bar.share_requested.connect(self.share)
             self.control.connect_instead.connect(self.watch)
+            self.control.serving.connect(self.window.tray.set_url)
+            self.window.tray.start_requested.connect(self.control.start)
+            self.window.tray.stop_requested.connect(self.control.stop)
+            self.window.tray.control_server(True)
         self.window.server_bar.set_token(self.token)
         self.window.quit_requested.connect(self.quit)
+        self._wire_dialogs()
         self.closed = asyncio.Event()
         self.share_dialog: ShareDialog | None = None
         self.collector = MainThreadCollector(parent=self)
+
+    def _wire_dialogs(self) -> None:
+        from app import settings_window
+
+        window = self.window
+        #: Server restarts that saving Preferences caused.
+        self.restarts = 0
+        values = settings_window.read_window_values(window.settings)
+        window.tray.muted = settings_window.muted_kinds(values)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self.theme = Follower(app, values["theme"])
+        window.preferences_requested.connect(lambda: settings_window.open_preferences(self))
+        window.people_requested.connect(lambda: settings_window.open_people(self))
+        window.about_requested.connect(lambda: settings_window.open_about(self))
 
     def launch(self, start_error: PortInUse | None = None) -> None:
         """Show the window and start (or follow) the server. Call on the running loop."""
@@ -88,20 +109,38 @@ class Desktop(QObject):
         if self.remote_url is not None:
             self.collector.freeze()  # the window is all there is to build
             self.window.server_bar.set_remote(self.remote_url)
+            self.window.tray.set_url(self.remote_url)
             self.watch(self.remote_url)
             return
         assert self.server is not None and self.control is not None
         if start_error is not None:
             self.control.show_port_in_use(start_error)
-        elif self.server.thread is None:
+        elif self.server.thread is None and self._start_server_on_open():
             self.control.start()
         elif self.server.state is ServerState.RUNNING:  # it came up before we listened
             self._server_state(ServerState.RUNNING.value, "")
         self.window.server_bar.set_url(self.server.url)
+        self.window.tray.set_url(self.server.url)
         # Watch from the start: the feed and the polls retry until the server answers.
         self.watch(self.server.url)
 
-    def share(self) -> ShareDialog:
+    def _start_server_on_open(self) -> bool:
+        return str(self.window.settings.value("window/start_server", "true")) == "true"
+
+    def share_url(self) -> str:
+        """Where other devices connect: the LAN URL when the server listens beyond loopback."""
+        from ui.dialogs.share import lan_url_for
+
+        if self.remote_url is not None:
+            return self.remote_url
+        assert self.server is not None
+        return lan_url_for(self.server.settings.host, self.server.port) or self.server.url
+
+    def share_with_token(self, token: str) -> ShareDialog:
+        """The share dialog filled in with a person's token (from the People dialog)."""
+        return self.share(token)
+
+    def share(self, token: str | None = None) -> ShareDialog:
         """Open the share dialog for the embedded server (non-modal: no nested loop)."""
         # Imported on first use: segno and the dialog are not needed to show the window.
         from ui.dialogs.share import ShareDialog, lan_url_for, listens_on_loopback_only
@@ -111,7 +150,7 @@ class Desktop(QObject):
         dialog = ShareDialog(
             self.server.url,
             lan_url_for(settings.host, self.server.port),
-            self._token_to_share(settings),
+            token or self._token_to_share(settings),
             listens_on_loopback_only(settings.host),
             parent=self.window,
         )

@@ -82,7 +82,40 @@ async def demo(desktop: Desktop, out: Path) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(out))
         print(f"saved {out}")
+        await dialog_shots(desktop, out.parent)
     await desktop.shutdown()
+
+
+async def dialog_shots(desktop: Desktop, folder: Path) -> None:
+    """Preferences, People and About, light and dark, beside the window's picture."""
+    from app import settings_window
+
+    people = settings_window.open_people(desktop)
+    await people.reload()
+    await people.add("grafana", "user")
+    await people.add("deploy-bot", "admin")
+    people.table.selectRow(0)
+    for theme in ("light", "dark"):
+        desktop.theme.set_choice(theme)
+        preferences = settings_window.open_preferences(desktop)
+        about = settings_window.open_about(desktop)
+        await asyncio.sleep(0.3)
+        preferences.resize(780, 1180)  # the whole server page, no scrolling
+        people.resize(780, 520)
+        about.resize(1000, about.sizeHint().height())
+        shots = {"preferences": preferences, "people": people, "about": about}
+        for name, dialog in shots.items():
+            path = folder / f"{name}-{theme}.png"
+            dialog.grab().save(str(path))
+            print(f"saved {path}")
+        if theme == "dark":
+            path = folder / "screenshot-dark.png"
+            desktop.window.grab().save(str(path))
+            print(f"saved {path}")
+        preferences.reject()
+        about.reject()
+    people.reject()
+    desktop.theme.set_choice("light")
 
 
 def _target_cell(window) -> str:  # type: ignore[no-untyped-def]

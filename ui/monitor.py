@@ -261,10 +261,15 @@ class Monitor(QObject):
         tray = self.window.tray
         if state is Health.DOWN:
             self._down = True
-            tray.notify("Server DOWN", f"{self.base_url}: {self.tracker.last_error}", critical=True)
+            tray.notify(
+                "Server DOWN",
+                f"{self.base_url}: {self.tracker.last_error}",
+                critical=True,
+                kind="down",
+            )
         elif state is Health.UP and self._down:
             self._down = False
-            tray.notify("Server back UP", f"{self.base_url} answers again")
+            tray.notify("Server back UP", f"{self.base_url} answers again", kind="up")
 
     def _set_count(self, count: int, source: str) -> None:
         changed = count != self.count

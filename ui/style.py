@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
+from ui.theme import style
+
 STATE_COLORS = {
     # server states
     "starting": "#f9a825",
@@ -38,7 +40,7 @@ def light_css(state: str) -> str:
 
 
 def set_style_sheet(widget: QWidget, css: str) -> None:
-    """Give ``widget`` this style sheet, unless it has it: setting it again re-polishes the
-    widget all the same, which polls that change nothing would pay for every time."""
-    if widget.styleSheet() != css:
-        widget.setStyleSheet(css)
+    """Give ``widget`` this (light-theme) style sheet, drawn for the current colour scheme
+    (``ui.theme``), unless it has it: setting it again re-polishes the widget all the same,
+    which polls that change nothing would pay for every time."""
+    style(widget, css)

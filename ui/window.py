@@ -6,9 +6,12 @@ hides. The composition root decides what quitting means (stop the feed, join the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -17,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.core.messages import MessageLog
+from ui.core.messages import DEFAULT_CAPACITY, MessageLog
 from ui.dialogs.port_conflict import PortConflictBanner
 from ui.panels.connections import ConnectionsPanel
 from ui.panels.health import HealthPanel
@@ -30,6 +33,9 @@ from ui.tray import Tray
 
 class MainWindow(QMainWindow):
     quit_requested = Signal()
+    preferences_requested = Signal()
+    people_requested = Signal()
+    about_requested = Signal()
 
     def __init__(self, settings: QSettings, log: MessageLog | None = None) -> None:
         super().__init__()
@@ -44,7 +50,8 @@ class MainWindow(QMainWindow):
         self.health = HealthPanel()
         self.status = StatusPanel()
         self.connections = ConnectionsPanel()
-        self.log_panel = LogPanel(log or MessageLog())
+        capacity = int(str(settings.value("log/cap", DEFAULT_CAPACITY)))
+        self.log_panel = LogPanel(log or MessageLog(capacity))
         self.send_box = SendBox()
         self.feed_label = QLabel()
         self.statusBar().addWidget(self.feed_label, 1)
@@ -81,24 +88,64 @@ class MainWindow(QMainWindow):
         self.tray.quit_requested.connect(self.request_quit)
         self.restore()
 
+    def _action(
+        self, text: str, keys: str | QKeySequence.StandardKey, slot: Callable[[], object]
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(keys))
+        action.triggered.connect(slot)
+        self.shortcut_actions.append(action)
+        return action
+
     def _build_menus(self) -> None:
+        #: Every action with a shortcut, in menu order: Help → Keyboard shortcuts lists them.
+        self.shortcut_actions: list[QAction] = []
         file_menu = self.menuBar().addMenu("&File")
-        export = QAction("&Export log…", self)
-        export.triggered.connect(self.log_panel.export_button.click)
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.request_quit)
+        export = self._action("&Export log…", "Ctrl+E", self.log_panel.export_button.click)
+        quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.request_quit)
         file_menu.addAction(export)
         file_menu.addAction(quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self._action("&Filter the log", "Ctrl+F", self._focus_filter))
+        edit_menu.addAction(self._action("Type a &message", "Ctrl+L", self._focus_send_box))
+        edit_menu.addAction(
+            self._action(
+                "&Restart the server", "Ctrl+Shift+R", self.server_bar.restart_button.click
+            )
+        )
+        edit_menu.addSeparator()
+        edit_menu.addAction(self._action("&People…", "Ctrl+Shift+P", self.people_requested.emit))
+        edit_menu.addAction(
+            self._action("&Preferences…", "Ctrl+,", self.preferences_requested.emit)
+        )
         view_menu = self.menuBar().addMenu("&View")
         self.close_to_tray = QAction("&Close to tray", self)
         self.close_to_tray.setCheckable(True)
         self.close_to_tray.setToolTip("Closing the window keeps PulseDesk running in the tray")
         view_menu.addAction(self.close_to_tray)
         help_menu = self.menuBar().addMenu("&Help")
-        docs = QAction("&API docs", self)
-        docs.triggered.connect(self.server_bar.open_docs)
-        help_menu.addAction(docs)
+        help_menu.addAction(self._action("&API docs", "F1", self.server_bar.open_docs))
+        shortcuts = QAction("&Keyboard shortcuts", self)
+        shortcuts.triggered.connect(self.show_shortcuts)
+        about = QAction("&About PulseDesk", self)
+        about.triggered.connect(self.about_requested.emit)
+        help_menu.addAction(shortcuts)
+        help_menu.addAction(about)
+
+    def _focus_filter(self) -> None:
+        self.log_panel.filter_text.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.log_panel.filter_text.selectAll()
+
+    def _focus_send_box(self) -> None:
+        self.send_box.input.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_shortcuts(self) -> QDialog:
+        from ui.dialogs.shortcuts import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.shortcut_actions, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     # Persistence ------------------------------------------------------------------------------
 

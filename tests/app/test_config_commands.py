@@ -83,8 +83,8 @@ def test_config_show_names_each_source_and_masks_tokens(
 def test_saving_keeps_the_users_comments_and_order(tmp_path: Path) -> None:
     path = tmp_path / "pulsedesk.toml"
     path.write_text(
-        "# my server\nservice_name = \"orders\"  # what clients see\n\n"
-        "[check_targets]\n# the database\ndb = \"tcp://127.0.0.1:5432\"\n"
+        '# my server\nservice_name = "orders"  # what clients see\n\n'
+        '[check_targets]\n# the database\ndb = "tcp://127.0.0.1:5432"\n'
     )
     config_file.save(path, {"port": 8127, "service_name": "billing"})
     text = path.read_text()

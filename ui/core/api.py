@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 if TYPE_CHECKING:
     import httpx
@@ -83,6 +84,25 @@ class ApiClient:
 
     async def disconnect(self, conn_id: str) -> None:
         await self.request("DELETE", f"/api/v1/connections/{conn_id}")
+
+    async def users(self) -> list[dict[str, Any]]:
+        users: list[dict[str, Any]] = (await self.get("/api/v1/users")).body["users"]
+        return users
+
+    async def add_user(self, name: str, role: str) -> dict[str, Any]:
+        """The new user, with its token: the one answer that ever holds it."""
+        body = {"name": name, "role": role}
+        made: dict[str, Any] = (await self.request("POST", "/api/v1/users", json=body)).body
+        return made
+
+    async def rotate_token(self, name: str) -> dict[str, Any]:
+        rotated: dict[str, Any] = (
+            await self.request("POST", f"/api/v1/users/{quote(name, safe='')}/token")
+        ).body
+        return rotated
+
+    async def revoke_user(self, name: str) -> None:
+        await self.request("DELETE", f"/api/v1/users/{quote(name, safe='')}")
 
 
 def _detail(response: httpx.Response) -> str:

@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 )
 
 from common.urls import websocket_url
+from ui.theme import style
 
 # TEST-NET-1 (RFC 5737): never a real host, but routed like one, so the OS picks the address
 # it would use to leave this machine.
@@ -262,7 +263,7 @@ class ShareDialog(QDialog):
     def _loopback_banner(self) -> QFrame:
         banner = QFrame()
         banner.setObjectName("loopbackBanner")
-        banner.setStyleSheet("#loopbackBanner{background:#fff3e0;border:1px solid #ef6c00;}")
+        style(banner, "#loopbackBanner{background:#fff3e0;border:1px solid #ef6c00;}")
         message = QLabel(
             "<b>Only this computer can connect.</b> The server listens on a loopback address, "
             "so phones and other machines cannot reach it. Rebinding makes it listen on the "

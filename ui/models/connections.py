@@ -10,8 +10,9 @@ from ui.models.headers import column_title
 
 Index = QModelIndex | QPersistentModelIndex
 
-COLUMNS = ("Id", "Address", "Since", "In", "Out", "Queued")
-_KEYS = ("id", "remote", "connected_at", "received", "sent", "queued")
+COLUMNS = ("Id", "Person", "Address", "Since", "In", "Out", "Queued")
+_KEYS = ("id", "user", "remote", "connected_at", "received", "sent", "queued")
+_NUMBERS = frozenset({"received", "sent", "queued"})
 
 
 class ConnectionsModel(QAbstractTableModel):
@@ -49,10 +50,12 @@ class ConnectionsModel(QAbstractTableModel):
                 return f"{value} (this window)"
             if key == "id" and record.get("admin"):
                 return f"{value} (admin)"
+            if key == "user":
+                return value or "–"  # no token: anyone on a server that asks for none
             return str(value)
         if role == Qt.ItemDataRole.ToolTipRole and key == "connected_at":
             return str(record.get(key, ""))
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 3:
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in _NUMBERS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 

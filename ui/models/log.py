@@ -23,6 +23,7 @@ from PySide6.QtGui import QBrush, QColor
 from ui.core.log_filter import LogFilter
 from ui.core.messages import LogEntry, MessageLog
 from ui.models.headers import column_title
+from ui.theme import ink
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -127,7 +128,7 @@ class MessageLogModel(QAbstractTableModel):
             return entry.text[:2000]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() in (1, 2):
             color = _ERROR_COLOR if entry.type == "error" else _DIRECTION_COLORS[entry.direction]
-            return QBrush(QColor(color))
+            return QBrush(QColor(ink(color)))
         if role == ENTRY_ROLE:
             return entry
         return None

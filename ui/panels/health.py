@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ui.core.health import Health, HealthTracker
 from ui.style import badge_css, set_style_sheet
+from ui.theme import ink
 from ui.widgets.fact_grid import fill_fact_grid
 from ui.widgets.sparkline import Sparkline
 
@@ -186,11 +187,12 @@ class HealthPanel(QGroupBox):
             item = self.targets.item(row, 0)
             if item is not None and item.text() == name:
                 result = QTableWidgetItem(("✔ " if healthy else "✘ ") + text)
-                result.setForeground(self.palette().text() if healthy else _red())
+                if not healthy:  # healthy text keeps the palette's colour, light or dark
+                    result.setForeground(_red())
                 self.targets.setItem(row, 2, result)
 
 
 def _red() -> Any:
     from PySide6.QtGui import QBrush, QColor
 
-    return QBrush(QColor("#c62828"))
+    return QBrush(QColor(ink("#c62828")))

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ui.core.compose import InvalidMessage, SendMode, compose_frame
 from ui.core.send_history import SendHistory
+from ui.style import set_style_sheet
 
 
 class SendBox(QWidget):
@@ -84,7 +85,7 @@ class SendBox(QWidget):
 
     def _show(self, text: str, *, error: bool) -> None:
         self.feedback.setText(text)
-        self.feedback.setStyleSheet("color:#b71c1c;" if error else "color:#2e7d32;")
+        set_style_sheet(self.feedback, "color:#b71c1c;" if error else "color:#2e7d32;")
         self.feedback.show()
 
     def _clear_feedback(self) -> None:

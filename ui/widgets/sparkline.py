@@ -8,6 +8,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ui.theme import ink, paper
+
 
 class Sparkline(QWidget):
     """Values spread evenly (``set_values``) or by age in a window (``set_points``)."""
@@ -49,8 +51,8 @@ class Sparkline(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         frame = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        painter.fillRect(frame, QColor("#fafafa"))
-        painter.setPen(QPen(QColor("#d0d0d0")))
+        painter.fillRect(frame, QColor(paper("#fafafa")))
+        painter.setPen(QPen(QColor(ink("#d0d0d0"))))
         painter.drawRect(frame)
         if not self._points:
             painter.setPen(QColor("#9e9e9e"))
@@ -73,13 +75,13 @@ class Sparkline(QWidget):
         area = QPainterPath(path)
         area.lineTo(QPointF(at(1.0, 0).x(), plot.bottom()))
         area.lineTo(QPointF(at(points[0][0], 0).x(), plot.bottom()))
-        fill = QColor(self.color)
+        fill = QColor(ink(self.color.name()))
         fill.setAlpha(40)
         painter.fillPath(area, fill)
-        painter.setPen(QPen(self.color, 1.6))
+        painter.setPen(QPen(QColor(ink(self.color.name())), 1.6))
         painter.drawPath(path)
 
-        painter.setPen(QColor("#424242"))
+        painter.setPen(QColor(ink("#424242")))
         label = f"{_fmt(values[-1])}{self.unit}   max {_fmt(max(values))}{self.unit}"
         if self.caption:
             label = f"{self.caption}   {label}"

@@ -4,7 +4,7 @@ from ui.models.connections import ConnectionsModel
 
 ROWS = [
     {"id": "c1", "remote": "127.0.0.1:5000", "connected_at": "2026-01-02T03:04:05.6+00:00",
-     "received": 1, "sent": 9, "queued": 0, "admin": True},
+     "received": 1, "sent": 9, "queued": 0, "admin": True, "user": "admin"},
     {"id": "c2", "remote": "10.0.0.2:6000", "connected_at": "2026-01-02T03:05:00+00:00",
      "received": 4, "sent": 7, "queued": 2, "admin": False},
 ]
@@ -17,10 +17,11 @@ def test_rows_and_the_window_own_connection(qtmodeltester: Any) -> None:
     model.set_rows(ROWS)
     qtmodeltester.check(model)
     assert model.rowCount() == 2
-    assert [model.index(0, column).data() for column in range(6)] == [
-        "c1 (this window)", "127.0.0.1:5000", "03:04:05", "1", "9", "0"
+    assert [model.index(0, column).data() for column in range(7)] == [
+        "c1 (this window)", "admin", "127.0.0.1:5000", "03:04:05", "1", "9", "0"
     ]
-    assert model.index(1, 5).data() == "2"
+    assert model.index(1, 1).data() == "–"  # no token, no person
+    assert model.index(1, 6).data() == "2"
     assert model.connection_id(1) == "c2"
     model.set_rows([])
     assert model.rowCount() == 0

@@ -1,0 +1,296 @@
+"""Preferences, People, About, the tray menu and dark mode on the real desktop app: its
+embedded server on port 0, real clients, real files, widgets offscreen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QLineEdit
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from app import settings_window
+from app.config_file import Origin
+from app.desktop import Desktop
+from app.embedded import ServerState
+from server.settings import Settings
+from server.transport.server import next_free_port
+from tests.conftest import port_is_free, remember_token, ws_url
+from tests.ui.qasync_support import qasync_loop, qasync_session_loop, qt_settings, run, until
+from ui.dialogs.shortcuts import ShortcutsDialog
+from ui.monitor import MonitorTuning
+
+__all__ = ["qasync_loop", "qasync_session_loop", "qt_settings"]
+
+FAST = MonitorTuning(interval=0.2, timeout=1.0, down_after=3, reconnect_min=0.05, reconnect_max=0.3)
+MakeDesktop = Callable[..., Desktop]
+
+
+@pytest.fixture
+def make_desktop(
+    qtbot: Any, qasync_loop: Any, tmp_path: Path, qt_settings: QSettings
+) -> Iterator[MakeDesktop]:
+    """A launched desktop whose settings come from a config file in tmp_path, like a user's."""
+    made: list[Desktop] = []
+
+    def make(config_text: str = "", connect: str | None = None, **flags: Any) -> Desktop:
+        path = tmp_path / "pulsedesk.toml"
+        path.write_text(config_text)
+        flags = {
+            "port": 0,
+            "config_dir": tmp_path / "config",
+            "data_dir": tmp_path / "data",
+            **flags,
+        }
+        origin = Origin(path, flags)
+        desktop = Desktop(
+            origin.load(), connect=connect, qsettings=qt_settings, tuning=FAST, origin=origin
+        )
+        made.append(desktop)
+        desktop.launch()
+        return desktop
+
+    yield make
+    for desktop in made:
+        run(qtbot, desktop.shutdown())
+        desktop.theme.set_choice("light")
+        desktop.window.hide()
+        desktop.window.deleteLater()
+
+
+def running(desktop: Desktop) -> bool:
+    return desktop.server is not None and desktop.server.state is ServerState.RUNNING
+
+
+def starts(desktop: Desktop) -> list[str]:
+    """Every state the embedded server reports from now on."""
+    seen: list[str] = []
+    assert desktop.control is not None
+    desktop.control.state_changed.connect(lambda state, _error: seen.append(state))
+    return seen
+
+
+# Preferences ---------------------------------------------------------------------------------
+
+
+def test_a_server_setting_saved_restarts_the_server_once_and_keeps_the_files_comments(
+    make_desktop: MakeDesktop, qtbot: Any, tmp_path: Path
+) -> None:
+    desktop = make_desktop('# my own notes\nenvironment = "staging"  # for the demo\n')
+    qtbot.waitUntil(lambda: running(desktop), timeout=15_000)
+    states = starts(desktop)
+    dialog = settings_window.open_preferences(desktop)
+    name = dialog.editors["service_name"]
+    assert isinstance(name, QLineEdit)
+    name.setText("billing")
+    assert dialog.restart_note.isVisible() or not dialog.isVisible()
+    assert "restarts the embedded server" in dialog.restart_note.text()
+    assert "service_name" in dialog.restart_note.text()
+    dialog.save()
+    qtbot.waitUntil(lambda: states.count("running") == 1, timeout=15_000)
+    assert states.count("starting") == 1
+    assert desktop.restarts == 1
+    text = (tmp_path / "pulsedesk.toml").read_text()
+    assert text.startswith('# my own notes\nenvironment = "staging"  # for the demo\n')
+    assert 'service_name = "billing"' in text
+    assert desktop.server is not None
+    status = httpx.get(f"{desktop.server.url}/api/v1/status", timeout=5).json()
+    assert status["service"] == "billing"
+
+    again = settings_window.open_preferences(desktop)
+    again.poll_interval.setValue(3.5)  # a window setting only
+    assert not again.restart_note.text()
+    again.save()
+    qtbot.waitUntil(lambda: desktop.window.health.interval.value() == 3.5)
+    assert desktop.restarts == 1 and states.count("starting") == 1
+    assert desktop.window.settings.value("health/interval") is not None
+
+
+def test_every_field_is_checked_by_the_settings_model_and_flags_are_read_only(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    desktop = make_desktop(auth="off")
+    dialog = settings_window.open_preferences(desktop)
+    limit = dialog.editors["max_frame_bytes"]
+    assert isinstance(limit, QLineEdit)
+    limit.setText("12")
+    assert (
+        dialog.errors["max_frame_bytes"].text() == "Input should be greater than or equal to 1024"
+    )
+    assert not dialog.errors["max_frame_bytes"].isHidden()
+    assert not dialog.save_button.isEnabled()
+    limit.setText("lots")
+    assert "valid integer" in dialog.errors["max_frame_bytes"].text()
+    limit.setText("131072")
+    assert dialog.errors["max_frame_bytes"].isHidden() and dialog.save_button.isEnabled()
+    # Given as flags when the window started: the file could not change them.
+    assert not dialog.editors["port"].isEnabled()
+    assert not dialog.editors["auth"].isEnabled()
+    assert "max_frame_bytes" in dialog.server_changes()[1]
+    assert "port" not in dialog.server_changes()[1]
+    dialog.reject()
+
+
+def test_changing_the_port_and_exposing_to_the_lan_from_preferences(
+    make_desktop: MakeDesktop, qtbot: Any, tmp_path: Path
+) -> None:
+    """The issue's "done when": a new port and the LAN, with a token, without touching a file."""
+    desktop = make_desktop(port=None)
+    desktop.origin = Origin(
+        tmp_path / "pulsedesk.toml",
+        {"config_dir": tmp_path / "config", "data_dir": tmp_path / "data"},
+    )
+    qtbot.waitUntil(lambda: running(desktop), timeout=15_000)
+    port = next_free_port("127.0.0.1", 18_700)
+    assert port_is_free(port)
+    dialog = settings_window.open_preferences(desktop)
+    host = dialog.editors["host"]
+    host.lan.setChecked(True)  # type: ignore[attr-defined]
+    dialog.editors["port"].setText(str(port))  # type: ignore[attr-defined]
+    dialog.save()
+    assert desktop.server is not None
+    qtbot.waitUntil(lambda: running(desktop) and desktop.server.port == port, timeout=15_000)
+    assert desktop.server.settings.host == "0.0.0.0" and desktop.server.settings.auth_required
+    url = f"http://127.0.0.1:{port}"
+    assert httpx.get(f"{url}/status/user", timeout=5).status_code == 401  # tokens required
+    text = (tmp_path / "pulsedesk.toml").read_text()
+    assert 'host = "0.0.0.0"' in text and f"port = {port}" in text
+
+
+def test_watching_elsewhere_the_server_page_is_read_only(
+    make_desktop: MakeDesktop, qtbot: Any, start_server: Any
+) -> None:
+    other = start_server()
+    desktop = make_desktop(connect=other.url)
+    dialog = settings_window.open_preferences(desktop)
+    assert all(not editor.isEnabled() for editor in dialog.editors.values())
+    assert dialog.server_changes() == ({}, {})
+    assert dialog.poll_interval.isEnabled()
+    dialog.reject()
+
+
+# People --------------------------------------------------------------------------------------
+
+
+def test_adding_a_person_shows_their_token_once_and_revoking_disconnects_them(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    desktop = make_desktop()
+    qtbot.waitUntil(lambda: running(desktop), timeout=15_000)
+    dialog = settings_window.open_people(desktop)
+    assert run(qtbot, dialog.add("grafana", "user"))
+    token = remember_token(dialog.token_field.text())
+    assert len(token) >= 40 and not dialog.token_panel.isHidden()
+    assert dialog.qr.pixmap() is not None and not dialog.qr.pixmap().isNull()
+    assert [person["name"] for person in dialog.people] == ["grafana"]
+    assert dialog.table.item(0, 0).text() == "grafana"
+    share = desktop.share_with_token(token)
+    assert token in share.python_snippet.toPlainText()
+    share.reject()
+    dialog.reject()
+
+    reopened = settings_window.open_people(desktop)
+    run(qtbot, reopened.reload())
+    assert reopened.token_panel.isHidden() and reopened.token_field.text() == ""
+    assert [person["name"] for person in reopened.people] == ["grafana"]
+    assert "token" not in reopened.people[0]
+    assert desktop.server is not None
+
+    async def scenario() -> int | None:
+        async with connect(ws_url(desktop.server, f"token={token}")) as client:  # type: ignore[arg-type]
+            await client.recv()  # welcome
+            table = desktop.window.connections.model
+            await until(lambda: any(row.get("user") == "grafana" for row in table.rows))
+            await reopened.revoke("grafana")
+            try:
+                while True:
+                    await client.recv()
+            except ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else None
+
+    assert run(qtbot, scenario()) == 1008
+    assert reopened.people == []
+    reopened.reject()
+
+
+# The rest of a desktop app --------------------------------------------------------------------
+
+
+def test_the_tray_menu_stops_and_starts_the_server(make_desktop: MakeDesktop, qtbot: Any) -> None:
+    desktop = make_desktop()
+    tray = desktop.window.tray
+    qtbot.waitUntil(lambda: running(desktop), timeout=15_000)
+    qtbot.waitUntil(lambda: tray.start_stop.text() == "Stop server")
+    assert tray.copy_url.isEnabled() and desktop.server is not None
+    assert tray.url == desktop.server.url
+    tray.start_stop.trigger()
+    qtbot.waitUntil(lambda: desktop.server.state is ServerState.STOPPED, timeout=15_000)
+    qtbot.waitUntil(lambda: tray.start_stop.text() == "Start server")
+    tray.start_stop.trigger()
+    qtbot.waitUntil(lambda: running(desktop), timeout=15_000)
+    tray.copy_url.trigger()
+    assert QApplication.clipboard().text() == desktop.server.url
+    with qtbot.waitSignal(tray.show_window):
+        tray.activated.emit(tray.ActivationReason.DoubleClick)
+
+
+def test_dark_mode_switches_the_palette_and_the_panels_colours(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    desktop = make_desktop()
+    window = desktop.window
+    label = window.connections.source
+    light_window = window.palette().color(QPalette.ColorRole.Window)
+    light_css = label.styleSheet()
+    assert light_window.lightness() > 100
+    desktop.theme.set_choice("dark")
+
+    def window_lightness() -> int:
+        return window.palette().color(QPalette.ColorRole.Window).lightness()
+
+    qtbot.waitUntil(lambda: window_lightness() < 100)  # the palette reaches widgets by event
+    assert "#b0b0b0" in label.styleSheet() and label.styleSheet() != light_css
+    preferences = settings_window.open_preferences(desktop)
+    preferences.theme.setCurrentIndex(preferences.theme.findData("light"))
+    preferences.save()
+    qtbot.waitUntil(lambda: label.styleSheet() == light_css and window_lightness() > 100)
+    assert desktop.window.settings.value("appearance/theme") == "light"
+
+
+def test_about_lists_versions_and_every_path_with_a_folder_button(
+    make_desktop: MakeDesktop, tmp_path: Path
+) -> None:
+    desktop = make_desktop()
+    about = settings_window.open_about(desktop)
+    paths = settings_window.paths(desktop)
+    assert set(about.open_buttons) == set(paths)
+    assert paths["Config file"] == tmp_path / "pulsedesk.toml"
+    assert paths["Admin token"] == tmp_path / "config" / "admin-token"
+    versions = settings_window.versions()
+    assert set(versions) == {"PulseDesk", "Python", "Qt", "FastAPI", "uvicorn"}
+    about.reject()
+
+
+def test_help_lists_the_keyboard_shortcuts(make_desktop: MakeDesktop) -> None:
+    desktop = make_desktop()
+    dialog = desktop.window.show_shortcuts()
+    assert isinstance(dialog, ShortcutsDialog)
+    keys = {keys for keys, _ in dialog.rows}
+    assert {"Ctrl+F", "Ctrl+L", "Ctrl+E", "Ctrl+Shift+R", "F1", "Ctrl+,"} <= keys
+    dialog.reject()
+
+
+def test_window_settings_load_from_qsettings(qt_settings: QSettings) -> None:
+    qt_settings.setValue("notify/down", "false")
+    qt_settings.setValue("log/cap", 2000)
+    values = settings_window.read_window_values(qt_settings)
+    assert values["log_cap"] == 2000 and values["notify_down"] is False
+    assert settings_window.muted_kinds(values) == {"down"}
+    assert Settings.model_fields  # the check below uses the real model
+    assert settings_window.check_server_values({"port": "x"})[0]["port"]
