@@ -43,6 +43,7 @@ def run_desktop(
 def _run(
     settings: Settings, connect: str | None, token: str | None, origin: Origin | None
 ) -> int:
+    from app import log_file
     from app.embedded import EmbeddedServer
     from app.signals import NotedSignals
     from server.auth.tokens import InsecureTokenFile, TokenRegistry
@@ -51,6 +52,10 @@ def _run(
     # The window polls its server every few seconds: its own requests are not news in the log,
     # so the embedded server keeps no access log unless asked for debug logging.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        log_file.install(level=settings.log_level)
+    except OSError as exc:  # a read-only home: the window still works, with the terminal's log
+        logger.warning("no log file: %s", exc)
     quiet = settings.log_level != "debug"
     try:
         # Watching a server elsewhere with a token given needs nothing from the local file.

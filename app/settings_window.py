@@ -17,10 +17,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import platformdirs
 from PySide6.QtCore import QSettings, Qt, qVersion
 
 from app import autostart, config_file
+from app.log_file import log_file_path
 from server.observe.probes import probe
 from server.settings import Settings
 from ui.core.api import ApiClient
@@ -220,10 +220,6 @@ def paths(desktop: Desktop) -> dict[str, Path]:
         "Window settings (QSettings)": Path(desktop.window.settings.fileName()),
         "Log file": log_file_path(),
     }
-
-
-def log_file_path() -> Path:
-    return platformdirs.user_log_path("pulsedesk") / "pulsedesk.log"
 
 
 def open_about(desktop: Desktop) -> AboutDialog:

@@ -20,6 +20,9 @@ for _name in list(os.environ):
 _scratch = Path(tempfile.mkdtemp(prefix="pulsedesk-tests-"))
 os.environ["PULSEDESK_CONFIG_DIR"] = str(_scratch / "config")
 os.environ["PULSEDESK_DATA_DIR"] = str(_scratch / "data")
+# The desktop's log file and autostart entry: platformdirs puts them under these on Linux.
+os.environ["XDG_STATE_HOME"] = str(_scratch / "state")
+os.environ["XDG_CONFIG_HOME"] = str(_scratch / "xdg-config")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
