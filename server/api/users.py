@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
+from common.close_codes import CloseCode
 from server.api.errors import FORBIDDEN, UNAUTHORIZED, UNPARSEABLE_BODY, ErrorDetail, Responses
 from server.auth.dependencies import ServiceDep, require_admin
 from server.auth.users import NAME_PATTERN, RESERVED_NAMES, StoredUser, UnknownUser, UserExists
@@ -50,7 +51,6 @@ router = APIRouter(
     responses={**UNAUTHORIZED, **FORBIDDEN},
 )
 
-CLOSE_POLICY = 1008
 NOT_FOUND: Responses = {404: {"model": ErrorDetail, "description": "No such user"}}
 CONFLICT: Responses = {
     409: {
@@ -78,11 +78,10 @@ def _refuse_config_user(service: Service, name: str) -> None:
 
 def _disconnect(service: Service, name: str, reason: str) -> int:
     """Close every open WebSocket of ``name``; how many there were."""
-    closed = 0
-    for conn in service.hub.connections():
-        if conn.user == name and service.hub.disconnect(conn.id, CLOSE_POLICY, reason):
-            closed += 1
-    return closed
+    theirs = [conn.id for conn in service.hub.connections() if conn.user == name]
+    return sum(
+        service.hub.disconnect(conn_id, CloseCode.POLICY_VIOLATION, reason) for conn_id in theirs
+    )
 
 
 @router.post(
