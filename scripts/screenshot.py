@@ -14,11 +14,14 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop
 from websockets.asyncio.client import connect
 
+from app import config_file
+from app.config_file import Origin
 from app.desktop import Desktop
 from common.urls import websocket_url
 from server.settings import Settings
@@ -57,10 +60,11 @@ async def demo(desktop: Desktop, out: Path) -> None:
         ("alice", "closing the rollout ticket OPS-4417"),
         ("sensor-7", {"temperature": 22.1, "unit": "C", "room": "lab"}),
     ]
+    people = await asyncio.to_thread(make_people, desktop, ("alice", "bob", "sensor-7"))
     async with (
-        connect(base) as alice,
-        connect(base) as bob,
-        connect(base) as sensor,
+        connect(f"{base}?token={people['alice']}") as alice,
+        connect(f"{base}?token={people['bob']}") as bob,
+        connect(f"{base}?token={people['sensor-7']}") as sensor,
     ):
         clients = {"alice": alice, "bob": bob, "sensor-7": sensor}
         await until(lambda: desktop.monitor.count == 4)
@@ -86,6 +90,20 @@ async def demo(desktop: Desktop, out: Path) -> None:
     await desktop.shutdown()
 
 
+def make_people(desktop: Desktop, names: tuple[str, ...]) -> dict[str, str]:
+    """A token of their own for each demo client, so the connections table names them."""
+    assert desktop.server is not None
+    made = {}
+    for name in names:
+        answer = httpx.post(
+            f"{desktop.server.url}/api/v1/users",
+            json={"name": name},
+            headers={"Authorization": f"Bearer {desktop.token}"},
+        )
+        made[name] = answer.raise_for_status().json()["token"]
+    return made
+
+
 async def dialog_shots(desktop: Desktop, folder: Path) -> None:
     """Preferences, People and About, light and dark, beside the window's picture."""
     from app import settings_window
@@ -93,14 +111,21 @@ async def dialog_shots(desktop: Desktop, folder: Path) -> None:
     people = settings_window.open_people(desktop)
     await people.reload()
     await people.add("grafana", "user")
+    grafana = people.token_field.text()
+    # grafana's token at work, so the list has a "last seen"
+    await asyncio.to_thread(
+        httpx.get,
+        f"{desktop.server.url}/status/user",  # type: ignore[union-attr]
+        headers={"Authorization": f"Bearer {grafana}"},
+    )
     await people.add("deploy-bot", "admin")
-    people.table.selectRow(0)
+    people.table.selectRow(people.table.rowCount() - 1)
     for theme in ("light", "dark"):
         desktop.theme.set_choice(theme)
         preferences = settings_window.open_preferences(desktop)
         about = settings_window.open_about(desktop)
         await asyncio.sleep(0.3)
-        preferences.resize(780, 1180)  # the whole server page, no scrolling
+        preferences.resize(780, 1080)  # the whole server page, no scrolling
         people.resize(780, 520)
         about.resize(1000, about.sizeHint().height())
         shots = {"preferences": preferences, "people": people, "about": about}
@@ -144,7 +169,9 @@ def main() -> int:
     qsettings = QSettings(str(scratch / "qsettings.ini"), QSettings.Format.IniFormat)
     # A fuller latency chart for the picture than a user's 10 s live pace would draw.
     tuning = MonitorTuning(interval=1.0, live_interval=1.0)
-    desktop = Desktop(settings, qsettings=qsettings, tuning=tuning)
+    config = scratch / "pulsedesk.toml"  # what About shows and Preferences would save into
+    config.write_text(config_file.init_text())
+    desktop = Desktop(settings, qsettings=qsettings, tuning=tuning, origin=Origin(config))
     with loop:
         loop.run_until_complete(demo(desktop, out))
     return 0

@@ -167,6 +167,7 @@ class PeopleDialog(QDialog):
             )
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
         self._selection_changed()
 
     async def add(self, name: str, role: str) -> bool:

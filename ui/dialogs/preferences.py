@@ -156,6 +156,8 @@ class TargetsEditor(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setMinimumHeight(110)
+        self.table.setMaximumHeight(160)
+        self.table.verticalHeader().hide()
         for name, url in targets.items():
             self.add_row(name, url)
         self.add = QPushButton("Add")
