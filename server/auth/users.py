@@ -129,11 +129,24 @@ class UserStore:
         self._users: dict[str, StoredUser] | None = None
         self._by_digest: dict[str, StoredUser] = {}
         self._flushed: dict[str, float] = {}
+        # The file as last read or written: another process (``pulsedesk users`` while this
+        # server runs elsewhere) may change it, and a revoke there must count here at once.
+        self._stamp: tuple[int, int] | None = None
 
     # Loading and saving ------------------------------------------------------------------------
 
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return info.st_mtime_ns, info.st_size
+
     def _load(self) -> dict[str, StoredUser]:
+        if self._users is not None and self._file_stamp() != self._stamp:
+            self._users = None  # changed by another process: read it again
         if self._users is None:
+            self._stamp = self._file_stamp()
             text = _read_private(self.path)
             users: dict[str, StoredUser] = {}
             if text is not None:
@@ -152,6 +165,7 @@ class UserStore:
         users = self._load()
         body = {"version": 1, "users": [asdict(user) for user in users.values()]}
         _write_private(self.path, json.dumps(body, indent=2) + "\n")
+        self._stamp = self._file_stamp()
         self._flushed = {name: time.monotonic() for name in users}
 
     def _secret_key(self) -> bytes:

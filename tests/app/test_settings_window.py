@@ -23,6 +23,7 @@ from server.settings import Settings
 from server.transport.server import next_free_port
 from tests.conftest import port_is_free, remember_token, ws_url
 from tests.ui.qasync_support import qasync_loop, qasync_session_loop, qt_settings, run, until
+from ui.dialogs.preferences import TargetsEditor
 from ui.dialogs.shortcuts import ShortcutsDialog
 from ui.monitor import MonitorTuning
 
@@ -294,3 +295,30 @@ def test_window_settings_load_from_qsettings(qt_settings: QSettings) -> None:
     assert settings_window.muted_kinds(values) == {"down"}
     assert Settings.model_fields  # the check below uses the real model
     assert settings_window.check_server_values({"port": "x"})[0]["port"]
+
+
+def test_a_check_target_is_tested_before_it_is_saved(make_desktop: MakeDesktop, qtbot: Any) -> None:
+    desktop = make_desktop()
+    qtbot.waitUntil(lambda: running(desktop), timeout=15_000)
+    assert desktop.server is not None
+    dialog = settings_window.open_preferences(desktop)
+    targets = dialog.editors["check_targets"]
+    assert isinstance(targets, TargetsEditor)
+    targets.add.click()
+    targets.table.item(0, 0).setText("self")
+    targets.table.item(0, 1).setText(f"{desktop.server.url}/healthz")
+    targets.table.selectRow(0)
+    targets.test_now.click()
+    qtbot.waitUntil(lambda: targets.result.text().startswith("healthy"), timeout=10_000)
+    targets.add.click()
+    targets.table.item(1, 0).setText("nothing-there")
+    targets.table.item(1, 1).setText("tcp://127.0.0.1:9")
+    targets.table.selectRow(1)
+    targets.test_now.click()
+    qtbot.waitUntil(lambda: targets.result.text().startswith("unhealthy"), timeout=10_000)
+    changes = dialog.server_changes()[1]
+    assert changes["check_targets"] == {
+        "self": f"{desktop.server.url}/healthz",
+        "nothing-there": "tcp://127.0.0.1:9",
+    }
+    dialog.reject()

@@ -54,3 +54,13 @@ def test_a_file_others_may_read_is_refused_with_the_fix(tmp_path: Path, name: st
 def test_bad_names_are_refused_in_words(name: str) -> None:
     with pytest.raises(ValueError, match=r"user name|reserved"):
         check_name(name)
+
+
+def test_a_revoke_by_another_process_counts_at_once(tmp_path: Path) -> None:
+    """``pulsedesk users revoke`` edits the file when it finds no server to ask."""
+    serving = UserStore(tmp_path)
+    _, token = serving.add("dora")
+    remember_token(token)
+    assert serving.identify(token) is not None
+    UserStore(tmp_path).revoke("dora")  # the command line, in another process
+    assert serving.identify(token) is None
