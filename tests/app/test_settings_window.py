@@ -322,3 +322,17 @@ def test_a_check_target_is_tested_before_it_is_saved(make_desktop: MakeDesktop, 
         "nothing-there": "tcp://127.0.0.1:9",
     }
     dialog.reject()
+
+
+def test_people_says_what_is_wrong_in_words(make_desktop: MakeDesktop, qtbot: Any) -> None:
+    desktop = make_desktop()
+    qtbot.waitUntil(lambda: running(desktop), timeout=15_000)
+    dialog = settings_window.open_people(desktop)
+    assert run(qtbot, dialog.add("ci-bot", "user"))
+    remember_token(dialog.token_field.text())
+    assert not run(qtbot, dialog.add("ci-bot", "user"))
+    assert dialog.error.text() == "Could not add 'ci-bot': there is already a user 'ci-bot'"
+    dialog.name.setText("two words")
+    dialog.add_button.click()
+    qtbot.waitUntil(lambda: dialog.error.text().startswith("A name is 1 to 64 letters"))
+    dialog.reject()

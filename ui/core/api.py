@@ -20,7 +20,15 @@ if TYPE_CHECKING:
 
 
 class ApiError(Exception):
-    """A request that failed; ``str()`` is a short reason fit for the window."""
+    """A request that failed; ``str()`` is a short reason fit for the window.
+
+    For an HTTP error answer, ``status`` is its code and ``detail`` the server's own words.
+    """
+
+    def __init__(self, message: str, status: int | None = None, detail: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail or message
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +76,10 @@ class ApiClient:
             raise ApiError(f"{path}: {type(exc).__name__}: {exc}") from None
         latency = (time.perf_counter() - started) * 1000
         if response.status_code >= 400:
-            raise ApiError(f"{path}: HTTP {response.status_code} {_detail(response)}")
+            detail = _detail(response)
+            raise ApiError(
+                f"{path}: HTTP {response.status_code} {detail}", response.status_code, detail
+            )
         body = response.json() if response.content else None
         return Answer(body, latency)
 

@@ -9,6 +9,7 @@ People from the config file are listed too, but only the file can change them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,8 @@ from ui.dialogs.share import page_link, qr_pixmap
 from ui.theme import style
 
 COLUMNS = ("Name", "Role", "Created", "Last seen", "From")
+#: What the server accepts as a name (it checks again; this only says it sooner, in words).
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def _when(value: str | None) -> str:
@@ -174,7 +177,7 @@ class PeopleDialog(QDialog):
         try:
             made = await self.api.add_user(name, role)
         except ApiError as exc:
-            self.error.setText(f"Could not add {name!r}: {_reason(exc)}")
+            self.error.setText(f"Could not add {name!r}: {exc.detail}")
             return False
         self.name.clear()
         self._show_token(made["name"], made["token"], "Token for")
@@ -185,7 +188,7 @@ class PeopleDialog(QDialog):
         try:
             made = await self.api.rotate_token(name)
         except ApiError as exc:
-            self.error.setText(f"Could not make a new token for {name!r}: {_reason(exc)}")
+            self.error.setText(f"Could not make a new token for {name!r}: {exc.detail}")
             return
         self._show_token(name, made["token"], "New token for")
         await self.reload()
@@ -194,7 +197,7 @@ class PeopleDialog(QDialog):
         try:
             await self.api.revoke_user(name)
         except ApiError as exc:
-            self.error.setText(f"Could not revoke {name!r}: {_reason(exc)}")
+            self.error.setText(f"Could not revoke {name!r}: {exc.detail}")
             return
         if self.token_title.property("person") == name:
             self._forget_token()
@@ -231,8 +234,11 @@ class PeopleDialog(QDialog):
     @asyncSlot()
     async def _add_clicked(self) -> None:
         name = self.name.text().strip()
-        if not name:
-            self.error.setText("Give the person or tool a name first.")
+        if not NAME.match(name):
+            self.error.setText(
+                "A name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or "
+                "digit (grafana, alice.smith, ci-bot)."
+            )
             self.name.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         await self.add(name, str(self.role.currentData()))
@@ -252,12 +258,3 @@ class PeopleDialog(QDialog):
     def _snippets_clicked(self) -> None:
         if self._open_share is not None and self.token is not None:
             self._open_share(self.token)
-
-
-def _reason(error: ApiError) -> str:
-    """The server's words, without the route and status in front."""
-    text = str(error)
-    for marker in ("HTTP 409 ", "HTTP 422 ", "HTTP 404 "):
-        if marker in text:
-            return text.split(marker, 1)[1] or text
-    return text

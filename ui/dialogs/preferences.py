@@ -91,6 +91,7 @@ SERVER_PAGE: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
     ),
 )
 SERVER_KEYS = tuple(key for _, rows in SERVER_PAGE for key, _, _ in rows)
+LIST_KEYS = frozenset(key for _, rows in SERVER_PAGE for key, _, kind in rows if kind == "list")
 NOTIFICATIONS = (
     ("notify_down", "The server goes DOWN"),
     ("notify_up", "It is back UP"),
@@ -378,14 +379,10 @@ class PreferencesDialog(QDialog):
                 values[key] = editor.value()
             elif isinstance(editor, QComboBox):
                 values[key] = editor.currentData()
+            elif isinstance(editor, QLineEdit) and key in LIST_KEYS:
+                values[key] = [part.strip() for part in editor.text().split(",") if part.strip()]
             elif isinstance(editor, QLineEdit):
-                text = editor.text().strip()
-                list_field = key in ("cors_origins", "allowed_hosts")
-                values[key] = (
-                    [part.strip() for part in text.split(",") if part.strip()]
-                    if (list_field)
-                    else text
-                )
+                values[key] = editor.text().strip()
         return values
 
     def server_changes(self) -> tuple[dict[str, str], dict[str, Any]]:
