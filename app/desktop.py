@@ -101,7 +101,7 @@ class Desktop(QObject):
         url = self.remote_url or display_url(self.settings.host, self.settings.port)
         if self.server is not None:
             url = self.server.url
-        self.window.setWindowTitle(f"PulseDesk — {self.settings.service_name} @ {url}")
+        self.show_title(url)
         self.collector.start()
         self.window.show()
         self.window.show_tray()
@@ -123,6 +123,9 @@ class Desktop(QObject):
         self.window.tray.set_url(self.server.url)
         # Watch from the start: the feed and the polls retry until the server answers.
         self.watch(self.server.url)
+
+    def show_title(self, url: str) -> None:
+        self.window.setWindowTitle(f"PulseDesk — {self.settings.service_name} @ {url}")
 
     def _start_server_on_open(self) -> bool:
         return str(self.window.settings.value("window/start_server", "true")) == "true"

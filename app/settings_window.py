@@ -176,6 +176,7 @@ async def save_preferences(
     if was_running:
         desktop.window.statusBar().showMessage("Restarting the server with the new settings…", 5000)
         desktop.control.start()
+    desktop.show_title(server.url)
     return True
 
 

@@ -158,6 +158,7 @@ def test_changing_the_port_and_exposing_to_the_lan_from_preferences(
     assert desktop.server is not None
     qtbot.waitUntil(lambda: running(desktop) and desktop.server.port == port, timeout=15_000)
     assert desktop.server.settings.host == "0.0.0.0" and desktop.server.settings.auth_required
+    assert desktop.window.windowTitle().endswith(f":{port}")
     url = f"http://127.0.0.1:{port}"
     assert httpx.get(f"{url}/status/user", timeout=5).status_code == 401  # tokens required
     text = (tmp_path / "pulsedesk.toml").read_text()
