@@ -152,6 +152,7 @@ class Follower:
         self.choice = choice
         self.dark = apply(self.app, choice)
 
-    def _system_changed(self, _scheme: Qt.ColorScheme) -> None:
+    def _system_changed(self, scheme: Qt.ColorScheme) -> None:
+        # The signal's scheme, not a fresh look-up: that is what the desktop just said.
         if self.choice == "system":
-            self.dark = apply(self.app, "system")
+            self.dark = apply(self.app, "dark" if scheme == Qt.ColorScheme.Dark else "light")

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit
 from websockets.asyncio.client import connect
@@ -337,3 +337,39 @@ def test_people_says_what_is_wrong_in_words(make_desktop: MakeDesktop, qtbot: An
     dialog.add_button.click()
     qtbot.waitUntil(lambda: dialog.error.text().startswith("A name is 1 to 64 letters"))
     dialog.reject()
+
+
+def test_the_server_waits_for_start_when_the_user_said_so(
+    make_desktop: MakeDesktop, qt_settings: QSettings
+) -> None:
+    qt_settings.setValue("window/start_server", "false")
+    desktop = make_desktop()
+    assert desktop.server is not None and desktop.server.state is ServerState.STOPPED
+    assert desktop.server.thread is None
+
+
+def test_muted_notifications_are_not_shown(make_desktop: MakeDesktop) -> None:
+    desktop = make_desktop()
+    tray = desktop.window.tray
+    settings_window.apply_window_values(desktop, {"notify_down": False, "notify_up": True})
+    tray.notify("Server DOWN", "gone", critical=True, kind="down")
+    tray.notify("Server back UP", "back", kind="up")
+    assert [title for title, _ in tray.notifications] == ["Server back UP"]
+    assert desktop.window.settings.value("notify/down") == "false"
+
+
+def test_system_follows_the_desktops_colour_scheme(make_desktop: MakeDesktop, qtbot: Any) -> None:
+    """The desktop's switch is Qt's colorSchemeChanged signal. The offscreen platform has no
+    colour scheme to change, so the test emits the signal Qt would (the one stand-in here)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    desktop = make_desktop()
+    window = desktop.window
+    assert desktop.theme.choice == "system" and not desktop.theme.dark
+    app.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    qtbot.waitUntil(lambda: window.palette().color(QPalette.ColorRole.Window).lightness() < 100)
+    assert desktop.theme.dark
+    desktop.theme.set_choice("light")  # a choice in Preferences wins over the desktop
+    app.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert not desktop.theme.dark
+    qtbot.waitUntil(lambda: window.palette().color(QPalette.ColorRole.Window).lightness() > 100)
