@@ -21,6 +21,7 @@ from PySide6.QtCore import QSettings, Qt, qVersion
 
 from app import autostart, config_file
 from app.log_file import log_file_path
+from server.config_errors import ConfigError
 from server.observe.probes import probe
 from server.settings import Settings
 from ui.core.api import ApiClient
@@ -160,9 +161,15 @@ async def save_preferences(
     if not changes:
         return False
     path = desktop.origin.file
-    config_file.save(path, changes)
+    status = desktop.window.statusBar()
+    try:
+        config_file.save(path, changes)
+        settings = desktop.origin.load()
+    except (OSError, ConfigError) as exc:  # a read-only file, or a mistake elsewhere in it
+        logger.warning("preferences not applied: %s", exc)
+        status.showMessage(f"Preferences not applied: {exc}")
+        return False
     logger.info("saved %s to %s", ", ".join(sorted(changes)), path)
-    settings = desktop.origin.load()
     desktop.settings = settings
     server = desktop.server
     if server is None or desktop.control is None:
@@ -174,7 +181,7 @@ async def save_preferences(
         server.port = settings.port
     desktop.restarts += 1
     if was_running:
-        desktop.window.statusBar().showMessage("Restarting the server with the new settings…", 5000)
+        status.showMessage("Restarting the server with the new settings…", 5000)
         desktop.control.start()
     desktop.show_title(server.url)
     return True

@@ -121,3 +121,14 @@ def test_users_against_the_running_server_take_effect_at_once(
     assert main(["--port", port, "users", "revoke", "ops"]) == 0
     assert "their connections are closed" in capsys.readouterr().out
     assert httpx.get(f"{server.url}/api/v1/users", headers=headers).status_code == 401
+
+
+def test_an_unknown_key_in_the_default_file_is_refused_with_the_key_named(
+    config_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config_dir.mkdir()
+    (config_dir / "pulsedesk.toml").write_text("prot = 8123\n")
+    assert main(["config", "show"]) == 2
+    err = capsys.readouterr().err
+    assert "pulsedesk.toml, line 1: unknown setting 'prot'" in err and "'port'" in err
+    assert main(["config", "path"]) == 0  # still says where the file to fix is

@@ -373,3 +373,18 @@ def test_system_follows_the_desktops_colour_scheme(make_desktop: MakeDesktop, qt
     app.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
     assert not desktop.theme.dark
     qtbot.waitUntil(lambda: window.palette().color(QPalette.ColorRole.Window).lightness() > 100)
+
+
+def test_a_broken_file_is_said_and_the_server_keeps_running(
+    make_desktop: MakeDesktop, qtbot: Any, tmp_path: Path
+) -> None:
+    desktop = make_desktop()
+    qtbot.waitUntil(lambda: running(desktop), timeout=15_000)
+    (tmp_path / "pulsedesk.toml").write_text("prot = 1\n")  # edited by hand meanwhile
+    dialog = settings_window.open_preferences(desktop)
+    dialog.editors["environment"].setText("qa")  # type: ignore[attr-defined]
+    dialog.save()
+    status = desktop.window.statusBar()
+    qtbot.waitUntil(lambda: "unknown setting 'prot'" in status.currentMessage())
+    assert status.currentMessage().startswith("Preferences not applied:")
+    assert running(desktop) and desktop.restarts == 0
