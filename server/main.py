@@ -16,10 +16,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from server.api import admin, docs, health, metrics, root, status, users, ws
+from server.api import admin, docs, events, health, metrics, root, status, users, ws
 from server.edge.cors import CorsPolicy
 from server.edge.front_door import FrontDoor
 from server.edge.host_check import HostGuard
+from server.observe.events import CAPTURED_LOGGERS, EventCapture
 from server.observe.metrics import Metrics
 from server.observe.redaction import install_redaction
 from server.service import Service
@@ -36,24 +37,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             logger.warning("%s", warning)
         settings = Settings.load()
     service = Service.create(settings)
+    capture = EventCapture(service.events)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service.tokens.admin_token()  # first start: create the token file, or refuse a bad one
-        service.tokens.store.users()  # refuse an unsafe or broken user file now, not per request
-        await service.open_store()
-        await service.hub.bus.start()
-        if service.cluster is not None:
-            await service.cluster.start()
+        # The server's log records are timeline events while it runs, and only then: an app
+        # that has stopped must not go on catching the records of the next one.
+        loggers = [logging.getLogger(name) for name in CAPTURED_LOGGERS]
+        for captured in loggers if service.events.enabled else ():
+            captured.addHandler(capture)
         try:
-            yield
-        finally:
-            service.hub.close_all()
+            service.tokens.admin_token()  # first start: create the token file, or refuse a bad one
+            service.tokens.store.users()  # refuse an unsafe or broken user file now, not per request
+            await service.open_store()
+            await service.hub.bus.start()
             if service.cluster is not None:
-                await service.cluster.stop()
-            await service.hub.bus.stop()
-            await service.close_store()
-            service.tokens.store.flush()
+                await service.cluster.start()
+            try:
+                yield
+            finally:
+                service.hub.close_all()
+                if service.cluster is not None:
+                    await service.cluster.stop()
+                await service.hub.bus.stop()
+                await service.close_store()
+                service.tokens.store.flush()
+        finally:
+            for captured in loggers:
+                captured.removeHandler(capture)
 
     app = FastAPI(
         title="PulseDesk",
@@ -73,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         status.router,
         admin.router,
         users.router,
+        events.router,
         ws.router,
         metrics.router,
         docs.router,
@@ -84,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cors=CorsPolicy(settings.cors_origins),
         durations=app.state.metrics.http,
         routes=lambda: [*app.routes, *(route for router in routers for route in router.routes)],
+        events=service.events,
     )
 
     for router in routers:
