@@ -71,13 +71,17 @@ class FrontDoor:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 0  # no response started yet
-        host = origin = None  # the first of each, as Starlette's Headers.get() finds them
+        # The first of each, as Starlette's Headers.get() finds them.
+        host = origin = agent = None
         for name, value in scope["headers"]:
             if name == b"host":
                 if host is None:
                     host = value
-            elif name == b"origin" and origin is None:
-                origin = value
+            elif name == b"origin":
+                if origin is None:
+                    origin = value
+            elif name == b"user-agent" and agent is None:
+                agent = value  # for the timeline: who is asking
 
         async def send_with_cors(message: Message) -> None:
             nonlocal status
@@ -112,6 +116,7 @@ class FrontDoor:
                 self._template(scope),
                 status or 500,  # the app failed before answering (cancelled, say)
                 time.perf_counter() - started,
+                agent,
             )
 
     def _template(self, scope: Scope) -> str:
@@ -126,4 +131,3 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
         if key == name:
             return value
     return None
-

@@ -81,8 +81,10 @@ def record_request(
     route: str,
     status: int,
     seconds: float,
+    agent: bytes | None = None,
 ) -> None:
-    """One answered request: into the duration histogram, and the timeline when it records."""
+    """One answered request: into the duration histogram, and the timeline when it records
+    (``agent``: its User-Agent header, when it had one)."""
     method = scope["method"]
     if method not in KNOWN_METHODS:
         method = "other"  # a label per made-up method would be a time series per scanner
@@ -96,4 +98,5 @@ def record_request(
             seconds,
             scope.get("client"),
             route,
+            agent,
         )

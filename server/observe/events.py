@@ -94,8 +94,10 @@ def describe(kind: str, data: dict[str, Any]) -> str:
         admin = " (admin)" if data.get("admin") else ""
         return f"{data['client']} connected from {data['address']}{admin}"
     if kind == "ws":
-        who = data.get("client") or "a client"
         reason = f" {data['reason']}" if data.get("reason") else ""
+        if not data.get("client"):  # refused before it was a connection
+            return f"refused {data.get('address') or 'a client'}: {data['code']}{reason}"
+        who = data["client"]
         lived = data.get("lifetime_s")
         after = f" after {lived:.1f} s" if lived is not None else ""
         frames = ""
@@ -149,6 +151,7 @@ class EventLog:
         seconds: float,
         client: tuple[str, int] | None,
         route: str,
+        agent: bytes | None = None,
     ) -> None:
         if query:
             text = query.decode("latin-1")
@@ -164,6 +167,7 @@ class EventLog:
                 "duration_ms": round(seconds * 1000, 3),
                 "client": f"{client[0]}:{client[1]}" if client else "",
                 "route": route,
+                "agent": agent[:200].decode("latin-1") if agent else "",
             },
         )
 
@@ -279,6 +283,7 @@ class EventCapture(logging.Handler):
             '%s - "WebSocket %s" 403',
             "connection open",
             "connection closed",
+            "connection rejected (%d %s)",
         }
     )
 
