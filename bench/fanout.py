@@ -11,6 +11,9 @@ the server broadcasts each to everyone. Reported per contender, median over the 
 - the share of the N x M deliveries that arrived.
 
     python -m bench.fanout --clients 1000 --messages 200 --rate 20 --rounds 3
+
+``--recording`` compares PulseDesk as it ships (the event timeline records) with PulseDesk
+recording nothing (``events_size=0``), instead of the three servers.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from bench.harness import (
     print_round,
     print_table,
     quiesce,
+    recording_contenders,
     rotated,
     send_broadcasts,
     websocket_contenders,
@@ -95,6 +99,8 @@ async def run(
     profile: str | None = None,
 ) -> list[list[Any]]:
     contenders = contenders or websocket_contenders()
+    names = [contender.name for contender in contenders]
+    anchor_name = WEBSOCKETS_BROADCAST.name if WEBSOCKETS_BROADCAST.name in names else names[-1]
     samples: dict[str, list[dict[str, Any]]] = {c.name: [] for c in contenders}
     for round_number in range(rounds):
         for contender in rotated(contenders, round_number):
@@ -102,7 +108,7 @@ async def run(
             result = await measure(contender, clients, messages, rate, workers, profile=spy)
             samples[contender.name].append(result)
             print_round(round_number, contender.name, result)
-    anchor = median_of(samples[WEBSOCKETS_BROADCAST.name], "cpu_us")
+    anchor = median_of(samples[anchor_name], "cpu_us")
     rows = []
     for name, results in samples.items():
         cpu = median_of(results, "cpu_us")
@@ -125,7 +131,7 @@ async def run(
             "server",
             "N",
             "CPU µs/delivery",
-            "× websockets.broadcast",
+            f"× {anchor_name}",
             "deliveries/s",
             "p50 ms",
             "p99 ms",
@@ -151,6 +157,9 @@ def main() -> None:
     parser.add_argument(
         "--profile", metavar="FILE", help="py-spy profiles of each window, FILE.<server> (raw)"
     )
+    parser.add_argument(
+        "--recording", action="store_true", help="the event timeline on against off instead"
+    )
     args = parser.parse_args()
     workers = args.workers or max(2, -(-args.clients // 1250))
     asyncio.run(
@@ -160,6 +169,7 @@ def main() -> None:
             args.rate or None,
             args.rounds,
             workers,
+            contenders=recording_contenders() if args.recording else None,
             profile=args.profile,
         )
     )

@@ -24,7 +24,7 @@ import time
 from array import array
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,16 @@ def pulsedesk(**settings: str) -> Contender:
         env=env,
         sender_headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
     )
+
+
+RECORDING_OFF = "pulsedesk, recording off"
+
+
+def recording_contenders() -> list[Contender]:
+    """PulseDesk as it ships (its event timeline records), and recording nothing
+    (``events_size=0``): what the timeline costs, side by side."""
+    on = replace(pulsedesk(), name="pulsedesk, recording on")
+    return [on, replace(pulsedesk(events_size="0"), name=RECORDING_OFF)]
 
 
 WEBSOCKETS_BROADCAST = Contender("websockets.broadcast", "bench.anchors.websockets_broadcast")

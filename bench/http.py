@@ -8,6 +8,11 @@ ratio is against bare FastAPI. Every round runs each contender once, in a rotati
 after a one-second warm-up; the table shows medians.
 
     python -m bench.http --duration 10 --rounds 3      # needs wrk (apt install wrk)
+
+``--recording`` measures what the event timeline costs instead: PulseDesk as it ships against
+PulseDesk with ``events_size=0`` (nothing recorded), side by side, on ``--path``.
+
+    python -m bench.http --recording --path /api/v1/status --duration 10 --rounds 5
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ import subprocess
 from typing import Any
 
 from bench.harness import (
+    RECORDING_OFF,
     Contender,
     ServerProcess,
     median_of,
     print_round,
     print_table,
     pulsedesk,
+    recording_contenders,
     rotated,
 )
 
@@ -58,18 +65,21 @@ def wrk(url: str, duration: float, connections: int) -> dict[str, float]:
     }
 
 
-def run(duration: float, rounds: int, connections: int) -> list[list[Any]]:
-    contenders = [pulsedesk(), BARE_FASTAPI, RAW_ASGI]
+def run(
+    duration: float, rounds: int, connections: int, path: str = "/healthz", recording: bool = False
+) -> list[list[Any]]:
+    contenders = recording_contenders() if recording else [pulsedesk(), BARE_FASTAPI, RAW_ASGI]
+    anchor_name = RECORDING_OFF if recording else BARE_FASTAPI.name
     samples: dict[str, list[dict[str, float]]] = {c.name: [] for c in contenders}
     for round_number in range(rounds):
         for contender in rotated(contenders, round_number):
             with ServerProcess(contender) as server:
-                url = f"{server.http_url}/healthz"
+                url = f"{server.http_url}{path}"
                 wrk(url, 1, connections)  # warm-up
                 result = wrk(url, duration, connections)
             samples[contender.name].append(result)
             print_round(round_number, contender.name, result)
-    anchor = median_of(samples[BARE_FASTAPI.name], "rps")
+    anchor = median_of(samples[anchor_name], "rps")
     rows = []
     for name, results in samples.items():
         rps = median_of(results, "rps")
@@ -83,8 +93,8 @@ def run(duration: float, rounds: int, connections: int) -> list[list[Any]]:
             ]
         )
     print_table(
-        f"HTTP GET /healthz, wrk -t1 -c{connections} -d{duration:g}s, median of {rounds}",
-        ["server", "req/s", "× bare FastAPI", "p99 ms", "non-2xx"],
+        f"HTTP GET {path}, wrk -t1 -c{connections} -d{duration:g}s, median of {rounds}",
+        ["server", "req/s", f"× {anchor_name}", "p99 ms", "non-2xx"],
         rows,
     )
     return rows
@@ -95,8 +105,12 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--path", default="/healthz", help="what wrk asks for")
+    parser.add_argument(
+        "--recording", action="store_true", help="the event timeline on against off instead"
+    )
     args = parser.parse_args()
-    run(args.duration, args.rounds, args.connections)
+    run(args.duration, args.rounds, args.connections, args.path, args.recording)
 
 
 if __name__ == "__main__":
