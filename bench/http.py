@@ -18,6 +18,7 @@ PulseDesk with ``events_size=0`` (nothing recorded), side by side, on ``--path``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import shutil
 import subprocess
@@ -25,7 +26,9 @@ from typing import Any
 
 from bench.harness import (
     RECORDING_OFF,
+    WATCHED,
     Contender,
+    EventWatcher,
     ServerProcess,
     median_of,
     print_round,
@@ -58,7 +61,9 @@ def wrk(url: str, duration: float, connections: int) -> dict[str, float]:
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    total = re.search(r"(\d+) requests in", output)
     return {
+        "requests": float(total.group(1)) if total else float("nan"),
         "rps": rate,
         "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
         "errors": float(bad.group(1)) if bad else 0.0,
@@ -68,7 +73,9 @@ def wrk(url: str, duration: float, connections: int) -> dict[str, float]:
 def run(
     duration: float, rounds: int, connections: int, path: str = "/healthz", recording: bool = False
 ) -> list[list[Any]]:
-    contenders = recording_contenders() if recording else [pulsedesk(), BARE_FASTAPI, RAW_ASGI]
+    contenders = (
+        recording_contenders(watched=True) if recording else [pulsedesk(), BARE_FASTAPI, RAW_ASGI]
+    )
     anchor_name = RECORDING_OFF if recording else BARE_FASTAPI.name
     samples: dict[str, list[dict[str, float]]] = {c.name: [] for c in contenders}
     for round_number in range(rounds):
@@ -76,7 +83,14 @@ def run(
             with ServerProcess(contender) as server:
                 url = f"{server.http_url}{path}"
                 wrk(url, 1, connections)  # warm-up
-                result = wrk(url, duration, connections)
+                watcher = EventWatcher(server.ws_url) if contender.name == WATCHED else None
+                with watcher or contextlib.nullcontext():
+                    cpu = server.cpu_seconds()
+                    result = wrk(url, duration, connections)
+                if watcher is not None:
+                    result["pushed"], result["missed"] = watcher.events, watcher.missed
+                # The server's own CPU per request: steadier than req/s on a shared machine.
+                result["cpu_us"] = (server.cpu_seconds() - cpu) / result["requests"] * 1e6
             samples[contender.name].append(result)
             print_round(round_number, contender.name, result)
     anchor = median_of(samples[anchor_name], "rps")
@@ -88,13 +102,14 @@ def run(
                 name,
                 rps,
                 rps / anchor,
+                median_of(results, "cpu_us"),
                 median_of(results, "p99_ms"),
                 int(sum(r["errors"] for r in results)),
             ]
         )
     print_table(
         f"HTTP GET {path}, wrk -t1 -c{connections} -d{duration:g}s, median of {rounds}",
-        ["server", "req/s", f"× {anchor_name}", "p99 ms", "non-2xx"],
+        ["server", "req/s", f"× {anchor_name}", "server CPU µs/req", "p99 ms", "non-2xx"],
         rows,
     )
     return rows

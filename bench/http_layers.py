@@ -4,10 +4,12 @@ The ASGI app is called directly with a ``GET /healthz`` scope, N times, and the 
 request is taken: for bare FastAPI; for PulseDesk's whole app, as wrk and load balancers ask
 (no ``Origin``) and as a browser asks (an allowed ``Origin``: the CORS headers are added);
 for PulseDesk with /healthz routed by FastAPI instead of answered by its front door; and for
-PulseDesk without its middleware at all. Medians of ROUNDS. This is the profile behind the
-HTTP row of docs/PERFORMANCE.md: it says which layer costs what.
+PulseDesk without its middleware at all; and for PulseDesk recording nothing in its event
+timeline (``events_size=0``). ``--path`` asks for another route instead. Medians of ROUNDS.
+This is the profile behind the HTTP row of docs/PERFORMANCE.md: it says which layer costs what.
 
     python -m bench.http_layers --requests 20000 --rounds 3
+    python -m bench.http_layers --path /api/v1/status
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ from bench.harness import median, print_table
 BROWSER = [(b"origin", b"http://localhost:3000")]
 
 
+PATH = "/healthz"
+
+
 def healthz_scope(extra_headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
+    """A GET of ``PATH`` (``/healthz`` unless ``--path`` says otherwise)."""
     headers = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk"), (b"accept", b"*/*")]
     return {
         "type": "http",
@@ -32,8 +38,8 @@ def healthz_scope(extra_headers: list[tuple[bytes, bytes]] | None = None) -> dic
         "http_version": "1.1",
         "method": "GET",
         "scheme": "http",
-        "path": "/healthz",
-        "raw_path": b"/healthz",
+        "path": PATH,
+        "raw_path": PATH.encode(),
         "query_string": b"",
         "root_path": "",
         "headers": headers + (extra_headers or []),
@@ -61,11 +67,11 @@ async def cost(app: Any, requests: int, extra_headers: list[tuple[bytes, bytes]]
     return (time.process_time() - start) / requests * 1e6
 
 
-def pulsedesk_app(*, middleware: bool = True) -> Any:
+def pulsedesk_app(*, middleware: bool = True, **settings: Any) -> Any:
     from server.main import create_app
     from server.settings import Settings
 
-    app = create_app(Settings(port=0))
+    app = create_app(Settings(port=0, **settings))
     if not middleware:
         app.user_middleware = []
     return app
@@ -84,6 +90,7 @@ async def run(requests: int, rounds: int) -> list[list[Any]]:
         "pulsedesk": (whole, []),
         "pulsedesk, a browser's request (Origin)": (whole, BROWSER),
         "pulsedesk without its middleware": (pulsedesk_app(middleware=False), []),
+        "pulsedesk, recording nothing (events_size=0)": (pulsedesk_app(events_size=0), []),
     }
     samples: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(rounds):
@@ -92,7 +99,7 @@ async def run(requests: int, rounds: int) -> list[list[Any]]:
     whole = median(samples["pulsedesk"])
     rows = [[name, median(values), whole - median(values)] for name, values in samples.items()]
     print_table(
-        f"GET /healthz in process: CPU µs per request, median of {rounds} x {requests}",
+        f"GET {PATH} in process: CPU µs per request, median of {rounds} x {requests}",
         ["app", "µs/request", "saved vs whole pulsedesk"],
         rows,
     )
@@ -103,7 +110,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--path", default="/healthz", help="the route asked for (GET)")
     args = parser.parse_args()
+    global PATH
+    PATH = args.path
     asyncio.run(run(args.requests, args.rounds))
 
 

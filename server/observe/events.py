@@ -102,9 +102,6 @@ def _request_data(
     }
 
 
-_new_event = tuple.__new__  # Event(...) without NamedTuple's keyword handling: half the cost
-
-
 # Close codes that end a connection as agreed: anything else deserves a look.
 _NORMAL_CLOSES = frozenset({1000, 1001, 1005})
 
@@ -150,7 +147,10 @@ class EventLog:
     def __init__(self, capacity: int = 10_000) -> None:
         self.capacity = capacity
         self.enabled = capacity > 0
-        self._ring: deque[Event] = deque(maxlen=max(1, capacity))
+        # Plain tuples, made Events when read: the garbage collector stops tracking a plain
+        # tuple of plain values, so 10,000 of them cost its full passes nothing (an Event, a
+        # tuple subclass, would be scanned at every one; PERFORMANCE.md, section 8).
+        self._ring: deque[tuple[Any, ...]] = deque(maxlen=max(1, capacity))
         self._ids = itertools.count(1)
         self._last_id = 0
         self._lock = threading.Lock()
@@ -170,8 +170,7 @@ class EventLog:
             return
         with self._lock:
             event_id = next(self._ids)
-            event = (event_id, time.time(), kind, level, source, payload)
-            self._ring.append(_new_event(Event, event))
+            self._ring.append((event_id, time.time(), kind, level, source, payload))
             self._last_id = event_id
         wake = self.on_record
         if wake is not None:
@@ -235,7 +234,8 @@ class EventLog:
 
     def snapshot(self) -> list[Event]:
         with self._lock:
-            return list(self._ring)
+            recorded = list(self._ring)
+        return [Event._make(event) for event in recorded]
 
     def after(self, last_id: int, limit: int) -> tuple[list[Event], int]:
         """Up to ``limit`` events after ``last_id``, the newest ones when there are more, and
@@ -243,8 +243,8 @@ class EventLog:
         with self._lock:
             newest = self._last_id
             wanted = min(newest - last_id, len(self._ring), limit)
-            items = list(itertools.islice(reversed(self._ring), max(0, wanted)))
-        items.reverse()
+            recorded = list(itertools.islice(reversed(self._ring), max(0, wanted)))
+        items = [Event._make(event) for event in reversed(recorded)]
         return items, max(0, newest - last_id - len(items))
 
     def query(
