@@ -33,9 +33,12 @@ LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
 DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
 
 
+_NAMES_DOWN = sorted(((number, name) for name, number in LEVELS.items()), reverse=True)
+
+
 def level_name(level: int) -> str:
     """The name of a logging level as the API spells it (``warning``); odd levels round down."""
-    for name, number in sorted(LEVELS.items(), key=lambda item: -item[1]):
+    for number, name in _NAMES_DOWN:
         if level >= number:
             return name
     return "debug"
@@ -71,14 +74,15 @@ class Event(NamedTuple):
         return describe(self.kind, self.data)
 
     def as_dict(self) -> dict[str, Any]:
+        data = self.data
         return {
             "id": self.id,
             "time": iso_time(self.time),
             "kind": self.kind,
             "level": level_name(self.level),
             "source": self.source,
-            "message": self.message,
-            "data": self.data,
+            "message": describe(self.kind, data),
+            "data": data,
         }
 
 
@@ -262,30 +266,37 @@ class EventLog:
         The id returned is the newest event looked at, so asking again from it repeats and
         skips nothing.
         """
-        events = self.snapshot()
-        newest = events[-1].id if events else self._last_id
+        with self._lock:
+            recorded = list(self._ring)
+            newest = self._last_id
         if since is not None:
-            start = max(0, len(events) - (newest - since)) if events else 0
-            events = events[start:]
+            start = max(0, len(recorded) - (newest - since))
+            recorded = recorded[start:]
         needle = text.casefold()
 
-        def matches(event: Event) -> bool:
-            if kinds and event.kind not in kinds:
-                return False
-            if event.level < min_level:
-                return False
+        def matches(raw: tuple[Any, ...]) -> Event | None:
+            # Kind and level first, on the tuple as recorded: only a candidate is made an
+            # Event, and only a text search needs its message.
+            if (kinds and raw[2] not in kinds) or raw[3] < min_level:
+                return None
+            event = Event._make(raw)
             if needle:
                 haystack = f"{event.message}\n{event.source}\n{event.data.get('client', '')}"
-                return needle in haystack.casefold()
-            return True
+                if needle not in haystack.casefold():
+                    return None
+            return event
 
-        if since is None:
-            found = [event for event in reversed(events) if matches(event)][:limit]
-            found.reverse()
-            return found, max(newest, since or 0)
         picked: list[Event] = []
-        for event in events:
-            if matches(event):
+        if since is None:
+            for raw in reversed(recorded):
+                if (event := matches(raw)) is not None:
+                    picked.append(event)
+                    if len(picked) == limit:
+                        break
+            picked.reverse()
+            return picked, newest
+        for raw in recorded:
+            if (event := matches(raw)) is not None:
                 if len(picked) == limit:
                     return picked, picked[-1].id
                 picked.append(event)
