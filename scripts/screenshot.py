@@ -165,6 +165,8 @@ async def timeline_demo(desktop: Desktop, sensor: ClientConnection, ws: str, out
     window.tabs.setCurrentWidget(window.timeline)
     panel = window.timeline
     panel.set_client("")  # the main picture selected a client, which filtered the Timeline
+    window.resize(1400, 1060)  # taller, so that the demo's whole story fits in the list
+    panel.splitter.setSizes([900, 110])
     panel.model.flush()
     panel.refresh_chart()
     rows = panel.shown.rowCount()
