@@ -308,8 +308,10 @@ class EventCapture(logging.Handler):
 
     uvicorn's access log is left out, and so are its lines on each WebSocket handshake and
     close: every request is already an ``http`` event and every connection has ``ws`` events,
-    with more in them. Records are already redacted by ``server.observe.redaction``; the text
-    is checked again here, since an event must never hold a token whatever installed what.
+    with more in them. So are the lines, at DEBUG, for each WebSocket frame sent or received:
+    the ``event`` frames pushed to a watcher would each make another event, for ever. Records
+    are already redacted by ``server.observe.redaction``; the text is checked again here, since
+    an event must never hold a token whatever installed what.
     """
 
     SKIPPED = frozenset({"uvicorn.access"})
@@ -320,6 +322,8 @@ class EventCapture(logging.Handler):
             "connection open",
             "connection closed",
             "connection rejected (%d %s)",
+            "> %s",  # websockets' own: a frame sent
+            "< %s",  # a frame received
         }
     )
 

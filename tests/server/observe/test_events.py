@@ -71,6 +71,9 @@ def test_the_capture_keeps_records_without_tokens_and_skips_the_access_log() -> 
     try:
         logger.warning("GET /ws?token=%s failed", "s3cret-value")
         access.warning('"GET / HTTP/1.1" 200')
+        # A frame sent, as websockets logs it at DEBUG: a pushed event must not make another.
+        logging.getLogger("uvicorn.error").addHandler(capture)
+        logging.getLogger("uvicorn.error").log(logging.CRITICAL, "> %s", "TEXT '{...}' [80 bytes]")
         try:
             raise ValueError("boom at /x?token=s3cret-value")
         except ValueError:
@@ -78,6 +81,7 @@ def test_the_capture_keeps_records_without_tokens_and_skips_the_access_log() -> 
     finally:
         logger.removeHandler(capture)
         access.removeHandler(capture)
+        logging.getLogger("uvicorn.error").removeHandler(capture)
     events = log.snapshot()
     assert [event.source for event in events] == ["pulsedesk.tests.capture"] * 2
     assert events[0].data["message"] == "GET /ws?token=[redacted] failed"
