@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelection, QModelIndex, QObject
 from qasync import asyncSlot
 
-from ui.core.api import ApiError
+from ui.core.api import Answer, ApiClient, ApiError
 from ui.core.messages import LogEntry
 from ui.models.log import ENTRY_ROLE
 from ui.monitor import Monitor
@@ -86,11 +86,12 @@ class TimelineFeed(QObject):
         if api is None or feed is None:
             return
         seen = self.timeline.last_event_id
-        params: dict[str, int] = {"since": seen, "limit": 1000} if seen else {}
-        if not seen:
-            params["limit"] = FIRST_FETCH
         try:
-            answer = await api.request("GET", "/api/v1/events", params=params)
+            answer = await self._fetch(api, seen)
+            if seen and int(answer.body.get("last_id", 0)) < seen:
+                # The server's ids began again: a new server (restarted), with a new timeline.
+                self.timeline.last_event_id = seen = 0
+                answer = await self._fetch(api, seen)
             level = await api.get("/api/v1/log-level")
         except ApiError as exc:
             self.panel.show_status(_why(exc))
@@ -107,6 +108,12 @@ class TimelineFeed(QObject):
             logger.debug("could not subscribe to %s: %s", CHANNEL, exc)
             return
         self.panel.show_status("")
+
+    @staticmethod
+    async def _fetch(api: ApiClient, seen: int) -> Answer:
+        """What came after ``seen``, or the recent events when nothing was seen yet."""
+        params = {"since": seen, "limit": 1000} if seen else {"limit": FIRST_FETCH}
+        return await api.request("GET", "/api/v1/events", params=params)
 
     @asyncSlot(str)
     async def set_level(self, level: str) -> None:

@@ -264,7 +264,7 @@ class EventLog:
 
         With ``since``: the first ``limit`` matches after it. Without: the newest ``limit``.
         The id returned is the newest event looked at, so asking again from it repeats and
-        skips nothing.
+        skips nothing; less than ``since`` means these ids began again (a restarted server).
         """
         with self._lock:
             recorded = list(self._ring)
@@ -300,7 +300,8 @@ class EventLog:
                 if len(picked) == limit:
                     return picked, picked[-1].id
                 picked.append(event)
-        return picked, max(newest, since)
+        # Below ``since`` when the reader is ahead: a new server (restarted) numbers from 1.
+        return picked, newest
 
 
 class EventCapture(logging.Handler):

@@ -188,3 +188,21 @@ def test_connect_mode_without_the_admin_token_says_why_the_timeline_is_empty(
     panel = desktop.window.timeline
     qtbot.waitUntil(lambda: "admin token" in panel.status.text(), timeout=15_000)
     assert not panel.server_level.isEnabled()
+
+
+def test_after_a_restart_the_new_servers_events_show(make_desktop: MakeDesktop, qtbot: Any) -> None:
+    """A restarted server numbers its events from 1 again: the window must not take them for
+    ones it has seen."""
+    desktop = make_desktop()
+    assert desktop.server is not None
+    window, panel = desktop.window, desktop.window.timeline
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+    for number in range(5):
+        httpx.get(f"{desktop.server.url}/before/{number}")
+    qtbot.waitUntil(lambda: "/before/4" in http_paths(panel), timeout=10_000)
+    window.server_bar.restart_button.click()
+    qtbot.waitUntil(lambda: not feed_connected(desktop), timeout=15_000)
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+    httpx.get(f"{desktop.server.url}/after/the/restart")
+    qtbot.waitUntil(lambda: "/after/the/restart" in http_paths(panel), timeout=10_000)
+    assert "/before/0" in http_paths(panel)  # the earlier rows stay

@@ -40,6 +40,8 @@ def test_query_pages_from_since_and_says_where_to_go_on() -> None:
     assert [event.id for event in items] == [8] and last == 10
     items, _ = log.query(kinds={"http"})
     assert items == []
+    # A reader ahead of the ring (it saw a server that has since restarted) is told so.
+    assert log.query(since=25) == ([], 10)
 
 
 def test_a_log_of_size_zero_records_nothing() -> None:
