@@ -39,6 +39,7 @@ class TimelineFeed(QObject):
         self.monitor = monitor
         self.timeline = panel.timeline
         self._catching_up: asyncio.Task[None] | None = None
+        self._table_client: str | None = None
         monitor.frame_listeners.append(self._on_frame)
         window = monitor.window
         window.log_panel.model.log.listeners.append(self._on_message)
@@ -135,9 +136,12 @@ class TimelineFeed(QObject):
     # A client chosen elsewhere ------------------------------------------------------------------
 
     def _client_chosen(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        # The table keeps its selection across each refresh by selecting the row again: only
+        # a different client is news (the user may have cleared the filter since).
         client = self.monitor.window.connections.selected_id()
-        if client:
+        if client and client != self._table_client:
             self.panel.set_client(client)
+        self._table_client = client
 
     def _message_chosen(self, index: QModelIndex) -> None:
         entry = index.data(ENTRY_ROLE)
