@@ -41,9 +41,20 @@ def test_slow_consumer_leaves_healthy_clients_whole_on_pulsedesk() -> None:
 def test_http_every_server_answers_healthz() -> None:
     rows = http.run(duration=1, rounds=1, connections=4)
     assert {row[0] for row in rows} == {"pulsedesk", "bare FastAPI", "raw ASGI (ceiling)"}
-    for name, rps, _ratio, _p99, errors in rows:
-        assert rps > 0, name
+    for name, rps, _ratio, cpu_us, _p99, errors in rows:
+        assert rps > 0 and cpu_us > 0, name
         assert errors == 0, name
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_http_recording_on_watched_and_off_all_answer() -> None:
+    rows = http.run(duration=1, rounds=1, connections=4, path="/api/v1/status", recording=True)
+    assert [row[0] for row in rows] == [
+        "pulsedesk, recording on",
+        "pulsedesk, recording on, one $events watcher",
+        "pulsedesk, recording off",
+    ]
+    assert all(row[1] > 0 and row[-1] == 0 for row in rows)
 
 
 def test_scale_holds_connections_and_reaches_them_all() -> None:
