@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from server.api import admin, docs, events, health, metrics, root, status, users, ws
+from server.api.routing import share_allow
 from server.edge.cors import CorsPolicy
 from server.edge.front_door import FrontDoor
 from server.edge.host_check import HostGuard
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in routers:
         app.include_router(router)
+    share_allow(route for router in routers for route in router.routes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     install_redaction()
