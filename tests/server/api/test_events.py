@@ -282,3 +282,32 @@ def test_a_ring_of_a_few_keeps_the_newest(start_server: StartServer) -> None:
     page = events(server.url, token)
     ids = [item["id"] for item in page["items"]]
     assert len(ids) == 3 and ids == list(range(page["last_id"] - 2, page["last_id"] + 1))
+
+
+def test_a_store_set_aside_is_a_health_event(start_server: StartServer, make_settings: Any) -> None:
+    settings = make_settings()
+    settings.store_file.parent.mkdir(parents=True, exist_ok=True)
+    settings.store_file.write_bytes(b"not a database, a shopping list\n" * 100)
+    server = start_server(data_dir=settings.data_dir)
+    health = events(server.url, admin_token(server), kind="health")["items"]
+    assert [(item["source"], item["level"]) for item in health] == [("store", "warning")]
+    assert "moved it to" in health[0]["message"]
+
+
+def test_a_slow_consumer_dropped_is_a_health_event(start_server: StartServer) -> None:
+    server = start_server(queue_limit=4)
+    token = admin_token(server)
+    stalled = RawWebSocket(ws_url(server), rcvbuf=4096)  # never reads
+    try:
+        body = {"data": {"text": "x" * 60_000}}
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as c:
+
+            def dropped() -> bool:
+                c.post("/api/v1/broadcast", json=body)
+                return bool(events(server.url, token, kind="health", q="slow consumer")["items"])
+
+            wait_until(dropped, timeout=60, what="the stalled client to be dropped")
+    finally:
+        stalled.close()
+    item = events(server.url, token, kind="health", q="slow consumer")["items"][0]
+    assert item["level"] == "warning" and item["data"]["client"].startswith("c")
