@@ -20,6 +20,7 @@ from PySide6.QtCore import QItemSelection, QModelIndex, QObject
 from qasync import asyncSlot
 
 from ui.core.api import Answer, ApiClient, ApiError
+from ui.core.feed import FeedState
 from ui.core.messages import LogEntry
 from ui.models.log import ENTRY_ROLE
 from ui.monitor import Monitor
@@ -30,6 +31,8 @@ logger = logging.getLogger("pulsedesk.timeline")
 CHANNEL = "$events"
 #: How many of the server's recent events a window that has seen none starts with.
 FIRST_FETCH = 500
+#: Seconds before fetching again when the server did not answer the catch-up in time.
+RETRY_AFTER = 2.0
 
 
 class TimelineFeed(QObject):
@@ -96,6 +99,13 @@ class TimelineFeed(QObject):
             level = await api.get("/api/v1/log-level")
         except ApiError as exc:
             self.panel.show_status(_why(exc))
+            if not _refused(exc):
+                # A slow or busy server: try again while this feed lasts (a refused token
+                # stays refused until the next connection).
+                await asyncio.sleep(RETRY_AFTER)
+                if self.monitor.feed is feed and feed.state is FeedState.CONNECTED:
+                    self._catching_up = None
+                    self._catch_up_soon()
             return
         for event in answer.body.get("items", []):
             self.timeline.add_event(event)
@@ -149,8 +159,11 @@ class TimelineFeed(QObject):
             self.panel.set_client(entry.client)
 
 
+def _refused(exc: ApiError) -> bool:
+    return "HTTP 401" in str(exc) or "HTTP 403" in str(exc)
+
+
 def _why(exc: ApiError) -> str:
-    text = str(exc)
-    if "HTTP 401" in text or "HTTP 403" in text:
+    if _refused(exc):
         return "The Timeline needs the admin token (--token): the server refused this one"
-    return f"Timeline: {text}"
+    return f"Timeline: {exc}; trying again"
