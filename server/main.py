@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             captured.addHandler(capture)
         try:
             service.tokens.admin_token()  # first start: create the token file, or refuse a bad one
-            service.tokens.store.users()  # refuse an unsafe or broken user file now, not per request
+            service.tokens.store.users()  # refuse an unsafe or broken user file now, not later
             await service.open_store()
             await service.hub.bus.start()
             if service.cluster is not None:
