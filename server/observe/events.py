@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import threading
 import time
 from collections import deque
@@ -335,6 +336,8 @@ class EventCapture(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.name in self.SKIPPED or record.msg in self.SKIPPED_MESSAGES:
             return
+        if record.args is None and _HANDSHAKE_LINE.match(str(record.msg)):
+            return  # the same line, its ?token= redacted (which formats it in place)
         try:
             data: dict[str, Any] = {"message": redact(record.getMessage())}
             if record.exc_info and record.exc_info[1] is not None:
@@ -346,6 +349,7 @@ class EventCapture(logging.Handler):
 
 
 _formatter = logging.Formatter()
+_HANDSHAKE_LINE = re.compile(r'^\S+ - "WebSocket [^"]*" (\[accepted\]|403)$')
 
 #: The loggers whose records are events: PulseDesk's and uvicorn's.
 CAPTURED_LOGGERS = ("pulsedesk", "uvicorn")

@@ -6,6 +6,7 @@ import logging
 import threading
 
 from server.observe.events import INFO, WARNING, EventCapture, EventLog, level_name
+from server.observe.redaction import install_redaction
 
 
 def filled(count: int, capacity: int = 100) -> EventLog:
@@ -73,6 +74,13 @@ def test_the_capture_keeps_records_without_tokens_and_skips_the_access_log() -> 
     try:
         logger.warning("GET /ws?token=%s failed", "s3cret-value")
         access.warning('"GET / HTTP/1.1" 200')
+        # uvicorn's handshake line, whose ?token= the redaction formatted in place.
+        install_redaction()
+        logging.getLogger("uvicorn.error").addHandler(capture)
+        logging.getLogger("uvicorn.error").info(
+            '%s - "WebSocket %s" [accepted]', "127.0.0.1:5", "/ws?token=s3cret-value"
+        )
+        logging.getLogger("uvicorn.error").removeHandler(capture)
         # A frame sent, as websockets logs it at DEBUG: a pushed event must not make another.
         logging.getLogger("uvicorn.error").addHandler(capture)
         logging.getLogger("uvicorn.error").log(logging.CRITICAL, "> %s", "TEXT '{...}' [80 bytes]")
