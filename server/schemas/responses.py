@@ -79,6 +79,7 @@ class WebSocketResponse(BaseModel):
     success: bool = Field(..., description="Operation success")
     id: int | None = Field(None, description="Broadcast id, increasing")
     client: str | None = Field(None, description="Sender's client id")
+    channel: str | None = Field(None, description="The channel of a channel message")
 
 
 class ErrorResponse(BaseModel):
@@ -92,7 +93,11 @@ class ErrorResponse(BaseModel):
 
 class BroadcastResult(BaseModel):
     id: int = Field(..., description="The broadcast's id")
-    recipients: int = Field(..., description="Clients connected to this instance when sent")
+    recipients: int = Field(
+        ...,
+        description="Clients on this instance it went to: all of them, or the channel's "
+        "subscribers (with '*' subscribers)",
+    )
 
 
 class ConnectionInfo(BaseModel):
@@ -103,6 +108,7 @@ class ConnectionInfo(BaseModel):
     sent: int
     queued: int
     admin: bool
+    channels: list[str] = Field(default_factory=list, description="Its subscriptions")
 
 
 class ConnectionList(BaseModel):
@@ -114,5 +120,17 @@ class MessageRecord(BaseModel):
     id: int
     type: str
     client: str
+    channel: str | None = Field(None, description="None for a broadcast to everyone")
     data: dict[str, Any]
     timestamp: datetime
+
+
+class ChannelInfo(BaseModel):
+    name: str
+    subscribers: int = Field(..., description="Across the cluster with Redis")
+    last_id: int = Field(..., description="The id of its latest message seen here; 0: none")
+    messages: int = Field(..., description="Messages this instance has seen on it since it started")
+
+
+class ChannelList(BaseModel):
+    channels: list[ChannelInfo]
