@@ -11,6 +11,11 @@ the server broadcasts each to everyone. Reported per contender, median over the 
 - the share of the N x M deliveries that arrived.
 
     python -m bench.fanout --clients 1000 --messages 200 --rate 20 --rounds 3
+
+``--channel`` compares PulseDesk's global broadcast with the same N clients subscribed to one
+channel (``?channels=bench``) and the sender publishing there; ``--bystanders K`` adds K more
+connected clients that subscribe to nothing, so a channel message's cost can be seen not to
+grow with them.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import argparse
 import asyncio
 import math
 import time
+from dataclasses import replace
 from typing import Any
 
 from bench.harness import (
@@ -32,6 +38,7 @@ from bench.harness import (
     print_profile,
     print_round,
     print_table,
+    pulsedesk,
     quiesce,
     rotated,
     send_broadcasts,
@@ -47,12 +54,19 @@ async def measure(
     workers: int,
     payload: int = 64,
     profile: str | None = None,
+    bystanders: int = 0,
 ) -> dict[str, Any]:
-    """One contender, one fresh server; ``profile``: write a py-spy profile of the window."""
+    """One contender, one fresh server; ``profile``: write a py-spy profile of the window.
+
+    ``bystanders``: connected clients that are not measured (nor subscribed to anything).
+    """
     with ServerProcess(contender) as server:
-        pool = ClientPool(server.ws_url, clients, messages, workers)
+        pool = ClientPool(contender.listen_url(server.ws_url), clients, messages, workers)
+        idle = ClientPool(server.ws_url, bystanders, 1, 1) if bystanders else None
         try:
             await pool.ready()
+            if idle is not None:
+                await idle.ready()
             # Connection-time traffic (PulseDesk's presence frames) is not measured.
             await quiesce([server.process, *pool.processes])
             spy = Profile(server.process.pid, profile) if profile else None
@@ -75,6 +89,8 @@ async def measure(
             received, _codes, latencies = pool.results()
         finally:
             pool.kill()
+            if idle is not None:
+                idle.kill()
     delivered = sum(received)
     return {
         "cpu_us": window["cpu"] / max(delivered, 1) * 1e6,
@@ -93,16 +109,24 @@ async def run(
     workers: int,
     contenders: list[Contender] | None = None,
     profile: str | None = None,
+    channel: bool = False,
+    bystanders: int = 0,
 ) -> list[list[Any]]:
+    if channel:
+        contenders = contenders or channel_contenders()
     contenders = contenders or websocket_contenders()
     samples: dict[str, list[dict[str, Any]]] = {c.name: [] for c in contenders}
     for round_number in range(rounds):
         for contender in rotated(contenders, round_number):
             spy = f"{profile}.{contender.name}" if profile else None
-            result = await measure(contender, clients, messages, rate, workers, profile=spy)
+            idle = bystanders if contender.channel else 0
+            result = await measure(
+                contender, clients, messages, rate, workers, profile=spy, bystanders=idle
+            )
             samples[contender.name].append(result)
             print_round(round_number, contender.name, result)
-    anchor = median_of(samples[WEBSOCKETS_BROADCAST.name], "cpu_us")
+    anchor_name = contenders[0].name if channel else WEBSOCKETS_BROADCAST.name
+    anchor = median_of(samples[anchor_name], "cpu_us")
     rows = []
     for name, results in samples.items():
         cpu = median_of(results, "cpu_us")
@@ -125,7 +149,7 @@ async def run(
             "server",
             "N",
             "CPU µs/delivery",
-            "× websockets.broadcast",
+            f"× {anchor_name}",
             "deliveries/s",
             "p50 ms",
             "p99 ms",
@@ -134,6 +158,15 @@ async def run(
         rows,
     )
     return rows
+
+
+def channel_contenders() -> list[Contender]:
+    """PulseDesk's global broadcast (the anchor), then the same on one channel."""
+    base = pulsedesk()
+    return [
+        replace(base, name="pulsedesk global"),
+        replace(base, name="pulsedesk channel", channel="bench"),
+    ]
 
 
 def main() -> None:
@@ -151,6 +184,12 @@ def main() -> None:
     parser.add_argument(
         "--profile", metavar="FILE", help="py-spy profiles of each window, FILE.<server> (raw)"
     )
+    parser.add_argument(
+        "--channel", action="store_true", help="PulseDesk's global broadcast vs one channel"
+    )
+    parser.add_argument(
+        "--bystanders", type=int, default=0, help="with --channel: unsubscribed extra clients"
+    )
     args = parser.parse_args()
     workers = args.workers or max(2, -(-args.clients // 1250))
     asyncio.run(
@@ -161,6 +200,8 @@ def main() -> None:
             args.rounds,
             workers,
             profile=args.profile,
+            channel=args.channel,
+            bystanders=args.bystanders,
         )
     )
 

@@ -47,6 +47,13 @@ class Contender:
     ws_path: str = "/ws"
     env: dict[str, str] = field(default_factory=dict)
     sender_headers: dict[str, str] = field(default_factory=dict)
+    #: PulseDesk only: listeners subscribe to this channel at connect and the sender publishes
+    #: to it, instead of the global broadcast.
+    channel: str | None = None
+
+    def listen_url(self, ws_url: str) -> str:
+        """Where the listening clients connect: ``ws_url``, joining ``channel`` if there is one."""
+        return ws_url if self.channel is None else f"{ws_url}?channels={self.channel}"
 
 
 def pulsedesk(**settings: str) -> Contender:
@@ -295,9 +302,12 @@ class Stallers:
 # Sending --------------------------------------------------------------------------------------
 
 
-def benchmark_frame(seq: int, pad: str) -> str:
-    """What the sender sends: PulseDesk's message envelope with ``pulsedesk load``'s stamp."""
-    return f'{{"type":"message","data":{{"{LOAD_KEY}":[{seq},{time.time():.6f}],"pad":"{pad}"}}}}'
+def benchmark_frame(seq: int, pad: str, channel: str | None = None) -> str:
+    """What the sender sends: PulseDesk's message envelope with ``pulsedesk load``'s stamp
+    (on ``channel``, when given)."""
+    to = f'"channel":"{channel}",' if channel else ""
+    stamp = f'"{LOAD_KEY}":[{seq},{time.time():.6f}]'
+    return f'{{"type":"message",{to}"data":{{{stamp},"pad":"{pad}"}}}}'
 
 
 async def send_broadcasts(
@@ -332,7 +342,7 @@ async def send_broadcasts(
         start = time.perf_counter()
         try:
             for seq in range(count):
-                await ws.send(benchmark_frame(seq, pad))
+                await ws.send(benchmark_frame(seq, pad, contender.channel))
                 sent += 1
                 if rate:
                     delay = start + (seq + 1) / rate - time.perf_counter()
