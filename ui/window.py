@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from ui.core.messages import MessageLog
 from ui.dialogs.port_conflict import PortConflictBanner
+from ui.panels.channels import ChannelsPanel
 from ui.panels.connections import ConnectionsPanel
 from ui.panels.health import HealthPanel
 from ui.panels.log import LogPanel
@@ -44,6 +45,7 @@ class MainWindow(QMainWindow):
         self.health = HealthPanel()
         self.status = StatusPanel()
         self.connections = ConnectionsPanel()
+        self.channels = ChannelsPanel()
         self.log_panel = LogPanel(log or MessageLog())
         self.send_box = SendBox()
         self.feed_label = QLabel()
@@ -52,9 +54,10 @@ class MainWindow(QMainWindow):
 
         side = QSplitter(Qt.Orientation.Vertical)
         side.setObjectName("side-splitter")
-        for panel in (self.health, self.status, self.connections):
+        for panel in (self.health, self.status, self.connections, self.channels):
             side.addWidget(panel)
         side.setStretchFactor(2, 1)
+        self.channels.channel_selected.connect(self.log_panel.set_channel_filter)
         messages = QWidget()
         messages_layout = QVBoxLayout(messages)
         messages_layout.setContentsMargins(0, 0, 0, 0)
