@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         for panel in (self.health, self.status, self.connections, self.channels):
             side.addWidget(panel)
         side.setStretchFactor(2, 1)
+        side.setSizes([330, 100, 300, 140])  # until the user's own layout is restored
         self.channels.channel_selected.connect(self.log_panel.set_channel_filter)
         messages = QWidget()
         messages_layout = QVBoxLayout(messages)
