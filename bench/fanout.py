@@ -68,23 +68,29 @@ async def measure(
             await pool.ready()
             if idle is not None:
                 await idle.ready()
-            # Connection-time traffic (PulseDesk's presence frames) is not measured.
-            await quiesce([server.process, *pool.processes])
-            spy = Profile(server.process.pid, profile) if profile else None
-            cpu_start = server.cpu_seconds()
-            start = time.perf_counter()
             window: dict[str, float] = {}
+            started: dict[str, Any] = {}
 
             async def until_done() -> bool:
                 allowed = 30 + messages / (rate or 1000)
                 complete = await pool.done(within=allowed)
-                window["elapsed"] = time.perf_counter() - start
-                window["cpu"] = server.cpu_seconds() - cpu_start
+                window["elapsed"] = time.perf_counter() - started["at"]
+                window["cpu"] = server.cpu_seconds() - started["cpu"]
                 return complete
 
-            finished = asyncio.create_task(until_done())
-            await send_broadcasts(contender, server.ws_url, messages, rate, payload)
-            await finished
+            async def begin() -> None:
+                # Connection-time traffic is not measured: PulseDesk's presence frames, the
+                # sender's own arrival among them (a frame to every connection, bystanders
+                # included).
+                await quiesce([server.process, *pool.processes])
+                started["spy"] = Profile(server.process.pid, profile) if profile else None
+                started["cpu"] = server.cpu_seconds()
+                started["at"] = time.perf_counter()
+                started["finished"] = asyncio.create_task(until_done())
+
+            await send_broadcasts(contender, server.ws_url, messages, rate, payload, begin)
+            await started["finished"]
+            spy = started["spy"]
             if spy is not None:
                 print_profile(f"{contender.name}: where the server's time went", spy.stop())
             received, _codes, latencies = pool.results()

@@ -23,7 +23,7 @@ import threading
 import time
 from array import array
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -311,9 +311,17 @@ def benchmark_frame(seq: int, pad: str, channel: str | None = None) -> str:
 
 
 async def send_broadcasts(
-    contender: Contender, url: str, count: int, rate: float | None, payload: int = 64
+    contender: Contender,
+    url: str,
+    count: int,
+    rate: float | None,
+    payload: int = 64,
+    on_open: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
     """Send ``count`` messages, ``rate`` per second (None: as fast as possible); how many went.
+
+    ``on_open`` is awaited once the sender is connected, before the first message: where a
+    measurement starts, so that what the sender's own arrival costs is not counted.
 
     The sender is a WebSocket client like the others (the admin for PulseDesk); it reads what
     it is sent in the background so that it is never the slow client itself. A server that
@@ -339,6 +347,8 @@ async def send_broadcasts(
                     pass
 
         drainer = asyncio.create_task(drain())
+        if on_open is not None:
+            await on_open()
         start = time.perf_counter()
         try:
             for seq in range(count):
