@@ -20,7 +20,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import OrderedDict, deque
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -344,7 +344,3 @@ class ChannelIndex(Generic[C]):
         else:
             self._channels.pop(channel.name, None)
             self._idle.pop(channel.name, None)
-
-    def clear(self, conns: Iterable[C]) -> None:
-        for conn in list(conns):
-            self.drop(conn)

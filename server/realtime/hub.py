@@ -397,18 +397,24 @@ class Hub:
     def _deliver_to_channel(self, item: Broadcast) -> None:
         channels = self.channels
         channel = channels.record(item)
+        wire = text_frame(item.frame)
         if channel is not None and channel.subscribers:
-            self._fan_out(channel.subscribers, item)
+            self._fan_out(channel.subscribers, item, wire)
         if channels.everything:
             name = item.channel or ""
             # A "*" subscriber that also subscribed to the channel itself has it already.
             self._fan_out(
-                [c for c in channels.everything if not channels.is_subscribed(c, name)], item
+                [c for c in channels.everything if not channels.is_subscribed(c, name)],
+                item,
+                wire,
             )
 
-    def _fan_out(self, conns: Iterable[Connection], item: Broadcast) -> None:
+    def _fan_out(
+        self, conns: Iterable[Connection], item: Broadcast, wire: bytes | None = None
+    ) -> None:
         frame = item.frame
-        wire = text_frame(frame)  # built once, written to every socket as it is
+        if wire is None:
+            wire = text_frame(frame)  # built once, written to every socket as it is
         limit = self.queue_limit
         targets = list(conns)
         for conn in targets:
