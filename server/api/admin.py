@@ -58,10 +58,10 @@ async def broadcast(request: BroadcastRequest, service: ServiceDep) -> dict[str,
     _encodable(request.data)
     try:
         item = await service.hub.broadcast(SERVER_CLIENT_ID, request.data, request.channel)
-    except ProtocolError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, exc.message) from None
-    except BusUnavailable as exc:
+    except BusUnavailable as exc:  # a ProtocolError too: first
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, exc.message) from None
+    except ProtocolError as exc:  # too_many_channels
+        raise HTTPException(status.HTTP_409_CONFLICT, exc.message) from None
     return {"id": item.id, "recipients": service.hub.audience(request.channel)}
 
 
