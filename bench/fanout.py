@@ -14,6 +14,12 @@ the server broadcasts each to everyone. Reported per contender, median over the 
 
 ``--recording`` compares PulseDesk as it ships (the event timeline records) with PulseDesk
 recording nothing (``events_size=0``), instead of the three servers.
+
+``--channel`` compares PulseDesk's global broadcast with the same N clients subscribed to one
+channel (``?channels=bench``) and the sender publishing there; ``--bystanders K`` adds K more
+connected clients that subscribe to nothing (both servers then ping every hour, so that the
+bystanders' keepalives are not what is measured), so a channel message's cost can be seen not
+to grow with them.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import argparse
 import asyncio
 import math
 import time
+from dataclasses import replace
 from typing import Any
 
 from bench.harness import (
@@ -35,6 +42,7 @@ from bench.harness import (
     print_profile,
     print_round,
     print_table,
+    pulsedesk,
     quiesce,
     recording_contenders,
     rotated,
@@ -51,34 +59,49 @@ async def measure(
     workers: int,
     payload: int = 64,
     profile: str | None = None,
+    bystanders: int = 0,
 ) -> dict[str, Any]:
-    """One contender, one fresh server; ``profile``: write a py-spy profile of the window."""
+    """One contender, one fresh server; ``profile``: write a py-spy profile of the window.
+
+    ``bystanders``: connected clients that are not measured (nor subscribed to anything).
+    """
     with ServerProcess(contender) as server:
-        pool = ClientPool(server.ws_url, clients, messages, workers)
+        pool = ClientPool(contender.listen_url(server.ws_url), clients, messages, workers)
+        idle = ClientPool(server.ws_url, bystanders, 1, 1) if bystanders else None
         try:
             await pool.ready()
-            # Connection-time traffic (PulseDesk's presence frames) is not measured.
-            await quiesce([server.process, *pool.processes])
-            spy = Profile(server.process.pid, profile) if profile else None
-            cpu_start = server.cpu_seconds()
-            start = time.perf_counter()
+            if idle is not None:
+                await idle.ready()
             window: dict[str, float] = {}
+            started: dict[str, Any] = {}
 
             async def until_done() -> bool:
                 allowed = 30 + messages / (rate or 1000)
                 complete = await pool.done(within=allowed)
-                window["elapsed"] = time.perf_counter() - start
-                window["cpu"] = server.cpu_seconds() - cpu_start
+                window["elapsed"] = time.perf_counter() - started["at"]
+                window["cpu"] = server.cpu_seconds() - started["cpu"]
                 return complete
 
-            finished = asyncio.create_task(until_done())
-            await send_broadcasts(contender, server.ws_url, messages, rate, payload)
-            await finished
+            async def begin() -> None:
+                # Connection-time traffic is not measured: PulseDesk's presence frames, the
+                # sender's own arrival among them (a frame to every connection, bystanders
+                # included).
+                await quiesce([server.process, *pool.processes])
+                started["spy"] = Profile(server.process.pid, profile) if profile else None
+                started["cpu"] = server.cpu_seconds()
+                started["at"] = time.perf_counter()
+                started["finished"] = asyncio.create_task(until_done())
+
+            await send_broadcasts(contender, server.ws_url, messages, rate, payload, begin)
+            await started["finished"]
+            spy = started["spy"]
             if spy is not None:
                 print_profile(f"{contender.name}: where the server's time went", spy.stop())
             received, _codes, latencies = pool.results()
         finally:
             pool.kill()
+            if idle is not None:
+                idle.kill()
     delivered = sum(received)
     return {
         "cpu_us": window["cpu"] / max(delivered, 1) * 1e6,
@@ -97,7 +120,15 @@ async def run(
     workers: int,
     contenders: list[Contender] | None = None,
     profile: str | None = None,
+    channel: bool = False,
+    bystanders: int = 0,
 ) -> list[list[Any]]:
+    if channel:
+        # Idle bystanders still answer a ping every 20 s: 5,000 of them are 250 pings a second,
+        # more work than a small channel's deliveries. Pings every hour, for both contenders,
+        # leave the deliveries to be measured.
+        quiet = {"ping_interval": "3600"} if bystanders else {}
+        contenders = contenders or channel_contenders(**quiet)
     contenders = contenders or websocket_contenders()
     names = [contender.name for contender in contenders]
     anchor_name = WEBSOCKETS_BROADCAST.name if WEBSOCKETS_BROADCAST.name in names else names[-1]
@@ -105,9 +136,14 @@ async def run(
     for round_number in range(rounds):
         for contender in rotated(contenders, round_number):
             spy = f"{profile}.{contender.name}" if profile else None
-            result = await measure(contender, clients, messages, rate, workers, profile=spy)
+            idle = bystanders if contender.channel else 0
+            result = await measure(
+                contender, clients, messages, rate, workers, profile=spy, bystanders=idle
+            )
             samples[contender.name].append(result)
             print_round(round_number, contender.name, result)
+    if channel:
+        anchor_name = contenders[0].name  # the global broadcast
     anchor = median_of(samples[anchor_name], "cpu_us")
     rows = []
     for name, results in samples.items():
@@ -142,6 +178,15 @@ async def run(
     return rows
 
 
+def channel_contenders(**settings: str) -> list[Contender]:
+    """PulseDesk's global broadcast (the anchor), then the same on one channel."""
+    base = pulsedesk(**settings)
+    return [
+        replace(base, name="pulsedesk global"),
+        replace(base, name="pulsedesk channel", channel="bench"),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=1000)
@@ -160,6 +205,12 @@ def main() -> None:
     parser.add_argument(
         "--recording", action="store_true", help="the event timeline on against off instead"
     )
+    parser.add_argument(
+        "--channel", action="store_true", help="PulseDesk's global broadcast vs one channel"
+    )
+    parser.add_argument(
+        "--bystanders", type=int, default=0, help="with --channel: unsubscribed extra clients"
+    )
     args = parser.parse_args()
     workers = args.workers or max(2, -(-args.clients // 1250))
     asyncio.run(
@@ -171,6 +222,8 @@ def main() -> None:
             workers,
             contenders=recording_contenders() if args.recording else None,
             profile=args.profile,
+            channel=args.channel,
+            bystanders=args.bystanders,
         )
     )
 

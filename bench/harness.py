@@ -23,7 +23,7 @@ import threading
 import time
 from array import array
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,13 @@ class Contender:
     ws_path: str = "/ws"
     env: dict[str, str] = field(default_factory=dict)
     sender_headers: dict[str, str] = field(default_factory=dict)
+    #: PulseDesk only: listeners subscribe to this channel at connect and the sender publishes
+    #: to it, instead of the global broadcast.
+    channel: str | None = None
+
+    def listen_url(self, ws_url: str) -> str:
+        """Where the listening clients connect: ``ws_url``, joining ``channel`` if there is one."""
+        return ws_url if self.channel is None else f"{ws_url}?channels={self.channel}"
 
 
 def pulsedesk(**settings: str) -> Contender:
@@ -350,15 +357,26 @@ class Stallers:
 # Sending --------------------------------------------------------------------------------------
 
 
-def benchmark_frame(seq: int, pad: str) -> str:
-    """What the sender sends: PulseDesk's message envelope with ``pulsedesk load``'s stamp."""
-    return f'{{"type":"message","data":{{"{LOAD_KEY}":[{seq},{time.time():.6f}],"pad":"{pad}"}}}}'
+def benchmark_frame(seq: int, pad: str, channel: str | None = None) -> str:
+    """What the sender sends: PulseDesk's message envelope with ``pulsedesk load``'s stamp
+    (on ``channel``, when given)."""
+    to = f'"channel":"{channel}",' if channel else ""
+    stamp = f'"{LOAD_KEY}":[{seq},{time.time():.6f}]'
+    return f'{{"type":"message",{to}"data":{{{stamp},"pad":"{pad}"}}}}'
 
 
 async def send_broadcasts(
-    contender: Contender, url: str, count: int, rate: float | None, payload: int = 64
+    contender: Contender,
+    url: str,
+    count: int,
+    rate: float | None,
+    payload: int = 64,
+    on_open: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
     """Send ``count`` messages, ``rate`` per second (None: as fast as possible); how many went.
+
+    ``on_open`` is awaited once the sender is connected, before the first message: where a
+    measurement starts, so that what the sender's own arrival costs is not counted.
 
     The sender is a WebSocket client like the others (the admin for PulseDesk); it reads what
     it is sent in the background so that it is never the slow client itself. A server that
@@ -384,10 +402,12 @@ async def send_broadcasts(
                     pass
 
         drainer = asyncio.create_task(drain())
+        if on_open is not None:
+            await on_open()
         start = time.perf_counter()
         try:
             for seq in range(count):
-                await ws.send(benchmark_frame(seq, pad))
+                await ws.send(benchmark_frame(seq, pad, contender.channel))
                 sent += 1
                 if rate:
                     delay = start + (seq + 1) / rate - time.perf_counter()

@@ -48,7 +48,8 @@ async def demo(desktop: Desktop, out: Path) -> None:
     assert desktop.server is not None
     base = websocket_url(desktop.server.url)
     await until(lambda: desktop.monitor.tracker.state.value == "UP")
-    chat = [
+    # The sensor publishes on its own channel, bob's alerts go to "ops"; the rest is global.
+    chat: list[tuple[str, object]] = [
         ("sensor-7", {"temperature": 21.4, "unit": "C", "room": "lab"}),
         ("alice", "Deploy 2.3.1 is rolling out to the canary pool"),
         ("bob", "canary looks healthy, p99 at 41 ms"),
@@ -66,18 +67,26 @@ async def demo(desktop: Desktop, out: Path) -> None:
     ]
     people = await asyncio.to_thread(make_people, desktop, ("alice", "bob", "sensor-7"))
     async with (
-        connect(f"{base}?token={people['alice']}") as alice,
-        connect(f"{base}?token={people['bob']}") as bob,
+        connect(f"{base}?token={people['alice']}&channels=ops") as alice,
+        connect(f"{base}?token={people['bob']}&channels=ops,sensors/lab") as bob,
         connect(f"{base}?token={people['sensor-7']}") as sensor,
     ):
         clients = {"alice": alice, "bob": bob, "sensor-7": sensor}
         await until(lambda: desktop.monitor.count == 4)
         for who, message in chat:
-            text = message if isinstance(message, str) else json.dumps(message)
+            if isinstance(message, str):
+                text = message
+            elif who == "sensor-7":
+                text = json.dumps({"type": "message", "channel": "sensors/lab", "data": message})
+            elif message.get("type") == "message":  # type: ignore[union-attr]
+                text = json.dumps({**message, "channel": "ops"})  # type: ignore[dict-item]
+            else:
+                text = json.dumps(message)
             await clients[who].send(text)
             await asyncio.sleep(0.25)  # a demo's pacing, so the charts have a shape
         window.send_box.input.setText("Maintenance window starts at 18:00 UTC")
         window.send_box.submit()
+        window.send_box.set_target("channel", "ops")
         window.health.check_now.click()
         await until(lambda: "✔" in _target_cell(window) or "✘" in _target_cell(window))
         await asyncio.sleep(4)  # a few more polls: the latency sparkline fills in

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
@@ -14,6 +15,7 @@ from server.auth.tokens import TokenRegistry
 from server.observe.event_push import EventPush
 from server.observe.events import ERROR, INFO, WARNING, EventLog
 from server.realtime.buses.memory import Bus
+from server.realtime.channels import EVERY_CHANNEL, ChannelRules, Rule, ServerChannels
 from server.realtime.hub import Hub
 from server.realtime.store import MessageStore
 from server.realtime.wire import Broadcast
@@ -60,6 +62,8 @@ class Service:
     store: MessageStore | None = None
     #: Presence across instances sharing a Redis bus; None with the in-memory bus.
     cluster: ClusterPresence | None = None
+    #: The ``$``-channels the server feeds itself; /ws refuses any other ``$``-name.
+    server_channels: ServerChannels = field(default_factory=ServerChannels)
 
     def __post_init__(self) -> None:
         self.event_push = EventPush(self.events, self.hub)
@@ -84,6 +88,9 @@ class Service:
             queue_limit=settings.queue_limit,
             history_size=settings.history_size,
             close_timeout=settings.close_timeout,
+            channel_rules=channel_rules(settings),
+            max_channels=settings.max_channels,
+            max_subscriptions=settings.max_subscriptions,
         )
         service = cls(settings=settings, hub=hub, tokens=TokenRegistry(settings), events=events)
         hub.on_slow_consumer = lambda conn, queued: events.health(
@@ -100,6 +107,7 @@ class Service:
                 settings.broadcast_url,
                 lambda: hub.count,
                 on_change=lambda _: hub.announce_presence(),
+                channel_counts=hub.channels.subscriber_counts,
             )
             # Presence frames keep "connections" (this instance) and add the cluster totals.
             hub.presence_extra = lambda: (
@@ -179,27 +187,87 @@ class Service:
         if self.store is not None:
             await self.store.close(last_id=self.hub.bus.last_id())
 
-    async def replay(self, since: int) -> tuple[list[Broadcast], bool]:
+    async def replay(
+        self, since: int, channels: frozenset[str | None] = frozenset({None})
+    ) -> tuple[list[Broadcast], bool]:
         """Broadcasts after ``since`` for a reconnecting client, and whether some are lost.
 
-        Memory first, then the store. At most half a client queue is replayed, so a long
-        absence cannot make the server close the client as too slow the moment it returns.
+        ``channels``: what the client receives: None for the global broadcasts, channel names,
+        ``*`` for every channel. Memory first, then the store. At most half a client queue is
+        replayed, so a long absence cannot make the server close the client as too slow the
+        moment it returns.
         """
         cap = max(1, self.settings.queue_limit // 2)
         items = await self.hub.bus.since(since)
         complete = items is not None
-        if items is None and self.store is not None:
-            items, complete = await self.store.since(since, cap)
+        if items is not None:
+            items = [item for item in items if _wanted(item, channels)]
+        elif self.store is not None:
+            items, complete = await self.store.since(since, cap, channels)
         items = items or []
         if len(items) > cap:
             items, complete = items[-cap:], False
         return items, not complete
 
-    async def history_page(self, page: int, size: int) -> tuple[list[Broadcast], int]:
-        """One page of broadcast history, newest first: the store when open, else memory."""
+    async def channel_replay(self, name: str, since: int) -> tuple[list[Broadcast], bool]:
+        """``replay`` for one channel: from its own history when that reaches back to
+        ``since`` (it may keep more than the global one), else as ``replay`` does."""
+        channel = self.hub.channels.get(name)
+        items = channel.history.since(since) if channel is not None else None
+        if items is None:
+            return await self.replay(since, frozenset({name}))
+        cap = max(1, self.settings.queue_limit // 2)
+        return (items[-cap:], True) if len(items) > cap else (items, False)
+
+    async def channel_list(self) -> list[dict[str, object]]:
+        """Every channel kept here or subscribed to anywhere in the cluster, by name."""
+        index = self.hub.channels
+        local = index.subscriber_counts()
+        totals = dict(local)
+        if self.cluster is not None:
+            for name, count in (await self.cluster.channel_totals()).items():
+                totals[name] = totals.get(name, 0) + count
+        totals.pop(EVERY_CHANNEL, None)
+        rows: dict[str, dict[str, object]] = {}
+        for channel in index.channels():
+            rows[channel.name] = {
+                "name": channel.name,
+                "subscribers": totals.get(channel.name, 0),
+                "last_id": channel.last_id,
+                "messages": channel.messages,
+            }
+        for name, count in totals.items():
+            if name not in rows:
+                rows[name] = {"name": name, "subscribers": count, "last_id": 0, "messages": 0}
+        return [rows[name] for name in sorted(rows)]
+
+    async def history_page(
+        self, page: int, size: int, channel: str | None = None
+    ) -> tuple[list[Broadcast], int]:
+        """One page of broadcast history (one channel's, with ``channel``), newest first:
+        the store when open, else memory."""
         if self.store is not None and self.store.available:
-            return await self.store.page(page, size)
+            return await self.store.page(page, size, channel)
         recent = self.hub.bus.recent()
+        if channel is not None:
+            recent = [item for item in recent if item.channel == channel]
         end = len(recent) - (page - 1) * size
         chunk = recent[max(0, end - size) : max(0, end)]
         return list(reversed(chunk)), len(recent)
+
+
+def _wanted(item: Broadcast, channels: frozenset[str | None]) -> bool:
+    return item.channel in channels or (item.channel is not None and EVERY_CHANNEL in channels)
+
+
+def channel_rules(settings: Settings) -> ChannelRules:
+    """The config file's ``[channels."glob"]`` tables as the hub's rules."""
+
+    def roles(names: Sequence[str] | None) -> tuple[str, ...] | None:
+        return None if names is None else tuple(names)
+
+    rules = {
+        glob: Rule(roles(spec.subscribe), roles(spec.publish), spec.history)
+        for glob, spec in settings.channels.items()
+    }
+    return ChannelRules(rules, settings.history_size)

@@ -91,6 +91,21 @@ class UserSpec(BaseModel):
     role: Role = "user"
 
 
+class ChannelSpec(BaseModel):
+    """``[channels."glob"]`` in the config file: who may use the matching channels.
+
+    ``subscribe``: roles that may subscribe (default: everyone, anonymous clients too);
+    ``publish``: roles that may publish (default: whoever may subscribe); ``history``: messages
+    kept per channel for ``since`` (default: ``history_size``). Admins may always do both.
+    """
+
+    model_config = {"extra": "forbid"}
+
+    subscribe: list[Role] | None = None
+    publish: list[Role] | None = None
+    history: int | None = Field(None, ge=0, le=100_000)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PULSEDESK_", env_nested_delimiter="__", extra="ignore"
@@ -130,6 +145,10 @@ class Settings(BaseSettings):
     # a client that falls a whole second behind a busy server still fits.
     queue_limit: int = Field(2048, ge=1)
     history_size: int = Field(1000, ge=0)
+    # Channels: per-glob permissions and history, and how many of them.
+    channels: dict[str, ChannelSpec] = Field(default_factory=dict)
+    max_subscriptions: int = Field(100, ge=1, description="channels one connection may join")
+    max_channels: int = Field(10_000, ge=1, description="channels one server keeps")
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
     per_message_deflate: bool = False

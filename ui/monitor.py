@@ -108,6 +108,8 @@ class Monitor(QObject):
             self._on_feed_state,
             min_delay=self.tuning.reconnect_min,
             max_delay=self.tuning.reconnect_max,
+            # Every channel's messages too: "*" takes the admin token (refused without one).
+            channels="*" if token else "",
         )
         self.feed.start()
         self._poller = asyncio.get_running_loop().create_task(self._poll_forever())
@@ -251,6 +253,15 @@ class Monitor(QObject):
             return
         own_id = self.feed.client_id if self.feed else None
         self.window.connections.set_rows(answer.body.get("connections", []), own_id)
+        await self._poll_channels(api)
+
+    async def _poll_channels(self, api: ApiClient) -> None:
+        try:
+            answer = await api.get("/api/v1/channels")
+        except ApiError:
+            return  # the table's own message says the server is unreachable
+        self.window.channels.show_channels(answer.body.get("channels", []))
+        self.window.send_box.set_known_channels(self.window.channels.names())
 
     async def _load_targets(self, api: ApiClient) -> None:
         try:
@@ -315,6 +326,8 @@ class Monitor(QObject):
         kind, data = frame.get("type"), frame.get("data") or {}
         if kind == "broadcast":
             self._table_moved()
+            if frame.get("channel"):
+                self.window.channels.count_message(str(frame["channel"]), frame.get("id"))
         elif kind == "presence" or kind == "welcome":
             self._set_count(int(data.get("connections", 0)), "live")
             if "cluster" in data:
@@ -357,12 +370,32 @@ class Monitor(QObject):
         if self.feed is None:
             box.failed("not watching a server")
             return
+        if box.target_kind() == "clients":
+            await self._send_direct(json.loads(frame).get("data", {}))
+            return
         try:
             await self.feed.send(frame)
         except FeedUnavailable as exc:
             box.failed(str(exc))
             return
         self.window.log_panel.model.add(entry_from_frame(json.loads(frame), "out", frame))
+        box.sent()
+
+    async def _send_direct(self, data: dict[str, Any]) -> None:
+        """The send box's "selected clients": one direct message to each, over HTTP."""
+        box, api = self.window.send_box, self.api
+        targets = self.window.connections.selected_ids()
+        if api is None or not targets:
+            box.failed("select one or more clients in the connections table")
+            return
+        for conn_id in targets:
+            try:
+                await api.send_direct(conn_id, data)
+            except ApiError as exc:
+                box.failed(f"{conn_id}: {exc}")
+                return
+            out = {"type": "direct", "data": data, "client": conn_id}
+            self.window.log_panel.model.add(entry_from_frame(out, "out"))
         box.sent()
 
     @asyncSlot()

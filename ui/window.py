@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ui.core.messages import DEFAULT_CAPACITY, MessageLog
 from ui.dialogs.port_conflict import PortConflictBanner
+from ui.panels.channels import ChannelsPanel
 from ui.panels.connections import ConnectionsPanel
 from ui.panels.health import HealthPanel
 from ui.panels.log import LogPanel
@@ -53,6 +54,7 @@ class MainWindow(QMainWindow):
         self.status = StatusPanel()
         self.connections = ConnectionsPanel()
         capacity = int(str(settings.value("log/cap", DEFAULT_CAPACITY)))
+        self.channels = ChannelsPanel()
         self.log_panel = LogPanel(log or MessageLog(capacity))
         self.send_box = SendBox()
         self.timeline = TimelinePanel()
@@ -65,9 +67,11 @@ class MainWindow(QMainWindow):
 
         side = QSplitter(Qt.Orientation.Vertical)
         side.setObjectName("side-splitter")
-        for panel in (self.health, self.status, self.connections):
+        for panel in (self.health, self.status, self.connections, self.channels):
             side.addWidget(panel)
         side.setStretchFactor(2, 1)
+        side.setSizes([330, 100, 300, 140])  # until the user's own layout is restored
+        self.channels.channel_selected.connect(self.log_panel.set_channel_filter)
         messages = QWidget()
         messages_layout = QVBoxLayout(messages)
         messages_layout.setContentsMargins(0, 0, 0, 0)

@@ -1,7 +1,8 @@
 """/ws: the live feed. Checks come first, then one reader loop per connection.
 
 The reader only parses and routes; everything sent to the client goes through the hub, which
-keeps frames in order and never lets one client wait for another.
+keeps frames in order and never lets one client wait for another. Who may use which channel is
+decided here (server.api.channel_access), before the hub is asked.
 """
 
 from __future__ import annotations
@@ -16,11 +17,25 @@ from starlette.types import Message, Receive, Scope, Send
 
 from common.close_codes import CloseCode
 from server.api import events_channel
+from server.api.channel_access import (
+    channel_names,
+    publish_target,
+    subscribe,
+    subscribed_frames,
+    subscription_target,
+    unsubscribe,
+)
 from server.auth.dependencies import auth_required, get_service, origin_allowed, token_from
 from server.realtime.framing import frame_writer
 from server.realtime.hub import Connection, Hub
 from server.realtime.rate_limit import TokenBucket
-from server.realtime.wire import ClientFrame, ProtocolError, encode_frame, parse_client_text
+from server.realtime.wire import (
+    ClientFrame,
+    ProtocolError,
+    encode_frame,
+    error_frame,
+    parse_client_text,
+)
 from server.service import Service
 
 logger = logging.getLogger("pulsedesk.ws")
@@ -71,6 +86,7 @@ async def serve_feed(websocket: WebSocket) -> None:
         return
     try:
         since = replay_from(websocket.query_params.get("since"))
+        joining = channel_names(websocket.query_params.get("channels"))
     except ValueError as exc:
         await _refuse(websocket, service, address, CloseCode.POLICY_VIOLATION, str(exc))
         return
@@ -82,14 +98,15 @@ async def serve_feed(websocket: WebSocket) -> None:
         websocket.send_text,
         websocket.close,
         write_frame=frame_writer(websocket.scope),
-        hold=since is not None,
+        hold=since is not None or bool(joining),
     )
     conn.user = principal.name if principal is not None else None
     service.events.ws_open(conn.id, address, conn.is_admin)
+    role = principal.role if principal is not None else None
     closed: Message | None = None
     try:
-        await _greet(hub, service, conn, since)
-        closed = await _read(websocket, service, conn)
+        await _greet(hub, service, conn, since, joining, role)
+        closed = await _read(websocket, service, conn, role)
     except asyncio.CancelledError:
         # The hub cancels a reader whose client would not even take a close frame.
         task = asyncio.current_task()
@@ -145,9 +162,30 @@ def replay_from(since: str | None) -> int | None:
     raise ValueError("since must be a whole number, 0 or more")
 
 
-async def _greet(hub: Hub, service: Service, conn: Connection, since: int | None) -> None:
-    """Welcome first, then the replay, then whatever arrived meanwhile (held by the hub)."""
-    replay, gap = await service.replay(since) if since is not None else ([], False)
+async def _greet(
+    hub: Hub,
+    service: Service,
+    conn: Connection,
+    since: int | None,
+    joining: list[str],
+    role: str | None,
+) -> None:
+    """Welcome first, then ``?channels=``'s subscriptions, then the replay (global and those
+    channels), then whatever arrived meanwhile (held by the hub)."""
+    answers: list[str] = []
+    joined: list[str] = []
+    for raw in joining:
+        try:
+            name = subscription_target(service, raw, role)
+            hub.subscribe(conn, name)
+        except ProtocolError as exc:
+            answers.append(error_frame(exc.code, exc.message))
+        else:
+            joined.append(name)
+    wanted = frozenset([None, *joined])
+    replay, gap = await service.replay(since, wanted) if since is not None else ([], False)
+    for name in joined:
+        answers += subscribed_frames(service, name, replay, gap)
     welcome = encode_frame(
         "welcome",
         {
@@ -161,10 +199,12 @@ async def _greet(hub: Hub, service: Service, conn: Connection, since: int | None
         },
     )
     replayed_up_to = max([since or 0, *(item.id for item in replay)])
-    hub.release(conn, [welcome, *(item.frame for item in replay)], replayed_up_to)
+    hub.release(conn, [welcome, *answers, *(item.frame for item in replay)], replayed_up_to)
 
 
-async def _read(websocket: WebSocket, service: Service, conn: Connection) -> Message:
+async def _read(
+    websocket: WebSocket, service: Service, conn: Connection, role: str | None
+) -> Message:
     """Read until the client's side ends; returns its ``websocket.disconnect`` message."""
     settings = service.settings
     hub = service.hub
@@ -195,15 +235,24 @@ async def _read(websocket: WebSocket, service: Service, conn: Connection) -> Mes
         try:
             frame = parse_client_text(text)
             if not events_channel.handles(service, conn, frame):
-                await _handle(hub, conn, frame)
+                await handle_frame(service, conn, role, frame)
         except ProtocolError as exc:
             hub.send_error(conn, exc.code, exc.message)
 
 
-async def _handle(hub: Hub, conn: Connection, frame: ClientFrame) -> None:
+async def handle_frame(
+    service: Service, conn: Connection, role: str | None, frame: ClientFrame
+) -> None:
+    """One parsed client frame from a connection whose role is ``role`` (None: anonymous)."""
+    hub = service.hub
     if frame.type == "message":
-        item = await hub.broadcast(conn.id, frame.data)
+        channel = publish_target(service, frame.channel, role)
+        item = await hub.broadcast(conn.id, frame.data, channel)
         hub.send(conn, item.echo_frame())
+    elif frame.type == "subscribe":
+        await subscribe(service, conn, role, frame.data)
+    elif frame.type == "unsubscribe":
+        unsubscribe(service, conn, frame.data)
     elif frame.type == "ping":
         hub.send(conn, encode_frame("pong", frame.data))
     else:

@@ -9,6 +9,11 @@ A clean shutdown removes its entry at once.
 
 Hash fields cannot expire on their own before Redis 7.4, hence the explicit expiry in the value.
 The hash as a whole expires too, so a cluster that is gone leaves nothing behind.
+
+Channel subscriber counts travel the same way: each instance keeps its own hash
+``pulsedesk:channels:<instance>`` (channel -> subscribers here), rewritten whole when its counts
+change and expiring with the instance's ttl; ``channel_totals`` adds up the other live
+instances' hashes.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from server.realtime.buses.redis import COMMAND_TIMEOUT, redis_client
 logger = logging.getLogger("pulsedesk.cluster")
 
 PRESENCE_KEY = "pulsedesk:presence"
+CHANNELS_KEY_PREFIX = "pulsedesk:channels:"
 #: How often the local count is compared with the last one written.
 CHECK_INTERVAL = 0.25
 
@@ -50,6 +56,35 @@ for i = 1, #entries, 2 do
   end
 end
 return {instances, connections}
+"""
+
+
+# Replace this instance's channel counts (KEYS[1]) with ARGV[2..] (name, count, ...); ARGV[1]: ttl.
+_WRITE_CHANNELS = """
+redis.call('DEL', KEYS[1])
+if #ARGV > 1 then
+  redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+end
+return 1
+"""
+
+# The channel counts of every live instance but ARGV[1], flattened: name, count, name, count...
+_READ_CHANNELS = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local entries = redis.call('HGETALL', KEYS[1])
+local out = {}
+for i = 1, #entries, 2 do
+  local expires = string.match(entries[i + 1], '^%d+:(%d+)$')
+  if entries[i] ~= ARGV[1] and expires ~= nil and tonumber(expires) >= now then
+    local counts = redis.call('HGETALL', ARGV[2] .. entries[i])
+    for j = 1, #counts do
+      out[#out + 1] = counts[j]
+    end
+  end
+end
+return out
 """
 
 
@@ -79,6 +114,7 @@ class ClusterPresence:
         interval: float = 1.0,
         ttl: float = 3.0,
         on_change: Callable[[ClusterSnapshot | None], None] | None = None,
+        channel_counts: Callable[[], dict[str, int]] | None = None,
     ) -> None:
         self.url = url
         self.instance_id = uuid.uuid4().hex[:12]
@@ -87,6 +123,8 @@ class ClusterPresence:
         self._interval = interval
         self._ttl_ms = int(ttl * 1000)
         self._on_change = on_change
+        self._channel_counts = channel_counts
+        self._written_channels: dict[str, int] | None = None
         self._client: Redis | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -94,6 +132,8 @@ class ClusterPresence:
         if self._client is None:
             self._client = redis_client(self.url, socket_timeout=COMMAND_TIMEOUT)
             self._beat_script = self._client.register_script(_BEAT)
+            self._write_channels = self._client.register_script(_WRITE_CHANNELS)
+            self._read_channels = self._client.register_script(_READ_CHANNELS)
         return self._client
 
     async def beat(self) -> ClusterSnapshot:
@@ -101,7 +141,45 @@ class ClusterPresence:
         self._redis()
         args: list[str | int] = [self.instance_id, self._count(), self._ttl_ms]
         reply: Any = await self._beat_script(keys=[PRESENCE_KEY], args=args)
+        await self._beat_channels()
         return ClusterSnapshot(int(reply[0]), int(reply[1]))
+
+    async def _beat_channels(self) -> None:
+        """Write this instance's channel counts when they changed (and keep them alive)."""
+        if self._channel_counts is None:
+            return
+        counts = self._channel_counts()
+        key = CHANNELS_KEY_PREFIX + self.instance_id
+        if counts == self._written_channels:
+            if counts:
+                await self._redis().pexpire(key, self._ttl_ms)
+            return
+        flat: list[str | int] = [self._ttl_ms]
+        for name, count in counts.items():
+            flat += [name, count]
+        await self._write_channels(keys=[key], args=flat)
+        self._written_channels = counts
+
+    def channels_changed(self) -> bool:
+        """Whether the channel counts differ from what was last written."""
+        return self._channel_counts is not None and self._channel_counts() != (
+            self._written_channels or {}
+        )
+
+    async def channel_totals(self) -> dict[str, int]:
+        """Subscribers per channel on every other live instance (empty when Redis is down)."""
+        self._redis()
+        try:
+            reply: Any = await self._read_channels(
+                keys=[PRESENCE_KEY], args=[self.instance_id, CHANNELS_KEY_PREFIX]
+            )
+        except RedisError:
+            return {}
+        totals: dict[str, int] = {}
+        for index in range(0, len(reply) - 1, 2):
+            name, count = reply[index], int(reply[index + 1])
+            totals[name] = totals.get(name, 0) + count
+        return totals
 
     async def start(self) -> None:
         """Beat once now (so /api/v1/status knows the cluster from the start), then keep on."""
@@ -123,6 +201,7 @@ class ClusterPresence:
             if leave:
                 with contextlib.suppress(RedisError, OSError):
                     await self._client.hdel(PRESENCE_KEY, self.instance_id)
+                    await self._client.delete(CHANNELS_KEY_PREFIX + self.instance_id)
             with contextlib.suppress(RedisError, OSError):
                 await self._client.aclose()
             self._client = None
@@ -146,7 +225,11 @@ class ClusterPresence:
         while True:
             await asyncio.sleep(CHECK_INTERVAL)
             current = self._count()
-            if current != written or loop.time() - last_beat >= self._interval:
+            if (
+                current != written
+                or self.channels_changed()
+                or loop.time() - last_beat >= self._interval
+            ):
                 written = current
                 last_beat = loop.time()
                 try:

@@ -8,6 +8,10 @@ that connection's bounded queue, which a writer task of its own sends through AS
 connection whose queue overflows is closed with 1013 ("try again later") and counted, and the
 others never notice. This is the design python-websockets' broadcast guide recommends, with a
 bound added.
+
+A broadcast without a channel goes to every connection; one on a channel goes to that channel's
+subscribers and to the ``*`` subscribers only, found through ``server.realtime.channels``, so it
+costs its subscribers, not the server's connections.
 """
 
 from __future__ import annotations
@@ -16,14 +20,15 @@ import asyncio
 import itertools
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from common.close_codes import CloseCode
 from server.realtime.buses.memory import Bus, MemoryBus
+from server.realtime.channels import ChannelIndex, ChannelRules, TooManyChannels
 from server.realtime.framing import WriteFrame, text_frame
-from server.realtime.wire import Broadcast, encode_frame, error_frame
+from server.realtime.wire import Broadcast, ProtocolError, direct_frame, encode_frame, error_frame
 
 logger = logging.getLogger("pulsedesk.hub")
 
@@ -168,8 +173,9 @@ class Connection:
             if self.reader is not None and not self.reader.done():
                 self.reader.cancel("closed by the hub")
 
-    def info(self) -> dict[str, Any]:
+    def info(self, channels: list[str] | None = None) -> dict[str, Any]:
         return {
+            "channels": channels or [],
             "id": self.id,
             "remote": self.remote,
             "connected_at": self.connected_at,
@@ -208,9 +214,15 @@ class Hub:
         history_size: int = 1000,
         close_timeout: float = 10.0,
         presence_delay: float = 0.1,
+        channel_rules: ChannelRules | None = None,
+        max_channels: int = 10_000,
+        max_subscriptions: int = 100,
     ) -> None:
         self.bus: Bus = bus if bus is not None else MemoryBus(history_size)
         self.bus.bind(self.deliver)
+        rules = channel_rules if channel_rules is not None else ChannelRules({}, history_size)
+        self.channels: ChannelIndex[Connection] = ChannelIndex(rules, max_channels=max_channels)
+        self.max_subscriptions = max_subscriptions
         self.queue_limit = queue_limit
         self.close_timeout = close_timeout
         self.presence_delay = presence_delay
@@ -273,6 +285,7 @@ class Hub:
         return conn
 
     async def unregister(self, conn: Connection) -> None:
+        self.channels.drop(conn)
         if self._connections.pop(conn.id, None) is not None:
             self._presence_changed()
         writer = conn.writer
@@ -295,6 +308,7 @@ class Hub:
         conn = self._connections.pop(conn_id, None)
         if conn is None:
             return False
+        self.channels.drop(conn)
         conn.request_close(code, reason, drop_queued=drop_queued)
         self._presence_changed()
         return True
@@ -307,15 +321,30 @@ class Hub:
 
     # Sending ---------------------------------------------------------------------------------
 
-    def release(self, conn: Connection, first: list[str], replayed_up_to: int) -> None:
-        """Send ``first`` (welcome, replay), then what was held, minus what the replay had."""
+    def hold(self, conn: Connection) -> None:
+        """Keep what arrives for ``conn`` until ``release``, while its replay is fetched."""
+        if conn.held is None:
+            conn.held = []
+
+    def release(
+        self,
+        conn: Connection,
+        first: list[str],
+        replayed_up_to: int,
+        replayed: Callable[[Broadcast], bool] | None = None,
+    ) -> None:
+        """Send ``first`` (welcome, replay), then what was held, minus what the replay had.
+
+        ``replayed``: which held broadcasts the replay was about (all of them by default);
+        only those up to ``replayed_up_to`` are dropped as already sent.
+        """
         held, conn.held = conn.held or [], None
         for frame in first:
             self.send(conn, frame)
         for item in held:
             if not isinstance(item, Broadcast):
                 self.send(conn, item)
-            elif item.id > replayed_up_to:
+            elif item.id > replayed_up_to or (replayed is not None and not replayed(item)):
                 self.send(conn, item.frame)
 
     def send(self, conn: Connection, frame: str, wire: bytes | None = None) -> None:
@@ -345,23 +374,26 @@ class Hub:
     def send_error(self, conn: Connection, code: str, message: str) -> None:
         self.send(conn, error_frame(code, message))
 
-    async def broadcast(self, client: str, data: dict[str, Any]) -> Broadcast:
-        """Publish through the bus; every instance's hub delivers it exactly once."""
-        return await self.bus.publish(client, data)
+    async def broadcast(
+        self, client: str, data: dict[str, Any], channel: str | None = None
+    ) -> Broadcast:
+        """Publish through the bus; every instance's hub delivers it exactly once.
+
+        With ``channel``, it goes to that channel's subscribers (and ``*``'s) only. Raises
+        ProtocolError ``too_many_channels`` when the channel is new and there is no room.
+        """
+        if channel is not None and not self.channels.has_room_for(channel):
+            raise ProtocolError(
+                "too_many_channels", f"this server keeps {self.channels.max_channels} channels"
+            )
+        return await self.bus.publish(client, data, channel)
 
     def deliver(self, item: Broadcast) -> None:
-        """Fan one broadcast out to every local connection. Never awaits a client."""
-        frame = item.frame
-        wire = text_frame(frame)  # built once, written to every socket as it is
-        limit = self.queue_limit
-        for conn in list(self._connections.values()):
-            if conn.held is not None:
-                conn.held.append(item)
-            elif len(conn.queue) < limit:
-                conn.push(frame, wire)
-            else:
-                self.send(conn, frame)  # the slow path: counts and closes it
-        self.delivered += len(self._connections)
+        """Fan one broadcast out to its local recipients. Never awaits a client."""
+        if item.channel is None:
+            self._fan_out(self._connections.values(), item)
+        else:
+            self._deliver_to_channel(item)
         for listener in self._listeners:
             # A failing listener (the store, metrics) must not undo a delivery that already
             # happened, nor break the bus's receive loop: log it and go on.
@@ -369,6 +401,96 @@ class Hub:
                 listener(item)
             except Exception:
                 logger.exception("broadcast listener %r failed on #%d", listener, item.id)
+
+    def _deliver_to_channel(self, item: Broadcast) -> None:
+        channels = self.channels
+        channel = channels.record(item)
+        wire = text_frame(item.frame)
+        if channel is not None and channel.subscribers:
+            self._fan_out(channel.subscribers, item, wire)
+        if channels.everything:
+            name = item.channel or ""
+            # A "*" subscriber that also subscribed to the channel itself has it already.
+            self._fan_out(
+                [c for c in channels.everything if not channels.is_subscribed(c, name)],
+                item,
+                wire,
+            )
+
+    def _fan_out(
+        self, conns: Iterable[Connection], item: Broadcast, wire: bytes | None = None
+    ) -> None:
+        frame = item.frame
+        if wire is None:
+            wire = text_frame(frame)  # built once, written to every socket as it is
+        limit = self.queue_limit
+        targets = list(conns)
+        for conn in targets:
+            if conn.held is not None:
+                conn.held.append(item)
+            elif len(conn.queue) < limit:
+                conn.push(frame, wire)
+            else:
+                self.send(conn, frame)  # the slow path: counts and closes it
+        self.delivered += len(targets)
+
+    def send_to_channel(self, name: str, frame: str) -> int:
+        """Send one frame that is not a broadcast (no id, no history) to a channel's
+        subscribers here: how server channels (``$events``) reach theirs. Returns how many."""
+        channel = self.channels.get(name)
+        if channel is None or not channel.subscribers:
+            return 0
+        wire = text_frame(frame)
+        targets = list(channel.subscribers)
+        for conn in targets:
+            self.send(conn, frame, wire)
+        return len(targets)
+
+    def direct(self, conn_id: str, client: str, data: dict[str, Any]) -> bool:
+        """Send a ``direct`` frame to one local connection; False when there is no such id."""
+        conn = self._connections.get(conn_id)
+        if conn is None:
+            return False
+        self.send(conn, direct_frame(client, data))
+        return True
+
+    # Channels ----------------------------------------------------------------------------------
+
+    def subscribe(self, conn: Connection, name: str) -> bool:
+        """Subscribe ``conn`` to ``name`` (``*``: every channel); False if it already was.
+
+        Raises ProtocolError ``too_many_subscriptions`` or ``too_many_channels``. Who may
+        subscribe is the caller's to check (server.api.ws).
+        """
+        channels = self.channels
+        if channels.is_subscribed(conn, name):
+            return False
+        if len(channels.subscriptions(conn)) >= self.max_subscriptions:
+            raise ProtocolError(
+                "too_many_subscriptions",
+                f"at most {self.max_subscriptions} subscriptions per connection",
+            )
+        try:
+            return channels.subscribe(conn, name, covers_after=self.bus.last_id())
+        except TooManyChannels:
+            raise ProtocolError(
+                "too_many_channels", f"this server keeps {channels.max_channels} channels"
+            ) from None
+
+    def unsubscribe(self, conn: Connection, name: str) -> bool:
+        return self.channels.unsubscribe(conn, name)
+
+    def audience(self, channel: str | None) -> int:
+        """How many local connections a broadcast (on ``channel``) goes to."""
+        if channel is None:
+            return self.count
+        channels = self.channels
+        extra = sum(1 for c in channels.everything if not channels.is_subscribed(c, channel))
+        return channels.subscriber_count(channel) + extra
+
+    def channel_info(self, conn: Connection) -> dict[str, Any]:
+        """``Connection.info`` with its channels."""
+        return conn.info(sorted(self.channels.subscriptions(conn)))
 
     def add_listener(self, listener: Callable[[Broadcast], None]) -> None:
         """Call ``listener`` with every broadcast delivered here (the store, metrics)."""

@@ -4,7 +4,8 @@ Writes never touch the hot path: the hub's listener only appends to a list, and 
 commits what has accumulated, as one transaction, on a single worker thread, ``flush_interval``
 seconds after the first of them arrived. A ``kill -9`` therefore loses at most the batch not yet
 committed. With nothing to write the flusher sleeps, waking only to prune old messages.
-WAL mode lets readers (paging, replay) run beside the writer.
+WAL mode lets readers (paging, replay) run beside the writer. Each row keeps its channel (NULL
+for a global broadcast); a file from before channels gains the column when it is opened.
 
 Ids outlive a crash: before the in-memory bus hands out an id, the store has recorded
 (``reserve``) that ids up to a little beyond it may be in use, and the next run numbers after
@@ -49,11 +50,22 @@ CREATE TABLE IF NOT EXISTS broadcasts (
     client TEXT NOT NULL,
     data TEXT NOT NULL,
     timestamp TEXT NOT NULL,
-    stored REAL NOT NULL
+    stored REAL NOT NULL,
+    channel TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS holes (first INTEGER NOT NULL, last INTEGER NOT NULL);
 """
+CHANNEL_INDEX = "CREATE INDEX IF NOT EXISTS broadcasts_by_channel ON broadcasts (channel, id)"
+_COLUMNS = "id, client, data, timestamp, channel"
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a store written before channels up to the current schema (adds ``channel``)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(broadcasts)")}
+    if "channel" not in columns:
+        db.execute("ALTER TABLE broadcasts ADD COLUMN channel TEXT")
+    db.execute(CHANNEL_INDEX)
 
 #: sqlite3 error names that mean the file cannot serve us at all: not a database, corrupt,
 #: or held by another program (not a PulseDesk server: those hold the StoreLock) past the
@@ -194,6 +206,7 @@ class MessageStore:
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("integrity check failed")
             db.executescript(SCHEMA)
+            _migrate(db)
             db.commit()
             # SQLite opens a file it may not write read-only without a word; ask for the
             # write lock to find out now rather than at the first batch.
@@ -329,11 +342,13 @@ class MessageStore:
         if self.read_only and not self._reopen_writable():
             return False
         now = time.time()
-        rows = [(b.id, b.client, json.dumps(b.data), b.timestamp, now) for b in batch]
+        rows = [(b.id, b.client, json.dumps(b.data), b.timestamp, now, b.channel) for b in batch]
         try:
             with self._db:
                 self._db.executemany(
-                    "INSERT OR IGNORE INTO broadcasts VALUES (?, ?, ?, ?, ?)", rows
+                    "INSERT OR IGNORE INTO broadcasts (id, client, data, timestamp, stored, "
+                    "channel) VALUES (?, ?, ?, ?, ?, ?)",
+                    rows,
                 )
                 for first, last in self._dropped:
                     self._db.execute("INSERT INTO holes VALUES (?, ?)", (first, last))
@@ -401,23 +416,31 @@ class MessageStore:
             return 0
         return int(await self._run(self._last_id))
 
-    async def since(self, last_id: int, limit: int) -> tuple[list[Broadcast], bool]:
+    async def since(
+        self, last_id: int, limit: int, channels: Channels = None
+    ) -> tuple[list[Broadcast], bool]:
         """The newest ``limit`` stored broadcasts after ``last_id``, oldest first, and whether
         that is all of them (False: the store starts later, an id after ``last_id`` is
         missing, a hole was recorded after it, or more than ``limit`` are missing).
+
+        ``channels``: only global broadcasts (None in the set) and those channels' messages;
+        every broadcast when left out.
         """
         if self._db is None:
             return [], False
         await self.flush()
-        items, complete = await self._run(self._since, last_id, limit)
-        held = [item for item in self._pending if item.id > last_id]  # not written yet
+        items, complete = await self._run(self._since, last_id, limit, channels)
+        # Not written yet:
+        held = [i for i in self._pending if i.id > last_id and _selects(channels, i)]
         if held:
             items = [*items, *held]
             complete = complete and len(items) <= limit and not self._dropped
             items = items[-limit:]
         return items, complete
 
-    def _since(self, last_id: int, limit: int) -> tuple[list[Broadcast], bool]:
+    def _since(
+        self, last_id: int, limit: int, channels: Channels
+    ) -> tuple[list[Broadcast], bool]:
         assert self._db is not None
         db = self._db
         first, newest, after = db.execute(
@@ -426,10 +449,11 @@ class MessageStore:
             (last_id,),
         ).fetchone()
         holes = db.execute("SELECT count(*) FROM holes WHERE last > ?", (last_id,)).fetchone()
+        where, args = _channel_filter(channels)
         rows = db.execute(
-            "SELECT id, client, data, timestamp FROM broadcasts WHERE id > ? "
+            f"SELECT {_COLUMNS} FROM broadcasts WHERE id > ? AND {where} "
             "ORDER BY id DESC LIMIT ?",
-            (last_id, limit + 1),
+            (last_id, *args, limit + 1),
         ).fetchall()
         dense = after == 0 or after == newest - last_id
         complete = (
@@ -441,22 +465,57 @@ class MessageStore:
         )
         return [_row_to_broadcast(row) for row in reversed(rows[:limit])], complete
 
-    async def page(self, page: int, size: int) -> tuple[list[Broadcast], int]:
-        """One page of the history, newest first, and the total count."""
+    async def page(
+        self, page: int, size: int, channel: str | None = None
+    ) -> tuple[list[Broadcast], int]:
+        """One page of the history (of one channel's, with ``channel``), newest first, and
+        the total count."""
         if self._db is None:
             return [], 0
         await self.flush()
-        return await self._run(self._page, page, size)  # type: ignore[no-any-return]
+        return await self._run(self._page, page, size, channel)  # type: ignore[no-any-return]
 
-    def _page(self, page: int, size: int) -> tuple[list[Broadcast], int]:
+    def _page(self, page: int, size: int, channel: str | None) -> tuple[list[Broadcast], int]:
         assert self._db is not None
-        total = self._db.execute("SELECT count(*) FROM broadcasts").fetchone()[0]
+        where, args = ("channel = ?", (channel,)) if channel is not None else ("1", ())
+        total = self._db.execute(
+            f"SELECT count(*) FROM broadcasts WHERE {where}", args
+        ).fetchone()[0]
         rows = self._db.execute(
-            "SELECT id, client, data, timestamp FROM broadcasts ORDER BY id DESC LIMIT ? OFFSET ?",
-            (size, (page - 1) * size),
+            f"SELECT {_COLUMNS} FROM broadcasts WHERE {where} ORDER BY id DESC "
+            "LIMIT ? OFFSET ?",
+            (*args, size, (page - 1) * size),
         ).fetchall()
         return [_row_to_broadcast(row) for row in rows], int(total)
 
 
-def _row_to_broadcast(row: tuple[int, str, str, str]) -> Broadcast:
-    return Broadcast(id=row[0], client=row[1], data=json.loads(row[2]), timestamp=row[3])
+#: Which broadcasts a read wants: None for all, else a set of channel names where None stands
+#: for the global broadcasts and "*" for every channel.
+Channels = frozenset[str | None] | None
+
+
+def _channel_filter(channels: Channels) -> tuple[str, tuple[str, ...]]:
+    """A WHERE clause (with its parameters) selecting the broadcasts of ``channels``."""
+    if channels is None:
+        return "1", ()
+    names = tuple(sorted(name for name in channels if name is not None and name != "*"))
+    clauses = ["channel IS NULL"] if None in channels else []
+    if "*" in channels:  # every channel
+        clauses.append("channel IS NOT NULL")
+        names = ()
+    elif names:
+        clauses.append(f"channel IN ({', '.join('?' * len(names))})")
+    return f"({' OR '.join(clauses) or '0'})", names
+
+
+def _selects(channels: Channels, item: Broadcast) -> bool:
+    """Whether ``item`` is one of the broadcasts ``channels`` asks for (see ``Channels``)."""
+    if channels is None or item.channel in channels:
+        return True
+    return item.channel is not None and "*" in channels
+
+
+def _row_to_broadcast(row: tuple[int, str, str, str, str | None]) -> Broadcast:
+    return Broadcast(
+        id=row[0], client=row[1], data=json.loads(row[2]), timestamp=row[3], channel=row[4]
+    )

@@ -3,8 +3,11 @@
 Client -> server: a JSON object ``{"type": ..., "data": {...}}`` (the seed's WebSocketMessage),
 or any other text, which counts as ``{"type": "message", "data": {"text": <the text>}}``.
 
+A ``message`` may name a ``channel`` at the top level, beside ``type`` and ``data``.
+
 Server -> client: JSON objects shaped like the seed's WebSocketResponse (``type``, ``data``,
-``timestamp``, ``success``), plus ``id`` and ``client`` on echoes and broadcasts.
+``timestamp``, ``success``), plus ``id`` and ``client`` on echoes and broadcasts, and ``channel``
+on those sent to a channel.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class ProtocolError(ValueError):
 class ClientFrame:
     type: str
     data: dict[str, Any]
+    #: The top-level ``channel`` of the envelope, unchecked (see server.realtime.channels).
+    channel: Any = None
 
 
 def _reject_constant(name: str) -> Any:
@@ -113,7 +118,7 @@ def parse_client_text(text: str) -> ClientFrame:
         raise ProtocolError("too_deep", f"JSON nested more than {MAX_DEPTH} levels deep")
     if "\\u" in text:  # only an escape can spell a lone surrogate; valid UTF-8 cannot
         check_encodable(data)
-    return ClientFrame(kind, data)
+    return ClientFrame(kind, data, value.get("channel"))
 
 
 def encode_frame(
@@ -135,35 +140,53 @@ def error_frame(code: str, message: str) -> str:
     return encode_frame("error", {"code": code, "message": message}, success=False)
 
 
+def direct_frame(client: str, data: dict[str, Any]) -> str:
+    """A message to one client only (``POST /api/v1/connections/{id}/send``, the window)."""
+    return encode_frame("direct", data, client=client)
+
+
 @dataclass(slots=True)
 class Broadcast:
-    """A message sent to every client, with its place in the server's (or cluster's) order."""
+    """A message sent to every client, or to one channel's subscribers (``channel``), with its
+    place in the server's (or cluster's) one order of ids."""
 
     id: int
     client: str
     data: dict[str, Any]
     timestamp: str = field(default_factory=utc_timestamp)
+    channel: str | None = None
     _frame: str | None = None
+
+    def _encode(self, kind: str) -> str:
+        if self.channel is None:
+            return encode_frame(
+                kind, self.data, timestamp=self.timestamp, id=self.id, client=self.client
+            )
+        return encode_frame(
+            kind,
+            self.data,
+            timestamp=self.timestamp,
+            id=self.id,
+            client=self.client,
+            channel=self.channel,
+        )
 
     @property
     def frame(self) -> str:
         """The ``broadcast`` frame, encoded once however many clients receive it."""
         if self._frame is None:
-            self._frame = encode_frame(
-                "broadcast", self.data, timestamp=self.timestamp, id=self.id, client=self.client
-            )
+            self._frame = self._encode("broadcast")
         return self._frame
 
     def echo_frame(self) -> str:
-        return encode_frame(
-            "echo", self.data, timestamp=self.timestamp, id=self.id, client=self.client
-        )
+        return self._encode("echo")
 
     def record(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "type": "broadcast",
             "client": self.client,
+            "channel": self.channel,
             "data": self.data,
             "timestamp": self.timestamp,
         }

@@ -22,8 +22,23 @@ class WebSocketMessage(BaseModel):
     timestamp: str | None = Field(None, description="Message timestamp")
 
 
+#: A channel name clients may publish to (server.realtime.channels.check_name).
+CHANNEL_PATTERN = r"^[A-Za-z0-9_.:/-]{1,128}$"
+
+
 class BroadcastRequest(BaseModel):
-    """A broadcast from the server itself to every connected client."""
+    """A broadcast from the server itself to every connected client, or to one channel."""
+
+    data: dict[str, Any] = Field(..., description="The message, e.g. {\"text\": \"hello\"}")
+    channel: str | None = Field(
+        None,
+        pattern=CHANNEL_PATTERN,
+        description="Only this channel's subscribers (and '*' subscribers) receive it",
+    )
+
+
+class DirectRequest(BaseModel):
+    """A message to one client, sent as a ``direct`` frame."""
 
     data: dict[str, Any] = Field(..., description='The message, e.g. {"text": "hello"}')
 

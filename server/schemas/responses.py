@@ -79,6 +79,7 @@ class WebSocketResponse(BaseModel):
     success: bool = Field(..., description="Operation success")
     id: int | None = Field(None, description="Broadcast id, increasing")
     client: str | None = Field(None, description="Sender's client id")
+    channel: str | None = Field(None, description="The channel of a channel message")
 
 
 class ErrorResponse(BaseModel):
@@ -92,7 +93,11 @@ class ErrorResponse(BaseModel):
 
 class BroadcastResult(BaseModel):
     id: int = Field(..., description="The broadcast's id")
-    recipients: int = Field(..., description="Clients connected to this instance when sent")
+    recipients: int = Field(
+        ...,
+        description="Clients on this instance it went to: all of them, or the channel's "
+        "subscribers (with '*' subscribers)",
+    )
 
 
 class ConnectionInfo(BaseModel):
@@ -104,6 +109,7 @@ class ConnectionInfo(BaseModel):
     queued: int
     admin: bool
     user: str | None = Field(None, description="Whose token opened it; null without a token")
+    channels: list[str] = Field(default_factory=list, description="Its subscriptions")
 
 
 class ConnectionList(BaseModel):
@@ -115,6 +121,7 @@ class MessageRecord(BaseModel):
     id: int
     type: str
     client: str
+    channel: str | None = Field(None, description="None for a broadcast to everyone")
     data: dict[str, Any]
     timestamp: datetime
 
@@ -137,3 +144,14 @@ class NewToken(UserInfo):
     """A user and its token: the only answer that ever holds the token. Keep it now."""
 
     token: str
+
+
+class ChannelInfo(BaseModel):
+    name: str
+    subscribers: int = Field(..., description="Across the cluster with Redis")
+    last_id: int = Field(..., description="The id of its latest message seen here; 0: none")
+    messages: int = Field(..., description="Messages this instance has seen on it since it started")
+
+
+class ChannelList(BaseModel):
+    channels: list[ChannelInfo]

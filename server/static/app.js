@@ -9,6 +9,8 @@
 // - The first connection asks for the server's recent history (?since=0), as the window does.
 // - A dropped connection is retried with capped, jittered backoff; the retry asks for
 //   ?since=<last broadcast id>, so the server replays what was missed and nothing shows twice.
+// - Joined channels are asked for again on every reconnect (?channels=), so their replay comes
+//   with the global one.
 "use strict";
 
 (() => {
@@ -51,6 +53,11 @@
     sendError: $("send-error"),
     sendBar: document.querySelector("footer.send"),
     sendModes: document.querySelectorAll('input[name="send-mode"]'),
+    sendTarget: $("send-target"),
+    joinForm: $("join-form"),
+    channelInput: $("channel-input"),
+    joinButton: $("join-button"),
+    channels: $("channels"),
   };
 
   let socket = null;        // the current WebSocket; frames from any older one are ignored
@@ -61,6 +68,7 @@
   let attempt = 0;          // failed connection attempts since the last welcome
   let retryTimer = null;
   const messageRows = new Map();   // broadcast id -> its row, to drop duplicates
+  const joined = new Set();        // the channels this page subscribes to
 
   // --- The token ----------------------------------------------------------------------------
 
@@ -99,6 +107,7 @@
     const params = new URLSearchParams();
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) params.set("token", token);
+    if (joined.size) params.set("channels", [...joined].join(","));
     params.set("since", String(lastId ?? 0));  // 0: the recent history, on the first connect
     const query = params.toString();
     return `${scheme}//${location.host}/ws${query ? `?${query}` : ""}`;
@@ -198,6 +207,14 @@
         addRow(frame.timestamp, "error", "server", `${data.code}: ${data.message}`);
         showSendError(`The server said: ${data.message}`);
         break;
+      case "subscribed":
+        onJoined(frame, data);
+        break;
+      case "unsubscribed":
+        joined.delete(data.channel);
+        renderChannels();
+        addRow(frame.timestamp, "left", "", `left ${data.channel}`);
+        break;
       case "pong":
         break;
       default:
@@ -251,6 +268,10 @@
     }
     const row = addRow(frame.timestamp, "broadcast", frame.client ?? "", describe(data), id);
     if (typeof data.text !== "string") row.querySelector(".text").classList.add("data");
+    if (typeof frame.channel === "string") {
+      row.dataset.channel = frame.channel;
+      row.querySelector(".text").prepend(cell("span", "channel", frame.channel));
+    }
     messageRows.set(id, row);
     if (mine || (clientId !== null && frame.client === clientId)) markMine(row);
   }
@@ -273,6 +294,57 @@
       .replace(/\n\s*([}\]])/g, "$1")
       .replace(/\n\s*/g, " ");
   }
+
+  // --- Channels ---------------------------------------------------------------------------
+
+  function onJoined(frame, data) {
+    const name = String(data.channel);
+    const isNew = !joined.has(name);
+    joined.add(name);
+    renderChannels();
+    if (ui.sendTarget.dataset.next === name) {
+      ui.sendTarget.value = name;
+      delete ui.sendTarget.dataset.next;
+    }
+    if (isNew) {  // a reconnect's ?channels= answers again for each: no new row then
+      const others = data.subscribers === 1 ? "only you" : `${data.subscribers} subscribers`;
+      addRow(frame.timestamp, "joined", "", `joined ${name} (${others})`);
+    }
+  }
+
+  // The chips (each with its leave button) and the send box's targets follow ``joined``.
+  function renderChannels() {
+    const chips = [...joined].sort().map((name) => {
+      const chip = cell("li", "chip", name);
+      const leave = cell("button", "leave", "×");
+      leave.type = "button";
+      leave.title = `Leave ${name}`;
+      leave.setAttribute("aria-label", `Leave ${name}`);
+      leave.addEventListener("click", () => {
+        if (socket && welcomed) {
+          socket.send(JSON.stringify({ type: "unsubscribe", data: { channel: name } }));
+        }
+      });
+      chip.append(leave);
+      return chip;
+    });
+    ui.channels.replaceChildren(...chips);
+    ui.channels.hidden = chips.length === 0;
+    const chosen = ui.sendTarget.value;
+    const options = [new Option("Everyone", "")];
+    for (const name of [...joined].sort()) options.push(new Option(`#${name}`, name));
+    ui.sendTarget.replaceChildren(...options);
+    ui.sendTarget.value = joined.has(chosen) ? chosen : "";
+  }
+
+  ui.joinForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const name = ui.channelInput.value.trim();
+    if (!name || !socket || !welcomed) return;
+    socket.send(JSON.stringify({ type: "subscribe", data: { channel: name } }));
+    ui.channelInput.value = "";
+    ui.sendTarget.dataset.next = name;  // chosen as the target once the server says yes
+  });
 
   // --- The log ------------------------------------------------------------------------------
 
@@ -392,8 +464,9 @@
   }
 
   function setSending(enabled) {
-    ui.sendInput.disabled = !enabled;
-    ui.sendButton.disabled = !enabled;
+    for (const control of [ui.sendInput, ui.sendButton, ui.sendTarget, ui.joinButton]) {
+      control.disabled = !enabled;
+    }
   }
 
   // Text mode sends {"type": "message", "data": {"text": ...}}. JSON mode needs an object: one
@@ -454,6 +527,7 @@
       return;
     }
     showSendError("");
+    if (ui.sendTarget.value && !("channel" in frame)) frame.channel = ui.sendTarget.value;
     socket.send(JSON.stringify(frame));
     ui.sendInput.value = "";
     ui.sendInput.focus();

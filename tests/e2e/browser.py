@@ -70,8 +70,12 @@ class Peer:
         self.ws.send(json.dumps({"type": "message", "data": {"text": text}}))
         return self.wait_for(lambda f: f["type"] == "echo" and f["data"].get("text") == text)
 
-    def send_data(self, data: dict[str, Any]) -> Frame:
-        self.ws.send(json.dumps({"type": "message", "data": data}))
+    def send_data(self, data: dict[str, Any], channel: str | None = None) -> Frame:
+        """Send ``data`` (to ``channel``, if given) and return its echo."""
+        frame: Frame = {"type": "message", "data": data}
+        if channel is not None:
+            frame["channel"] = channel
+        self.ws.send(json.dumps(frame))
         return self.wait_for(lambda f: f["type"] == "echo" and f["data"] == data)
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ takes the screenshot the README shows; it writes docs/browser.png only when aske
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -162,6 +163,40 @@ def test_a_message_typed_on_the_page_reaches_python(
     expect(row).to_have_class(re.compile(r"\bmine\b"))
     expect(row.locator(".client")).to_have_text(frame["client"])
     expect(box).to_have_value("")
+
+
+def test_the_page_joins_a_channel_sends_to_it_and_leaves(
+    start_server: StartServer, new_page: NewPage, new_peer: NewPeer
+):
+    server = start_server()
+    page = open_live(new_page, server.url + "/")
+    member = new_peer(ws_url(server, "channels=orders"))
+    outsider = new_peer(ws_url(server))
+
+    page.locator("#channel-input").fill("orders")
+    page.locator("#channel-input").press("Enter")
+    expect(page.locator("#channels .chip")).to_have_text(["orders×"])
+    expect(page.locator("#send-target")).to_have_value("orders")  # the new channel is chosen
+
+    member.ws.send(json.dumps({"type": "message", "channel": "orders", "data": {"text": "o1"}}))
+    row = message_row(page, "o1")
+    expect(row.locator(".channel")).to_have_text("orders")
+
+    box = page.locator("#send-input")
+    box.fill("to the orders channel")
+    box.press("Enter")
+    got = member.wait_for(broadcast_text("to the orders channel"))
+    assert got["channel"] == "orders"
+    page.locator("#send-target").select_option("")
+    box.fill("to everyone")
+    box.press("Enter")
+    outsider.wait_for(broadcast_text("to everyone"))
+    assert not any(f.get("channel") for f in outsider.frames)  # never a channel's message
+
+    page.locator("#channels .leave").click()
+    expect(page.locator("#channels")).to_be_hidden()
+    expect(page.locator("#send-target option")).to_have_count(1)
+    expect(page.locator("#log .type-left")).to_have_count(1)
 
 
 def test_a_burst_arrives_whole_in_order_and_the_log_keeps_its_cap(
@@ -400,15 +435,19 @@ def test_screenshot_with_live_data(
     """
     server = start_server(service_name="orders-api")
     page = open_live(new_page, server.url + "/")
-    ops, cache, metrics = (new_peer(ws_url(server)) for _ in range(3))
+    ops, cache, metrics = (new_peer(ws_url(server, "channels=hosts")) for _ in range(3))
     expect(page.locator("#count")).to_have_text("4")
+    page.locator("#channel-input").fill("hosts")
+    page.locator("#channel-input").press("Enter")
+    expect(page.locator("#channels .chip")).to_have_count(1)
+    page.locator("#send-target").select_option("")
 
     ops.say("deploy 2.4.1 finished on web-01")
     cache.say("cache hit rate back to 97% after the warm-up")
     page.locator("#send-input").fill("thanks! watching the dashboards")
     page.locator("#send-input").press("Enter")
     ops.wait_for(broadcast_text("thanks! watching the dashboards"))
-    metrics.send_data({"host": "web-02", "cpu": 0.42, "queue": 3})
+    metrics.send_data({"host": "web-02", "cpu": 0.42, "queue": 3}, channel="hosts")
     headers = {"Authorization": f"Bearer {admin_token(server)}"}
     httpx.post(
         f"{server.url}/api/v1/broadcast",
@@ -417,11 +456,13 @@ def test_screenshot_with_live_data(
     ).raise_for_status()
     cache.say("ack, I'll drain the queue first")
     ops.say("web-03 failed its health check, taking it out of the pool")
-    metrics.send_data({"host": "web-03", "status": "DOWN", "failed_checks": 3})
+    metrics.send_data({"host": "web-03", "status": "DOWN", "failed_checks": 3}, channel="hosts")
     expect(page.locator("#log .entry[data-id]")).to_have_count(8)
 
     shots = DOCS if WRITE_DOCS else tmp_path
     page.screenshot(path=str(shots / "browser.png"))
+    page.screenshot(path=str(tmp_path / "desktop.png"))
+    print(f"screenshots in {tmp_path}")
 
     page.set_viewport_size(PHONE)
     expect(page.locator(".columns")).to_be_hidden()  # the phone layout took over

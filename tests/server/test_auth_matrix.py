@@ -50,12 +50,21 @@ ACCESS: dict[tuple[str, str], Call] = {
     # No such target: 404 is the answer a caller gets once past the token check.
     ("POST", "/health/check"): Call("user_if_auth", ok=404, json={"service": "nope"}),
     ("GET", "/status/user"): Call("token"),
-    ("POST", "/api/v1/broadcast"): Call("admin", json={"data": {"text": "from the matrix"}}),
+    ("POST", "/api/v1/broadcast"): Call(
+        "admin", json={"data": {"text": "from the matrix"}, "channel": "orders"}
+    ),
     ("GET", "/api/v1/connections"): Call("admin"),
     ("DELETE", "/api/v1/connections/{conn_id}"): Call(
         "admin", ok=404, path="/api/v1/connections/c999999"
     ),
-    ("GET", "/api/v1/messages"): Call("admin"),
+    ("GET", "/api/v1/messages"): Call("admin", query={"channel": "orders"}),
+    ("POST", "/api/v1/connections/{conn_id}/send"): Call(
+        "admin",
+        ok=404,
+        json={"data": {"text": "to nobody"}},
+        path="/api/v1/connections/c999999/send",
+    ),
+    ("GET", "/api/v1/channels"): Call("admin"),
     # Each token kind's call makes a fresh name: the first admin call creates it, the rest 409.
     ("POST", "/api/v1/users"): Call("admin", ok=201, json={"name": "matrix-made"}),
     ("GET", "/api/v1/users"): Call("admin"),
@@ -154,7 +163,11 @@ def test_auth_matrix(start_server: StartServer, auth: str, required: bool) -> No
                     want = 200 if want == call.ok else 1008  # refused after accept: readable
                 else:
                     response = client.request(
-                        method, call.path or path, json=call.json, headers=headers
+                        method,
+                        call.path or path,
+                        json=call.json,
+                        params=call.query,
+                        headers=headers,
                     )
                     got = response.status_code
                 if got != want:

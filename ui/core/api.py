@@ -121,6 +121,10 @@ class ApiClient:
     async def revoke_user(self, name: str) -> None:
         await self.request("DELETE", f"/api/v1/users/{quote(name, safe='')}")
 
+    async def send_direct(self, conn_id: str, data: dict[str, Any]) -> None:
+        """A ``direct`` frame to one client."""
+        await self.request("POST", f"/api/v1/connections/{conn_id}/send", json={"data": data})
+
 
 def _detail(response: httpx.Response) -> str:
     try:

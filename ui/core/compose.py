@@ -12,13 +12,23 @@ class InvalidMessage(ValueError):
     """The input cannot be sent as it is; the message says why, for the user."""
 
 
-def compose_frame(text: str, mode: SendMode) -> str:
+def compose_frame(text: str, mode: SendMode, channel: str | None = None) -> str:
     """The frame to send for ``text``, or InvalidMessage.
 
     Text mode sends ``{"type": "message", "data": {"text": ...}}``. JSON mode needs an object:
     one with a ``type`` is sent as the envelope it is; any other object becomes the data of a
-    ``message``, so ``{"price": 3}`` is broadcast as it was typed.
+    ``message``, so ``{"price": 3}`` is broadcast as it was typed. ``channel`` puts the
+    message on that channel (a typed envelope's own ``channel`` wins).
     """
+    frame = _compose(text, mode)
+    if channel:
+        envelope = json.loads(frame)
+        envelope.setdefault("channel", channel)
+        frame = json.dumps(envelope, ensure_ascii=False)
+    return frame
+
+
+def _compose(text: str, mode: SendMode) -> str:
     if not text.strip():
         raise InvalidMessage("nothing to send")
     if mode == "text":

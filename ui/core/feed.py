@@ -39,9 +39,13 @@ FrameListener = Callable[[Any, str], None]
 StateListener = Callable[[FeedState, str], None]
 
 
-def ws_url(base_url: str, since: int | None) -> str:
+def ws_url(base_url: str, since: int | None, channels: str = "") -> str:
+    """The feed's URL: ``?since=`` to resume, ``?channels=`` to subscribe at connect."""
     url = websocket_url(base_url)
-    return f"{url}?since={since}" if since is not None else url
+    query = [f"channels={channels}"] if channels else []
+    if since is not None:
+        query.append(f"since={since}")
+    return f"{url}?{'&'.join(query)}" if query else url
 
 
 class LiveFeed:
@@ -58,6 +62,7 @@ class LiveFeed:
         max_delay: float = 5.0,
         open_timeout: float = 5.0,
         history_on_connect: bool = True,
+        channels: str = "",
     ) -> None:
         self.base_url = base_url
         self.token = token
@@ -68,6 +73,8 @@ class LiveFeed:
         self.open_timeout = open_timeout
         #: The first connection asks for the server's recent history too (``?since=0``).
         self.history_on_connect = history_on_connect
+        #: ``?channels=`` for every connection: "*" (the admin's every channel) for the window.
+        self.channels = channels
         self.state = FeedState.STOPPED
         #: The newest broadcast id seen; reconnects ask for what came after it.
         self.last_id: int | None = None
@@ -109,7 +116,7 @@ class LiveFeed:
             self._set_state(FeedState.CONNECTING, f"connecting to {self.base_url}")
             try:
                 async with connect(
-                    ws_url(self.base_url, self._since()),
+                    ws_url(self.base_url, self._since(), self.channels),
                     additional_headers=headers,
                     open_timeout=self.open_timeout,
                     max_size=None,

@@ -1,4 +1,4 @@
-"""Which log entries a filter lets through: text, type and direction, all optional."""
+"""Which log entries a filter lets through: text, type, direction and channel, all optional."""
 
 from __future__ import annotations
 
@@ -14,9 +14,12 @@ class LogFilter:
     text: str = ""
     type: str = ""
     direction: str = ""
+    channel: str = ""
 
     def accepts(self, entry: LogEntry) -> bool:
         if self.type and entry.type != self.type:
+            return False
+        if self.channel and entry.channel != self.channel:
             return False
         if self.direction and entry.direction != self.direction:
             return False
@@ -27,4 +30,4 @@ class LogFilter:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.text or self.type or self.direction)
+        return not (self.text or self.type or self.direction or self.channel)

@@ -36,6 +36,8 @@ class LogEntry(NamedTuple):
     text: str
     raw: str
     id: int | None = None
+    #: The channel of a channel message (or of a subscribed/unsubscribed answer); "" if none.
+    channel: str = ""
 
     @property
     def frame(self) -> Any:
@@ -70,6 +72,10 @@ def summarize(kind: str, data: Any) -> str:
         )
     if kind == "error":
         return f"{data.get('code')}: {data.get('message')}"
+    if kind in ("subscribed", "unsubscribed"):
+        return f"{kind} to {data.get('channel')}" + (
+            f"; {data.get('subscribers')} subscribed" if "subscribers" in data else ""
+        )
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -85,6 +91,9 @@ def entry_from_frame(frame: Any, direction: Direction, raw: str | None = None) -
     client = frame.get("client")
     if client is None and kind == "welcome" and isinstance(data, dict):
         client = data.get("client")
+    channel = frame.get("channel")
+    if channel is None and kind in ("subscribed", "unsubscribed") and isinstance(data, dict):
+        channel = data.get("channel")
     return LogEntry(
         time=str(frame.get("timestamp") or utc_timestamp()),
         direction=direction,
@@ -93,6 +102,7 @@ def entry_from_frame(frame: Any, direction: Direction, raw: str | None = None) -
         text=summarize(kind, data),
         raw=raw,
         id=frame_id if isinstance(frame_id, int) else None,
+        channel=str(channel) if channel is not None else "",
     )
 
 

@@ -10,8 +10,8 @@ from ui.models.headers import column_title
 
 Index = QModelIndex | QPersistentModelIndex
 
-COLUMNS = ("Id", "Person", "Address", "Since", "In", "Out", "Queued")
-_KEYS = ("id", "user", "remote", "connected_at", "received", "sent", "queued")
+COLUMNS = ("Id", "Person", "Address", "Since", "In", "Out", "Queued", "Channels")
+_KEYS = ("id", "user", "remote", "connected_at", "received", "sent", "queued", "channels")
 _NUMBERS = frozenset({"received", "sent", "queued"})
 
 
@@ -46,6 +46,8 @@ class ConnectionsModel(QAbstractTableModel):
             value = record.get(key, "")
             if key == "connected_at":
                 return str(value)[11:19]  # HH:MM:SS (UTC)
+            if key == "channels":
+                return ", ".join(value or ())
             if key == "id" and value == self.own_id:
                 return f"{value} (this window)"
             if key == "id" and record.get("admin"):
@@ -55,6 +57,8 @@ class ConnectionsModel(QAbstractTableModel):
             return str(value)
         if role == Qt.ItemDataRole.ToolTipRole and key == "connected_at":
             return str(record.get(key, ""))
+        if role == Qt.ItemDataRole.ToolTipRole and key == "channels":
+            return "\n".join(record.get(key) or ()) or None
         if role == Qt.ItemDataRole.TextAlignmentRole and key in _NUMBERS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

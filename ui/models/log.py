@@ -27,7 +27,8 @@ from ui.theme import ink
 
 Index = QModelIndex | QPersistentModelIndex
 
-COLUMNS = ("Time (UTC)", "Dir", "Type", "Client", "Text")
+COLUMNS = ("Time (UTC)", "Dir", "Type", "Channel", "Client", "Text")
+TEXT_COLUMN = 5
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 _ROLES = frozenset(
@@ -50,8 +51,10 @@ def _column_text(entry: LogEntry, column: int) -> str:
     if column == 2:
         return entry.type
     if column == 3:
-        return entry.client
+        return entry.channel
     if column == 4:
+        return entry.client
+    if column == 5:
         return entry.text if len(entry.text) <= 500 else entry.text[:500] + "…"
     return ""
 

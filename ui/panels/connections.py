@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QItemSelectionModel, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -44,7 +44,8 @@ class ConnectionsPanel(QGroupBox):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows: the send box's "selected clients" target sends each a direct message.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
@@ -105,17 +106,24 @@ class ConnectionsPanel(QGroupBox):
         self.chart.set_points(points, span)
 
     def set_rows(self, rows: list[dict[str, Any]], own_id: str | None) -> None:
-        """New rows from the server; the selected client stays selected if still there."""
-        keep = self.selected_id()
+        """New rows from the server; the selected clients stay selected if still there."""
+        keep = set(self.selected_ids())
         self.model.own_id = own_id
         self.model.set_rows(rows)
+        selection = self.table.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
         for row, record in enumerate(rows):
-            if keep is not None and record.get("id") == keep:
-                self.table.selectRow(row)
+            if record.get("id") in keep:
+                selection.select(self.model.index(row, 0), flags)
 
     def selected_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
         return self.model.connection_id(rows[0].row()) if rows else None
+
+    def selected_ids(self) -> list[str]:
+        """Every selected client, in table order."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self.model.connection_id(row) for row in rows]
 
     def _disconnect_selected(self) -> None:
         conn_id = self.selected_id()

@@ -33,9 +33,21 @@ from PySide6.QtWidgets import (
 
 from ui.core.log_filter import LogFilter
 from ui.core.messages import DIRECTIONS, MessageLog
-from ui.models.log import ENTRY_ROLE, LogFilterProxy, MessageLogModel
+from ui.models.log import ENTRY_ROLE, TEXT_COLUMN, LogFilterProxy, MessageLogModel
 
-FRAME_TYPES = ("broadcast", "echo", "message", "presence", "welcome", "error", "pong", "note")
+FRAME_TYPES = (
+    "broadcast",
+    "echo",
+    "message",
+    "direct",
+    "presence",
+    "welcome",
+    "subscribed",
+    "unsubscribed",
+    "error",
+    "pong",
+    "note",
+)
 
 
 class LogPanel(QWidget):
@@ -51,6 +63,10 @@ class LogPanel(QWidget):
         self.filter_type.addItem("all types", "")
         for kind in FRAME_TYPES:
             self.filter_type.addItem(kind, kind)
+        self.filter_channel = QLineEdit(placeholderText="channel")
+        self.filter_channel.setClearButtonEnabled(True)
+        self.filter_channel.setToolTip("Only this channel's messages (the Channels panel sets it)")
+        self.filter_channel.setMaximumWidth(140)
         self.filter_direction = QComboBox()
         self.filter_direction.addItem("in + out", "")
         for direction in DIRECTIONS:
@@ -64,6 +80,7 @@ class LogPanel(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.filter_text, 1)
         bar.addWidget(self.filter_type)
+        bar.addWidget(self.filter_channel)
         bar.addWidget(self.filter_direction)
         bar.addWidget(self.pause_button)
         bar.addWidget(self.clear_button)
@@ -78,10 +95,10 @@ class LogPanel(QWidget):
         self.view.setWordWrap(False)
         self.view.setAlternatingRowColors(True)
         header = self.view.horizontalHeader()
-        for column, width in enumerate((96, 46, 84, 64)):
+        for column, width in enumerate((96, 46, 84, 84, 64)):
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(TEXT_COLUMN, QHeaderView.ResizeMode.Stretch)
 
         self.detail = QPlainTextEdit(readOnly=True, placeholderText="Select a message to see it")
         self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -101,6 +118,7 @@ class LogPanel(QWidget):
 
         self.filter_text.textChanged.connect(self._apply_filter)
         self.filter_type.currentIndexChanged.connect(self._apply_filter)
+        self.filter_channel.textChanged.connect(self._apply_filter)
         self.filter_direction.currentIndexChanged.connect(self._apply_filter)
         self.pause_button.toggled.connect(self.model.set_paused)
         self.clear_button.clicked.connect(self.clear)
@@ -128,6 +146,7 @@ class LogPanel(QWidget):
             text=self.filter_text.text().strip(),
             type=self.filter_type.currentData() or "",
             direction=self.filter_direction.currentData() or "",
+            channel=self.filter_channel.text().strip(),
         )
         self.proxy.set_filter(log_filter)
         wanted: QAbstractItemModel = self.model if log_filter.is_empty else self.proxy
@@ -140,6 +159,10 @@ class LogPanel(QWidget):
                 self.proxy.setSourceModel(None)  # type: ignore[arg-type]
             self._watch_selection()
         self._update_counts()
+
+    def set_channel_filter(self, channel: str) -> None:
+        """Show only ``channel``'s messages ("": every message)."""
+        self.filter_channel.setText(channel)
 
     def _scrolled(self, value: int) -> None:
         # The user's scroll position decides: at the bottom means "follow the news".

@@ -1,5 +1,8 @@
-"""The send box: text or JSON to every client, through the window's own WebSocket.
+"""The send box: text or JSON to every client, to one channel, or to the selected clients.
 
+The target says where a message goes: everyone and a channel (typed, with completion from the
+known channels) go through the window's own WebSocket; "selected clients" is a ``direct``
+message to each client selected in the connections table, which the controller sends.
 Enter sends, Up and Down walk the history. JSON is checked here before it leaves. The text
 stays in the box until the controller confirms the send (``sent``); a failure leaves it there
 with the reason beside it, as does an ``error`` frame from the server (``show_server_error``).
@@ -7,10 +10,13 @@ with the reason beside it, as does an ``error`` frame from the server (``show_se
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from typing import Literal
+
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,6 +29,15 @@ from ui.core.compose import InvalidMessage, SendMode, compose_frame
 from ui.core.send_history import SendHistory
 from ui.style import set_style_sheet
 
+Target = Literal["everyone", "channel", "clients"]
+
+
+_PLACEHOLDERS: dict[str, str] = {
+    "everyone": "Message to broadcast to every client — Enter sends",
+    "channel": "Message to the channel's subscribers — Enter sends",
+    "clients": "Direct message to each selected client — Enter sends",
+}
+
 
 class SendBox(QWidget):
     #: (frame to send, text as typed)
@@ -34,7 +49,22 @@ class SendBox(QWidget):
         self.mode = QComboBox()
         self.mode.addItem("Text", "text")
         self.mode.addItem("JSON", "json")
-        self.input = QLineEdit(placeholderText="Message to broadcast to every client — Enter sends")
+        self.target = QComboBox()
+        self.target.addItem("Everyone", "everyone")
+        self.target.addItem("Channel", "channel")
+        self.target.addItem("Selected clients", "clients")
+        self.target.setToolTip(
+            "Everyone; one channel's subscribers; or a direct message to each client selected "
+            "in the connections table"
+        )
+        self.channel = QLineEdit(placeholderText="channel")
+        self.channel.setMaximumWidth(160)
+        self._known = QStringListModel(self)
+        completer = QCompleter(self._known, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.channel.setCompleter(completer)
+        self.channel.hide()
+        self.input = QLineEdit(placeholderText=_PLACEHOLDERS["everyone"])
         self.input.installEventFilter(self)
         self.send_button = QPushButton("Send")
         self.feedback = QLabel()
@@ -43,6 +73,8 @@ class SendBox(QWidget):
         self._pending: str | None = None
 
         row = QHBoxLayout()
+        row.addWidget(self.target)
+        row.addWidget(self.channel)
         row.addWidget(self.mode)
         row.addWidget(self.input, 1)
         row.addWidget(self.send_button)
@@ -54,12 +86,36 @@ class SendBox(QWidget):
         self.input.returnPressed.connect(self.submit)
         self.send_button.clicked.connect(self.submit)
         self.input.textEdited.connect(lambda _text: self._clear_feedback())
+        self.target.currentIndexChanged.connect(self._target_changed)
+        self.channel.returnPressed.connect(self.input.setFocus)
+
+    def target_kind(self) -> Target:
+        kind: Target = self.target.currentData()
+        return kind
+
+    def set_target(self, kind: Target, channel: str = "") -> None:
+        self.target.setCurrentIndex(self.target.findData(kind))
+        if channel:
+            self.channel.setText(channel)
+
+    def set_known_channels(self, names: list[str]) -> None:
+        """What the channel box completes from."""
+        if self._known.stringList() != names:
+            self._known.setStringList(names)
+
+    def _target_changed(self) -> None:
+        kind = self.target_kind()
+        self.channel.setVisible(kind == "channel")
+        self.input.setPlaceholderText(_PLACEHOLDERS[kind])
 
     def submit(self) -> None:
         text = self.input.text()
         mode: SendMode = self.mode.currentData()
+        channel = self.channel.text().strip() if self.target_kind() == "channel" else None
         try:
-            frame = compose_frame(text, mode)
+            if channel == "":
+                raise InvalidMessage("name the channel to send to")
+            frame = compose_frame(text, mode, channel)
         except InvalidMessage as exc:
             self._show(str(exc), error=True)
             return

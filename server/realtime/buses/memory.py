@@ -45,9 +45,14 @@ class Bus(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def publish(self, client: str, data: dict[str, Any]) -> Broadcast:
+    async def publish(
+        self, client: str, data: dict[str, Any], channel: str | None = None
+    ) -> Broadcast:
         """Give the broadcast its id and deliver it (here and elsewhere) exactly once;
-        BusUnavailable when it cannot be given an id that no other message has."""
+        BusUnavailable when it cannot be given an id that no other message has.
+
+        ``channel``: the channel it is for; None for everyone. It travels with the broadcast.
+        """
         ...
 
     async def since(self, last_id: int) -> list[Broadcast] | None:
@@ -121,7 +126,9 @@ class MemoryBus:
             self._reserve = reserve
             self._leased = self._next_id
 
-    async def publish(self, client: str, data: dict[str, Any]) -> Broadcast:
+    async def publish(
+        self, client: str, data: dict[str, Any], channel: str | None = None
+    ) -> Broadcast:
         leased = self._leased
         if leased is not None and self._next_id >= leased - LEASE // 2:
             # Reserve the next block while half of this one is left; wait only if it is gone.
@@ -129,7 +136,7 @@ class MemoryBus:
             while self._leased is not None and self._next_id >= self._leased:
                 await asyncio.shield(self._extension())
         self._next_id += 1
-        item = Broadcast(self._next_id, client, data)
+        item = Broadcast(self._next_id, client, data, channel=channel)
         self.history.append(item)
         if self._deliver is not None:
             self._deliver(item)

@@ -113,7 +113,8 @@ return {current, raised}
 )
 
 # Atomically: the id this operation (KEYS[3]) already got, or the next one, appended to the
-# stream under that id. Returns {id, 1 if the counter had to be restored}.
+# stream under that id. Returns {id, 1 if the counter had to be restored}. A channel message
+# carries its channel (ARGV[8]) in the entry; a global broadcast has no such field.
 _APPEND = (
     _RESTORE
     + """
@@ -122,8 +123,13 @@ if done then return {tonumber(done), 0} end
 local current, raised = restore(tonumber(ARGV[1]), tonumber(ARGV[2]))
 local id = current + 1
 redis.call('SET', KEYS[1], id)
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '0-' .. id,
-           'client', ARGV[3], 'data', ARGV[4], 'ts', ARGV[5])
+if ARGV[8] ~= '' then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '0-' .. id,
+             'client', ARGV[3], 'data', ARGV[4], 'ts', ARGV[5], 'channel', ARGV[8])
+else
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '0-' .. id,
+             'client', ARGV[3], 'data', ARGV[4], 'ts', ARGV[5])
+end
 redis.call('SET', KEYS[3], id, 'EX', ARGV[7])
 return {id, raised}
 """
@@ -164,7 +170,15 @@ def _broadcasts(entries: Any) -> list[Broadcast]:
     for entry_id, fields in entries or ():
         try:
             data = json.loads(fields["data"])
-            items.append(Broadcast(_entry_number(entry_id), fields["client"], data, fields["ts"]))
+            items.append(
+                Broadcast(
+                    _entry_number(entry_id),
+                    fields["client"],
+                    data,
+                    fields["ts"],
+                    fields.get("channel") or None,
+                )
+            )
         except (KeyError, TypeError, ValueError):
             logger.warning("skipping stream entry %s: not a PulseDesk broadcast", entry_id)
     return items
@@ -260,7 +274,9 @@ class RedisBus:
 
     # Publishing and replay ---------------------------------------------------------------------
 
-    async def publish(self, client: str, data: dict[str, Any]) -> Broadcast:
+    async def publish(
+        self, client: str, data: dict[str, Any], channel: str | None = None
+    ) -> Broadcast:
         """Append to the shared stream; the reader delivers it here like everywhere else.
 
         With Redis unreachable, waits for it at most ``PUBLISH_WAIT`` seconds, then raises
@@ -282,6 +298,7 @@ class RedisBus:
                     timestamp,
                     self._stream_length,
                     OPERATION_TTL,
+                    channel or "",
                 ]
                 try:
                     reply: Any = await self._append(keys=keys, args=args)
@@ -294,7 +311,7 @@ class RedisBus:
                     if int(reply[1]):
                         self._noticed_flush(item_id - 1)
                     self._last_id = max(self._last_id, item_id)
-                    return Broadcast(item_id, client, data, timestamp)
+                    return Broadcast(item_id, client, data, timestamp, channel)
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise BusUnavailable(

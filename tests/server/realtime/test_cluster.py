@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.embedded import EmbeddedServer
 from server.realtime.cluster import ClusterPresence, ClusterSnapshot
-from tests.conftest import StartServer
+from tests.conftest import StartServer, admin_token
 from tests.redis_server import RedisServer
-from tests.server.instances import DEADLINE, eventually, get_json, open_client
+from tests.server.instances import DEADLINE, Client, eventually, get_json, open_client
 
 pytestmark = pytest.mark.anyio
 
@@ -114,4 +116,56 @@ async def test_presence_frames_carry_the_cluster_totals(
                 break
     assert presence["connections"] == 1
     for client in (watcher, *others):
+        await client.close()
+
+
+async def _subscribe(client: Client, channel: str, **data: object) -> dict[str, Any]:
+    await client.ws.send(
+        json.dumps({"type": "subscribe", "data": {"channel": channel, **data}})
+    )
+    return await client.take("subscribed")
+
+
+async def test_channel_messages_reach_both_instances_once_and_counts_add_up(
+    redis_server: RedisServer, start_server: StartServer, tmp_path: Path
+) -> None:
+    a = start_server(broadcast_url=redis_server.url, data_dir=tmp_path / "a")
+    b = start_server(broadcast_url=redis_server.url, data_dir=tmp_path / "b")
+    on_a, on_b, bystander = await open_client(a), await open_client(b), await open_client(b)
+    await _subscribe(on_a, "orders")
+    await _subscribe(on_b, "orders")
+    token = admin_token(a)  # one config dir per test: both instances share the token
+
+    async def listed(server: EmbeddedServer) -> list[Any]:
+        channels: list[Any] = (await get_json(server, "/api/v1/channels", token))["channels"]
+        return channels
+
+    async def counts_two(server: EmbeddedServer) -> bool:
+        return [(c["name"], c["subscribers"]) for c in await listed(server)] == [("orders", 2)]
+
+    for server in (a, b):
+        await eventually(lambda s=server: counts_two(s), "both subscribers counted everywhere")
+
+    for sender in (on_a, on_b):
+        await sender.ws.send(json.dumps({"type": "message", "channel": "orders", "data": {}}))
+    ids = sorted([(await on_a.take("echo"))["id"], (await on_b.take("echo"))["id"]])
+    for client in (on_a, on_b):
+        got = [await client.take("broadcast"), await client.take("broadcast")]
+        assert sorted(f["id"] for f in got) == ids
+        assert {f["channel"] for f in got} == {"orders"}
+    await bystander.ws.send(json.dumps({"type": "ping", "data": {}}))
+    await bystander.take("pong")
+    for client in (on_a, on_b):  # nothing twice: a ping's pong comes before any extra copy
+        await client.ws.send(json.dumps({"type": "ping", "data": {}}))
+        await client.take("pong")
+        assert [f for f in client.backlog if f["type"] == "broadcast"] == []
+    assert [f for f in bystander.backlog if f["type"] == "broadcast"] == []
+
+    # A client of a that reconnects to b replays the channel from b.
+    await on_a.close()
+    back = await open_client(b)
+    answer = await _subscribe(back, "orders", since=ids[0] - 1)
+    assert answer["data"]["replayed"] == 2 and not answer["data"]["gap"]
+    assert [(await back.take("broadcast"))["id"] for _ in range(2)] == ids
+    for client in (on_b, bystander, back):
         await client.close()

@@ -477,3 +477,38 @@ def test_a_store_of_an_earlier_version_is_named_not_read(
     server = start_server()
     notice = httpx.get(server.url + "/health/").json()["details"]["store"]["notice"]
     assert "messages.sqlite3" in notice and "move it to" in notice
+
+
+@pytest.mark.anyio
+async def test_a_store_from_before_channels_gains_the_column_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE broadcasts (id INTEGER PRIMARY KEY, client TEXT NOT NULL, "
+            "data TEXT NOT NULL, timestamp TEXT NOT NULL, stored REAL NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO broadcasts VALUES (1, 'c1', '{\"text\": \"old\"}', "
+            "'2026-01-01T00:00:00.000Z', ?)",
+            (time.time(),),
+        )
+    db.close()
+    store = _store(path)
+    await store.open()
+    assert store.problem is None and store.committed_id == 1
+    store.append(Broadcast(2, "c2", {"text": "new"}, channel="orders"))
+    items, total = await store.page(1, 10)
+    assert total == 2
+    assert [(i.id, i.channel, i.data["text"]) for i in items] == [
+        (2, "orders", "new"),
+        (1, None, "old"),
+    ]
+    only, count = await store.page(1, 10, channel="orders")
+    assert count == 1 and only[0].id == 2
+    replay, complete = await store.since(0, 10, frozenset({None}))
+    assert [i.id for i in replay] == [1] and complete
+    replay, complete = await store.since(0, 10, frozenset({"*"}))
+    assert [i.id for i in replay] == [2] and complete
+    await store.close()

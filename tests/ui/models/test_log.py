@@ -34,11 +34,11 @@ def test_rows_arrive_in_batches_and_the_oldest_go_beyond_capacity(
     # 11 waited, but only the newest 10 can ever show: all 4 old rows go, 10 new ones come.
     assert removed.args[1:] == [0, 3]
     assert model.rowCount() == 10
-    assert model.index(0, 4).data() == "m5"
-    assert model.index(9, 4).data() == "m14"
+    assert model.index(0, 5).data() == "m5"
+    assert model.index(9, 5).data() == "m14"
     assert model.index(0, 0).data() == "03:04:05.678"
     assert model.index(0, 2).data(ENTRY_ROLE).id == 5
-    assert model.headerData(4, Qt.Orientation.Horizontal) == "Text"
+    assert model.headerData(5, Qt.Orientation.Horizontal) == "Text"
     qtmodeltester.check(model)
 
 
@@ -68,11 +68,11 @@ def test_the_proxy_filters_by_type_direction_and_text(qtmodeltester: Any) -> Non
     qtmodeltester.check(proxy)
     assert proxy.rowCount() == 3
     proxy.set_filter(LogFilter(type="echo"))
-    assert [proxy.index(r, 4).data() for r in range(proxy.rowCount())] == ["m2"]
+    assert [proxy.index(r, 5).data() for r in range(proxy.rowCount())] == ["m2"]
     proxy.set_filter(LogFilter(direction="out"))
-    assert [proxy.index(r, 4).data() for r in range(proxy.rowCount())] == ["m3"]
+    assert [proxy.index(r, 5).data() for r in range(proxy.rowCount())] == ["m3"]
     proxy.set_filter(LogFilter(text="M1"))
-    assert [proxy.index(r, 4).data() for r in range(proxy.rowCount())] == ["m1"]
+    assert [proxy.index(r, 5).data() for r in range(proxy.rowCount())] == ["m1"]
     model.add(entry_from_frame(frame(11), "in"))
     model.flush()
     assert proxy.rowCount() == 2  # new rows are filtered as they come
