@@ -120,6 +120,9 @@ class Settings(BaseSettings):
 
     # Seconds a client has to send a request's complete headers (slowloris guard): 408 after.
     header_timeout: float = Field(10.0, gt=0)
+    # Largest request line and headers (431 beyond), and largest request body (413 beyond).
+    max_header_bytes: int = Field(32 * 1024, ge=1024)
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
 
     # WebSocket limits.
     max_frame_bytes: int = Field(64 * 1024, ge=1024)
