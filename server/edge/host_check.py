@@ -50,6 +50,11 @@ def host_of(header: str | None) -> str | None:
     return match["host"].lower()
 
 
+#: What the front door passes for a request with more than one Host header: it names no host
+#: (RFC 9112 section 3.2 answers 400), whichever of them is good.
+TWO_HOSTS = b""
+
+
 class Verdict(enum.Enum):
     ALLOW = "allow"
     REDIRECT_TO_WWW = "redirect to www"  # the host is refused but www.<host> is allowed

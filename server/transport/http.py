@@ -22,8 +22,8 @@ a body the app reads.
 
 A request whose target is absolute (``GET http://host/path``, RFC 9112 section 3.2.2) names its
 host there, not in its Host header, which the server must then ignore; uvicorn keeps the
-header. Here the target's host replaces the Host header in the scope, so the Host check in
-``server.edge`` judges the host the request actually names.
+header. Here the target's host replaces the Host header in the scope (and the target becomes
+the usual ``/path``), so the Host check in ``server.edge`` judges the host the request names.
 """
 
 from __future__ import annotations
@@ -225,6 +225,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             host += b":%d" % target.port
         self.headers[:] = [(name, value) for name, value in self.headers if name != b"host"]
         self.headers.append((b"host", host))
+        # The origin form, as a WebSocket upgrade hands the request line on to its protocol.
+        self.url = (target.path or b"/") + (b"?" + target.query if target.query else b"")
 
 
 def with_limits(

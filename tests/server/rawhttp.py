@@ -53,3 +53,15 @@ async def send_while_reading(
 def body_of(raw: bytes) -> bytes:
     """The body of one raw response (everything after its head)."""
     return raw.partition(b"\r\n\r\n")[2]
+
+
+async def status_of(port: int, request: bytes) -> int:
+    """The status code of the server's answer to one raw request."""
+    reader, writer = await open_raw(port)
+    try:
+        writer.write(request)
+        async with asyncio.timeout(30):
+            status_line = await reader.readline()
+    finally:
+        writer.close()
+    return int(status_line.split()[1])

@@ -13,6 +13,7 @@ from websockets.typing import Origin
 from app.embedded import EmbeddedServer
 from server.edge.host_check import host_of
 from tests.conftest import StartServer, ws_url
+from tests.server.rawhttp import status_of
 from tests.server.wsclient import RawWebSocket, recv_json
 
 
@@ -93,3 +94,44 @@ def test_loopback_names_and_allowed_hosts_are_accepted(
 )
 def test_host_header_parsing(header: str | None, host: str | None) -> None:
     assert host_of(header) == host
+
+
+UPGRADE = (
+    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+)
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/ws"])
+@pytest.mark.parametrize(
+    "hosts", [("127.0.0.1", "evil.example"), ("evil.example", "127.0.0.1")], ids=str
+)
+def test_two_host_headers_are_refused(
+    start_server: StartServer, path: str, hosts: tuple[str, str]
+) -> None:
+    """RFC 9112 section 3.2: a request with more than one Host is answered 400, whichever
+    comes first (the good one first used to be let in)."""
+    server = start_server()
+    extra = UPGRADE if path == "/ws" else ""
+    request = f"GET {path} HTTP/1.1\r\nHost: {hosts[0]}\r\nHost: {hosts[1]}\r\n{extra}\r\n"
+    assert asyncio.run(status_of(server.port, request.encode())) == 400
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/ws"])
+def test_the_host_of_an_absolute_target_is_the_one_checked(
+    start_server: StartServer, path: str
+) -> None:
+    """RFC 9112 section 3.2.2: an absolute request target names the host, and the Host header
+    is ignored; so the target's host is the one the check judges."""
+    server = start_server()
+    extra = UPGRADE if path == "/ws" else ""
+    good = "101" if path == "/ws" else "200"
+
+    def status(target_host: str, header_host: str) -> int:
+        request = (
+            f"GET http://{target_host}{path} HTTP/1.1\r\nHost: {header_host}\r\n{extra}\r\n"
+        )
+        return asyncio.run(status_of(server.port, request.encode()))
+
+    assert status("evil.example", f"127.0.0.1:{server.port}") == 400
+    assert status(f"127.0.0.1:{server.port}", "evil.example") == int(good)
