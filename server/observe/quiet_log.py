@@ -31,13 +31,15 @@ class QuietLog:
 
     def log(self, message: str, *args: object) -> None:
         """Log ``message % args`` now, or count it for the next line when one was just logged."""
+        if not self.logger.isEnabledFor(self.level):
+            return
         now = self._clock()
         if now < self._next:
             self._held += 1
             return
         self._next = now + self.interval
         if self._held:
-            message += " (and %d more like it in the last %g s)"
-            args = (*args, self._held, self.interval)
+            message += " (and %d more like it since the last such line)"
+            args = (*args, self._held)
             self._held = 0
         self.logger.log(self.level, message, *args)

@@ -77,6 +77,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     header_timeout = 10.0
     max_header_bytes = 32 * 1024
     max_body_bytes = 1024 * 1024
+    #: One for all the connections of a server: a client can cause refusals at will.
+    refusals = QuietLog(logger, logging.INFO)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -209,7 +211,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 
     def _log_refusal(self, what: str, limit: float) -> None:
         client = "{}:{}".format(*self.client) if self.client else "a client"
-        refusals.log("%s sent " + what, client, limit)
+        self.refusals.log("%s sent " + what, client, limit)
 
     # The host of an absolute target ----------------------------------------------------
 
@@ -237,5 +239,6 @@ def with_limits(
         "header_timeout": header_timeout,
         "max_header_bytes": max_header_bytes,
         "max_body_bytes": max_body_bytes,
+        "refusals": QuietLog(logger, logging.INFO),
     }
     return type(BoundedHttpProtocol.__name__, (BoundedHttpProtocol,), attributes)

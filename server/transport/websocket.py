@@ -123,6 +123,11 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
 
     async def send(self, message: Any) -> None:
         await super().send(message)
+        if self.initial_response is not None and self.close_sent:
+            # An HTTP answer instead of the upgrade (a refusal) has been sent in full: that
+            # completes the handshake. uvicorn does not note it, and logs an ERROR "returned
+            # without completing handshake" for every refused client.
+            self.handshake_complete = True
         if self.handshake_complete:
             # uvicorn keeps both for the connection's life but reads them only to answer
             # the handshake.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import httpx
 import pytest
@@ -135,3 +136,27 @@ def test_the_host_of_an_absolute_target_is_the_one_checked(
 
     assert status("evil.example", f"127.0.0.1:{server.port}") == 400
     assert status(f"127.0.0.1:{server.port}", "evil.example") == int(good)
+
+
+def test_refusing_a_foreign_host_writes_no_error_and_a_rate_limited_warning(
+    start_server: StartServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone can send a foreign Host: its refusals must not write ERROR lines (uvicorn's
+    "returned without completing handshake" did, for every WebSocket), nor a line each."""
+    server = start_server()
+    caplog.set_level(logging.INFO)
+    for _ in range(10):
+        with pytest.raises(ConnectionError, match=" 400 "):
+            RawWebSocket(ws_url(server), headers={"Host": "evil.example"})
+        refused = httpx.get(server.url + "/healthz", headers={"Host": "evil.example"})
+        assert refused.status_code == 400
+    # A welcome after them: the refused handshakes' tasks, ready before it, have finished.
+    RawWebSocket(ws_url(server)).close()
+    assert asyncio.run(handshake(server, None)) == 101
+
+    problems = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert problems == [], [r.getMessage() for r in problems]
+    refusals = [r for r in caplog.records if r.name == "pulsedesk.edge"]
+    assert len(refusals) == 1, [r.getMessage() for r in refusals]  # 20 refusals, one line
+    assert refusals[0].levelno == logging.WARNING
+    assert "'evil.example'" in refusals[0].getMessage()
