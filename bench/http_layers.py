@@ -65,7 +65,7 @@ def pulsedesk_app(*, middleware: bool = True) -> Any:
     from server.main import create_app
     from server.settings import Settings
 
-    app = create_app(Settings(port=0))
+    app = create_app(Settings(port=0, cors_origins=["http://localhost:3000"]))
     if not middleware:
         app.user_middleware = []
     return app

@@ -108,9 +108,9 @@ class Settings(BaseSettings):
     auth: AuthMode = "auto"
     admin_token: SecretStr | None = None
     users: dict[str, UserSpec] = Field(default_factory=dict)
-    cors_origins: list[str] = Field(
-        default_factory=lambda: ["http://localhost:3000", "https://www.example.com"]
-    )
+    # Browser pages of other origins allowed to use the API and /ws ("*" for any). None by
+    # default: the server's own pages (same origin) and non-browser clients need no entry.
+    cors_origins: list[str] = Field(default_factory=list)
     # Host names accepted besides the loopback ones when bound to loopback (DNS-rebinding guard).
     allowed_hosts: list[str] = Field(default_factory=list)
 

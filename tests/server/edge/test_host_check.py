@@ -42,8 +42,26 @@ async def handshake(server: EmbeddedServer, origin: str | None) -> int:
 def test_origin_on_the_websocket(
     start_server: StartServer, origin: str | None, status: int
 ) -> None:
-    server = start_server()
+    server = start_server(cors_origins=["http://localhost:3000", "https://www.example.com"])
     assert asyncio.run(handshake(server, origin)) == status
+
+
+def test_by_default_only_the_servers_own_pages_are_let_in(start_server: StartServer) -> None:
+    """No origin is trusted unless configured: the tutorial's localhost:3000 and example.com
+    used to be, so any page served on localhost:3000 got the feed and credentialed CORS."""
+    server = start_server()
+    assert server.settings.cors_origins == []
+    assert asyncio.run(handshake(server, server.url)) == 101
+    for page in ("http://localhost:3000", "https://www.example.com"):
+        assert asyncio.run(handshake(server, page)) == 403
+        answer = httpx.get(server.url + "/api/v1/status", headers={"Origin": page})
+        assert answer.status_code == 200
+        assert "access-control-allow-origin" not in answer.headers
+        preflight = httpx.options(
+            server.url + "/api/v1/status",
+            headers={"Origin": page, "Access-Control-Request-Method": "GET"},
+        )
+        assert preflight.status_code == 400
 
 
 def test_same_origin_is_accepted_and_a_neighbour_port_is_not(start_server: StartServer) -> None:
