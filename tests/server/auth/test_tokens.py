@@ -20,7 +20,7 @@ from server.auth.tokens import (
     TokenRegistry,
     read_or_create_admin_token,
 )
-from server.observe.redaction import install_redaction
+from server.observe.redaction import install_redaction, redact
 from server.settings import Settings
 from tests.conftest import StartServer, admin_token, remember_token, ws_url
 from tests.server.wsclient import recv_type
@@ -160,3 +160,47 @@ def test_redaction_covers_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
         logging.getLogger("pulsedesk.probe").exception("probe failed")
     handler_output = logging.Formatter().format(caplog.records[-1])
     assert secret not in handler_output and "token=[redacted]" in handler_output
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("< authorization: Bearer {t}", "< authorization: [redacted]"),  # websockets, debug
+        ("> Authorization: Basic {t}", "> Authorization: [redacted]"),
+        ("headers=[('authorization', 'Bearer {t}')]", "headers=[('authorization', '[redacted]')]"),
+        ("(b'authorization', b'Bearer {t}')", "(b'authorization', b'[redacted]')"),
+        ('{{"Authorization": "Bearer {t}"}}', '{"Authorization": "[redacted]"}'),
+        ("rejected bearer {t} at /ws", "rejected bearer [redacted] at /ws"),
+        ("authorization required", "authorization required"),  # no value: left alone
+    ],
+)
+def test_authorization_headers_are_redacted_however_printed(line: str, shown: str) -> None:
+    secret = remember_token("Zm9vYmFy-secret.in_a~header+/=")
+    assert redact(line.format(t=secret)) == shown
+
+
+def test_a_handler_redacts_records_made_without_the_factory(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every handler there is at install time filters what reaches it, for records that did
+    not pass the record factory (rebuilt from a dict, say, as a record from another process)."""
+    secret = remember_token("secret-for-a-rebuilt-record")
+    lines: list[str] = []
+
+    class Lines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    logger = logging.getLogger("pulsedesk.test.own-handler")
+    logger.propagate = False
+    handler = Lines()
+    logger.addHandler(handler)
+    try:
+        install_redaction()
+        # Made by the factory with an empty message, then filled in from the dict.
+        fields = {"msg": "< authorization: Bearer %s", "args": (secret,), "levelno": logging.INFO}
+        record = logging.makeLogRecord(fields)
+        logger.handle(record)
+    finally:
+        logger.removeHandler(handler)
+    assert lines == ["< authorization: [redacted]"]
