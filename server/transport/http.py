@@ -41,7 +41,7 @@ from server.observe.quiet_log import QuietLog
 logger = logging.getLogger("pulsedesk.http")
 
 #: Seconds a refused connection is still read (and ignored) after its answer: see ``_refuse``.
-LINGER = 2.0
+LINGER = 5.0
 refusals = QuietLog(logger, logging.INFO)
 
 
