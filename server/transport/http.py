@@ -42,7 +42,6 @@ logger = logging.getLogger("pulsedesk.http")
 
 #: Seconds a refused connection is still read (and ignored) after its answer: see ``_refuse``.
 LINGER = 5.0
-refusals = QuietLog(logger, logging.INFO)
 
 
 def _plain_answer(status: str, text: str) -> tuple[bytes, list[tuple[bytes, bytes]], bytes]:
