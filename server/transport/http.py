@@ -40,7 +40,8 @@ from server.observe.quiet_log import QuietLog
 
 logger = logging.getLogger("pulsedesk.http")
 
-#: Seconds a refused connection is still read (and ignored) after its answer: see ``_refuse``.
+#: Seconds a refused connection is still read (and ignored) after its answer: see
+#: ``_close_lingering``.
 LINGER = 5.0
 
 
@@ -177,30 +178,40 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     async def _answer_headers_too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._log_refusal("headers over %d bytes: 431", self.max_header_bytes)
         _, headers, body = self._answer(431)
+        # Without "connection: close", which would make uvicorn close at once: the lingering
+        # close below lets a client still sending (a body) read the answer.
+        headers = [(name, value) for name, value in headers if name != b"connection"]
         await send({"type": "http.response.start", "status": 431, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+        self._close_lingering(b"")
 
     def _body_too_large(self) -> None:
         if self.transport.is_closing():
             return  # the rest of a chunk after the refusal
         cycle = self.cycle
-        if cycle.response_started:  # the app has answered: the client knows, or never will
+        if cycle.response_complete:  # answered without reading it all (a 401, say)
+            self._close_lingering(b"")
+        elif cycle.response_started:  # an answer cut short: the client cannot use it anyway
             self.transport.close()
-            return
-        # The app, reading the body or not, finds the client gone and its answer dropped.
-        cycle.disconnected = True
-        cycle.message_event.set()
-        self._refuse(_raw(self._answer(413)), "a body over %d bytes: 413", self.max_body_bytes)
+        else:
+            # The app, reading the body or not, finds the client gone and its answer dropped.
+            cycle.disconnected = True
+            cycle.message_event.set()
+            answer = _raw(self._answer(413))
+            self._refuse(answer, "a body over %d bytes: 413", self.max_body_bytes)
 
     def _refuse(self, response: bytes, what: str, limit: float) -> None:
-        """Answer and close, letting a client that is still sending read the answer.
+        self._log_refusal(what, limit)
+        self._close_lingering(response)
+
+    def _close_lingering(self, response: bytes) -> None:
+        """Send ``response`` and close, letting a client that is still sending read it.
 
         Closing a socket with unread data in it makes the kernel reset the connection, and a
         client still uploading then loses the answer with the rest. So, as nginx's lingering
         close: the answer, then end of our side, then whatever the client still sends is read
         and dropped for ``LINGER`` seconds at most (the client normally closes first).
         """
-        self._log_refusal(what, limit)
         self._lingering = True
         self.transport.write(response)
         if self.transport.can_write_eof():

@@ -164,3 +164,17 @@ async def test_a_body_within_the_limit_is_served(start_server: StartServer) -> N
             headers={"Authorization": f"Bearer {admin_token(server)}"},
         )
     assert response.status_code == 200, response.text
+
+
+async def test_headers_over_the_limit_with_a_body_behind_them_still_get_their_431(
+    start_server: StartServer,
+) -> None:
+    server = start_server(max_header_bytes=HEADER_LIMIT)
+    head = (
+        b"POST /api/v1/broadcast HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
+        + b"a" * (HEADER_LIMIT + 100)
+        + b"\r\nContent-Length: 104857600\r\n\r\n"
+    )
+    raw, _ = await send_while_reading(server.port, head, [b"x" * (1 << 16)], repeat=1600)
+    assert raw.startswith(TOO_LARGE_HEADERS), raw[:80]
+    assert body_of(raw) == b"Request headers too large: the limit is 8192 bytes\n"
