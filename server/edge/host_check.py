@@ -103,8 +103,8 @@ class HostGuard:
     def refusal(self, scope: Scope, verdict: Verdict) -> Response:
         """The answer to a request whose Host was not allowed (a WebSocket gets it too)."""
         self._refusals.log(
-            "refused a request from %s for Host %r: not a name of this machine "
-            "(a DNS rebinding attempt, or a name missing from allowed_hosts)",
+            "refused a request from %s with Host %r on a loopback socket: not an allowed host "
+            "(a DNS rebinding attempt, two Host headers, or a name to add to allowed_hosts)",
             _client(scope),
             _host_named(scope),
         )
@@ -120,8 +120,8 @@ def _client(scope: Scope) -> str:
 
 
 def _host_named(scope: Scope) -> str | None:
-    """The Host header as sent (the first, when there are two), for the log line."""
+    """The Host header as sent (the first, when there are two; cut short), for the log line."""
     for name, value in scope["headers"]:
         if name == b"host":
-            return str(value.decode("latin-1"))
+            return str(value[:100].decode("latin-1"))
     return None
