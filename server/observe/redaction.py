@@ -25,8 +25,9 @@ _TOKEN_IN_QUERY = re.compile(r"(?i)([?&]token=)[^&\s\"']+")
 _AUTHORIZATION = re.compile(
     r"""(?i)(authorization(?:\s*[:=]\s*|['"]\s*[:,]\s*b?)['"]?)[^'"\r\n]+"""
 )
-# A bearer credential anywhere else.
-_BEARER = re.compile(r"(?i)(\bbearer\s+)[^\s'\",;]+")
+# A bearer credential anywhere else ("bearer" then 8 or more token characters, so that prose
+# such as "a valid bearer token is required" is left alone).
+_BEARER = re.compile(r"(?i)(\bbearer\s+)[^\s'\",;]{8,}")
 REDACTED = r"\1[redacted]"
 _MARKERS = ("token=", "authorization", "bearer")
 

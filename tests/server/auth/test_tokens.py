@@ -172,6 +172,7 @@ def test_redaction_covers_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
         ('{{"Authorization": "Bearer {t}"}}', '{"Authorization": "[redacted]"}'),
         ("rejected bearer {t} at /ws", "rejected bearer [redacted] at /ws"),
         ("authorization required", "authorization required"),  # no value: left alone
+        ("a valid bearer token is required", "a valid bearer token is required"),
     ],
 )
 def test_authorization_headers_are_redacted_however_printed(line: str, shown: str) -> None:
