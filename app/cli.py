@@ -21,6 +21,7 @@ from app.config_file import Origin
 from app.events import add_command as add_events_command
 from server.auth.tokens import InsecureTokenFile, TokenRegistry
 from server.config_errors import ConfigError
+from server.observe.redaction import install_redaction
 from server.settings import Settings
 
 SETTINGS_HELP = """\
@@ -164,6 +165,7 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s"
     )
+    install_redaction()  # before the first line: the desktop may build no server app at all
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -71,6 +71,8 @@ def pulsedesk_app(*, middleware: bool = True, **settings: Any) -> Any:
     from server.main import create_app
     from server.settings import Settings
 
+    # The browser's origin is an allowed one, so the CORS decoration is measured too.
+    settings = {"cors_origins": ["http://localhost:3000"], **settings}
     app = create_app(Settings(port=0, **settings))
     if not middleware:
         app.user_middleware = []

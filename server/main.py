@@ -23,6 +23,7 @@ from server.edge.front_door import FrontDoor
 from server.edge.host_check import HostGuard
 from server.observe.events import CAPTURED_LOGGERS, EventCapture
 from server.observe.metrics import Metrics
+from server.observe.quiet_log import install_quiet_refusals
 from server.observe.redaction import install_redaction
 from server.service import Service
 from server.settings import Settings
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     install_redaction()
+    install_quiet_refusals()
     return app
 
 

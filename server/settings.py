@@ -123,9 +123,9 @@ class Settings(BaseSettings):
     auth: AuthMode = "auto"
     admin_token: SecretStr | None = None
     users: dict[str, UserSpec] = Field(default_factory=dict)
-    cors_origins: list[str] = Field(
-        default_factory=lambda: ["http://localhost:3000", "https://www.example.com"]
-    )
+    # Browser pages of other origins allowed to use the API and /ws ("*" for any). None by
+    # default: the server's own pages (same origin) and non-browser clients need no entry.
+    cors_origins: list[str] = Field(default_factory=list)
     # Host names accepted besides the loopback ones when bound to loopback (DNS-rebinding guard).
     allowed_hosts: list[str] = Field(default_factory=list)
 
@@ -135,6 +135,9 @@ class Settings(BaseSettings):
 
     # Seconds a client has to send a request's complete headers (slowloris guard): 408 after.
     header_timeout: float = Field(10.0, gt=0)
+    # Largest request line and headers (431 beyond), and largest request body (413 beyond).
+    max_header_bytes: int = Field(32 * 1024, ge=1024)
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
 
     # WebSocket limits.
     max_frame_bytes: int = Field(64 * 1024, ge=1024)

@@ -16,7 +16,7 @@ def serve_printing_port(app: Any) -> None:
     The configuration is ``server.transport.server.uvicorn_config``, with PulseDesk's default
     settings (uvloop, httptools, no compression, the same limits) and logging at warning,
     under stock uvicorn: its own ``Server`` and its own HTTP and WebSocket protocols, not
-    PulseDesk's subclasses of them (``QuietServer``, ``HeaderDeadlineProtocol``,
+    PulseDesk's subclasses of them (``QuietServer``, ``BoundedHttpProtocol``,
     ``FrameWritingProtocol``), which are PulseDesk's work.
     """
     settings = Settings(port=0, log_level="warning")

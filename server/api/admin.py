@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from common.close_codes import CloseCode
 from server.api.errors import FORBIDDEN, UNAUTHORIZED, UNPARSEABLE_BODY, Responses
 from server.auth.dependencies import ServiceDep, require_admin
+from server.auth.token_first import TokenFirstRoute
 from server.realtime.buses.memory import BusUnavailable
 from server.realtime.wire import ProtocolError, check_encodable
 from server.schemas.base import PaginatedResponse
@@ -21,6 +22,7 @@ router = APIRouter(
     prefix="/api/v1",
     tags=["admin"],
     dependencies=[Depends(require_admin)],
+    route_class=TokenFirstRoute,
     responses={**UNAUTHORIZED, **FORBIDDEN},
 )
 

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, HTTPException, status
 
 from server.api.errors import UNAUTHORIZED, UNPARSEABLE_BODY
 from server.auth.dependencies import ServiceDep, require_user_if_auth
+from server.auth.token_first import TokenFirstRoute
 from server.auth.tokens import Principal
 from server.observe.probes import probe
 from server.schemas.requests import HealthCheckRequest
 from server.schemas.responses import CheckTargetList, HealthCheckResponse
 from server.service import Service
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(prefix="/health", tags=["health"], route_class=TokenFirstRoute)
 
 UserIfAuth = Annotated[Principal | None, Depends(require_user_if_auth)]
 

@@ -17,14 +17,16 @@ from starlette.types import Receive, Scope, Send
 from common.close_codes import CloseCode
 from server.api.errors import FORBIDDEN, UNAUTHORIZED, UNPARSEABLE_BODY, ErrorDetail, Responses
 from server.auth.dependencies import ServiceDep, require_admin
+from server.auth.token_first import TokenFirstRoute
 from server.auth.users import NAME_PATTERN, RESERVED_NAMES, StoredUser, UnknownUser, UserExists
 from server.schemas.requests import NewUserRequest
 from server.schemas.responses import NewToken, UserList
 from server.service import Service
 
 
-class _SharedPathRoute(APIRoute):
-    """A route whose 405 names every method served at its path, not only its own.
+class _SharedPathRoute(TokenFirstRoute):
+    """A route whose 405 names every method served at its path, not only its own (and which,
+    as every route with a body, checks the token before reading it).
 
     Starlette lets the first route whose path matches answer a method it lacks, with that
     route's methods alone in ``Allow``: ``OPTIONS /api/v1/users`` would say "POST", though

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.edge.cors import CorsPolicy
 from server.edge.error_guard import guarded_websocket, internal_error, log_http_failure
-from server.edge.host_check import HostGuard, Verdict
+from server.edge.host_check import TWO_HOSTS, HostGuard, Verdict
 from server.edge.timing import RequestDurations, RouteTemplates, record_request
 from server.observe.events import EventLog
 
@@ -62,7 +62,7 @@ class FrontDoor:
             return self._http(scope, receive, send)
         if kind == "websocket":
             if self.hosts.applies(scope):
-                verdict = self.hosts.verdict(_header(scope, b"host"))
+                verdict = self.hosts.verdict(_host_header(scope))
                 if verdict is not Verdict.ALLOW:
                     return self.hosts.refusal(scope, verdict)(scope, receive, send)
             return guarded_websocket(self.app, scope, receive, send)
@@ -71,12 +71,11 @@ class FrontDoor:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 0  # no response started yet
-        # The first of each, as Starlette's Headers.get() finds them.
+        # The first Origin and User-Agent, as Starlette's Headers.get() finds them.
         host = origin = agent = None
         for name, value in scope["headers"]:
             if name == b"host":
-                if host is None:
-                    host = value
+                host = value if host is None else TWO_HOSTS
             elif name == b"origin":
                 if origin is None:
                     origin = value
@@ -126,8 +125,11 @@ class FrontDoor:
         return templates.of(scope)
 
 
-def _header(scope: Scope, name: bytes) -> bytes | None:
+def _host_header(scope: Scope) -> bytes | None:
+    """The Host header's value; ``TWO_HOSTS`` when there are more than one."""
+    host = None
     for key, value in scope["headers"]:
-        if key == name:
-            return value
-    return None
+        if key == b"host":
+            host = value if host is None else TWO_HOSTS
+    return host
+

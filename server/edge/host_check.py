@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import logging
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -25,7 +26,10 @@ from starlette.datastructures import URL
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import Scope
 
+from server.observe.quiet_log import QuietLog
 from server.settings import is_ip_address, is_loopback
+
+logger = logging.getLogger("pulsedesk.edge")
 
 # RFC 3986's host (a name or IPv4 address of unreserved, percent-encoded and sub-delim
 # characters, or an IPv6 literal in brackets), then an optional port. Nothing else: an "@", a
@@ -50,6 +54,11 @@ def host_of(header: str | None) -> str | None:
     return match["host"].lower()
 
 
+#: What the front door passes for a request with more than one Host header: it names no host
+#: (RFC 9112 section 3.2 answers 400), whichever of them is good.
+TWO_HOSTS = b""
+
+
 class Verdict(enum.Enum):
     ALLOW = "allow"
     REDIRECT_TO_WWW = "redirect to www"  # the host is refused but www.<host> is allowed
@@ -68,6 +77,8 @@ class HostGuard:
         self._allow_any = "*" in self._patterns
         # Per guard, bounded: a scanner sending random Host headers cannot grow it.
         self.verdict = lru_cache(maxsize=256)(self._judge)
+        # Anyone can send a foreign Host: one line per interval, however many they send.
+        self._refusals = QuietLog(logger, logging.WARNING)
 
     def applies(self, scope: Scope) -> bool:
         """Whether this request must be checked: it came in on a loopback socket."""
@@ -89,10 +100,28 @@ class HostGuard:
             www_allowed = www_allowed or "www." + host == pattern
         return Verdict.REDIRECT_TO_WWW if www_allowed else Verdict.REFUSE
 
-    @staticmethod
-    def refusal(scope: Scope, verdict: Verdict) -> Response:
+    def refusal(self, scope: Scope, verdict: Verdict) -> Response:
         """The answer to a request whose Host was not allowed (a WebSocket gets it too)."""
+        self._refusals.log(
+            "refused a request from %s with Host %r on a loopback socket: not an allowed host "
+            "(a DNS rebinding attempt, two Host headers, or a name to add to allowed_hosts)",
+            _client(scope),
+            _host_named(scope),
+        )
         if verdict is Verdict.REDIRECT_TO_WWW:
             url = URL(scope=scope)
             return RedirectResponse(url=str(url.replace(netloc="www." + url.netloc)))
         return PlainTextResponse("Invalid host header", status_code=400)
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return "{}:{}".format(*client) if client else "a client"
+
+
+def _host_named(scope: Scope) -> str | None:
+    """The Host header as sent (the first, when there are two; cut short), for the log line."""
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return str(value[:100].decode("latin-1"))
+    return None

@@ -9,9 +9,14 @@ upstream change would retire it:
   way to write one prebuilt frame to many sockets without five ASGI layers per client, the
   difference between 0.85x and about 2x ``websockets.broadcast``'s CPU per delivery; and a
   lighter receive queue and flag (about 4 KB less per idle connection). Retired by an ASGI
-  extension for sending prebuilt frames, or by uvicorn keeping no per-connection queue.
-- ``http.HeaderDeadlineProtocol`` (uvicorn's httptools protocol): answers 408 to a request whose
-  headers are not in within ``header_timeout`` (slowloris). Retired by a header timeout in
+  extension for sending prebuilt frames, or by uvicorn keeping no per-connection queue. It
+  also closes a connection failed for the client's fault with a lingering close (a flood of
+  fragments got a reset, not its 1009), and counts a refused handshake as complete (uvicorn
+  logged an ERROR for each); retired by uvicorn doing both.
+- ``http.BoundedHttpProtocol`` (uvicorn's httptools protocol): answers 408 to a request whose
+  headers are not in within ``header_timeout`` (slowloris), 431 beyond ``max_header_bytes``,
+  413 beyond ``max_body_bytes``, each with a lingering close, and judges an absolute target's
+  host as the Host. Retired by header timeouts, size limits and RFC 9112's absolute form in
   uvicorn itself.
 - ``server.QuietServer`` (``uvicorn.Server``): wakes once a second instead of ten times, which is
   most of an idle server's CPU (0.27 % of a core before, 0.03 % after). Retired by a uvicorn

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from server.settings import Settings
-from server.transport.http import with_header_timeout
+from server.transport.http import with_limits
 from server.transport.websocket import FrameWritingProtocol
 
 if TYPE_CHECKING:  # importing FastAPI takes ~0.5 s; the desktop binds its port before that
@@ -49,7 +49,7 @@ class CannotListen(OSError):
 
 
 def port_holder(port: int) -> str | None:
-    """"pid 1234 (python3)" for the process listening on ``port``, if the OS tells us."""
+    """ "pid 1234 (python3)" for the process listening on ``port``, if the OS tells us."""
     import psutil
 
     try:
@@ -157,8 +157,12 @@ def uvicorn_config(app: FastAPI, settings: Settings, *, access_log: bool = True)
     """The one uvicorn configuration, for the headless server and the embedded one alike."""
     return uvicorn.Config(
         app,
-        # uvicorn's httptools protocol, plus a deadline for each request's headers.
-        http=with_header_timeout(settings.header_timeout),
+        # uvicorn's httptools protocol, plus a deadline and size limits for each request.
+        http=with_limits(
+            header_timeout=settings.header_timeout,
+            max_header_bytes=settings.max_header_bytes,
+            max_body_bytes=settings.max_body_bytes,
+        ),
         # uvicorn's sans-I/O implementation (the legacy one is deprecated and fails Autobahn
         # 9.3/9.4), plus the frame writer the hub's fan-out uses.
         ws=FrameWritingProtocol,

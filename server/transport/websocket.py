@@ -18,6 +18,11 @@ It is also lighter per connection, which matters at 10,000 of them (section 7): 
 parsed handshake request and response once they are answered, and its receive queue and
 "writable" flag are small single-purpose objects instead of an ``asyncio.Queue`` and an
 ``asyncio.Event``, which allocate four empty deques between them (about 4 KB together).
+
+Two of uvicorn's endings are mended here: a connection failed for the client's fault (a
+message over the limit, 1009) closes with a lingering close, so that a client still sending
+reads its close frame instead of a reset (``handle_parser_exception``); and a handshake
+answered with an HTTP refusal counts as complete, which uvicorn logged as an ERROR.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from server.realtime.framing import WRITE_FRAME
+from server.transport.http import LINGER
 
 
 class ReceiveQueue:
@@ -107,6 +113,40 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
         self.queue = ReceiveQueue()  # type: ignore[assignment]
         self.writable = Flag()  # type: ignore[assignment]
         self.writable.set()
+        self.failed = False  # closed for the client's fault: what it still sends is dropped
+
+    def data_received(self, data: bytes) -> None:
+        if not self.failed:
+            super().data_received(data)
+
+    def handle_parser_exception(self) -> None:
+        """Fail the connection for what the client sent (1009 too big, 1002, 1007), so that
+        a client still sending reads the close frame.
+
+        uvicorn closes the socket at once, with the client's data unread in it, and the kernel
+        then resets the connection: a client still sending (a flood of fragments past the
+        limit) has its sends fail and loses the close frame with them. Here, as nginx's
+        lingering close: the close frame, then end of our side, then whatever the client still
+        sends is dropped for ``LINGER`` seconds at most; the client normally closes first.
+        """
+        if self.failed:
+            return
+        self.failed = True
+        close = self.conn.close_sent
+        assert close is not None  # websockets fails the connection with a close frame
+        self.queue.put_nowait(
+            {"type": "websocket.disconnect", "code": close.code, "reason": close.reason}
+        )
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        if self.read_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
+        # uvicorn's timer for a close handshake: the ASGI task, once done, leaves it running.
+        if self.close_timer is None:
+            self.close_timer = self.loop.call_later(LINGER, self.transport.close)
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
@@ -128,6 +168,11 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
 
     async def send(self, message: Any) -> None:
         await super().send(message)
+        if self.initial_response is not None and self.close_sent:
+            # An HTTP answer instead of the upgrade (a refusal) has been sent in full: that
+            # completes the handshake. uvicorn does not note it, and logs an ERROR "returned
+            # without completing handshake" for every refused client.
+            self.handshake_complete = True
         if self.handshake_complete:
             # uvicorn keeps both for the connection's life but reads them only to answer
             # the handshake.

@@ -162,3 +162,44 @@ def test_a_readable_token_file_stops_serve_and_token_with_a_message(
     assert "mode 0644" in err and "chmod 600" in err and "Traceback" not in err
     assert "a-token-others-could-read" not in out + err
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o644  # not silently "fixed"
+
+
+def test_tokens_never_reach_the_log_at_debug_level(tmp_path: Path) -> None:
+    """At ``--log-level debug`` uvicorn, websockets and httpx log requests and handshake
+    headers; a token sent as a bearer header or as ``?token=`` is in none of the lines."""
+    log = tmp_path / "stderr.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-c", WRAPPER, "serve", "--port", "0", "--log-level", "debug"],
+            env=environment(tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            match = URL_LINE.search(process.stdout.readline())
+            assert match, log.read_text()
+            url = match.group(1)
+            token = (tmp_path / "config" / "admin-token").read_text().strip()
+            bearer = {"Authorization": f"Bearer {token}"}
+            ws_url = url.replace("http", "ws", 1) + "/ws"
+            with connect(ws_url, additional_headers=bearer) as ws:
+                assert '"welcome"' in str(ws.recv(timeout=10))
+            with connect(f"{ws_url}?token={token}") as ws:
+                assert '"welcome"' in str(ws.recv(timeout=10))
+            assert httpx.get(url + "/api/v1/connections", headers=bearer).status_code == 200
+            assert httpx.get(f"{url}/healthz?token={token}").status_code == 200
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    lines = log.read_text().splitlines()
+    assert any("DEBUG" in line for line in lines)  # debug logging was on
+    leaked = [line for line in lines if token in line]
+    assert leaked == [], leaked[:3]
+    # The lines are there, with the token replaced: redaction, not silence.
+    assert any(re.search(r"(?i)authorization: \[redacted\]", line) for line in lines)
+    assert any("/ws?token=[redacted]" in line for line in lines)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -13,7 +15,13 @@ from websockets.exceptions import ConnectionClosed
 
 from app.embedded import EmbeddedServer
 from tests.conftest import StartServer, admin_token, ws_url
-from tests.server.wsclient import OP_BINARY, OP_TEXT, RawWebSocket, recv_each, recv_type
+from tests.server.wsclient import (
+    OP_BINARY,
+    OP_TEXT,
+    RawWebSocket,
+    recv_each,
+    recv_type,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -236,3 +244,41 @@ async def test_a_long_absence_replays_at_most_half_a_queue_and_says_gap(
         replayed = [(await recv_type(back, "broadcast"))["id"] for _ in range(4)]
     assert (welcome["data"]["replayed"], welcome["data"]["gap"]) == (4, True)
     assert replayed == [7, 8, 9, 10]
+
+
+OP_CONTINUATION = 0x0
+
+
+def test_a_message_fragmented_past_the_limit_closes_1009(start_server: StartServer) -> None:
+    """A message's size counts across its fragments: 1 KiB continuation frames that take it
+    past max_frame_bytes (64 KiB) get a 1009 close frame."""
+    server = start_server()
+    raw = RawWebSocket(ws_url(server))
+    piece = b"x" * 1024
+    try:
+        raw.send_frame(OP_TEXT, piece, fin=False)
+        for _ in range(70):
+            with contextlib.suppress(OSError):  # the server may close before the last ones
+                raw.send_frame(OP_CONTINUATION, piece, fin=False)
+        assert raw.read_close_code() == 1009
+    finally:
+        raw.close()
+
+
+async def test_a_flood_of_fragments_from_a_websockets_client_gets_1009(
+    start_server: StartServer,
+) -> None:
+    """The websockets library sending one endless fragmented message: it must be told 1009
+    (it used to see a reset connection, its sends failing before it read the close frame)."""
+    server = start_server()
+
+    async def endless() -> AsyncIterator[str]:
+        for _ in range(20_000):  # 20 MB: far past the limit, and more than buffers hold
+            yield "x" * 1024
+
+    async with await open_client(server) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.send(endless())
+            await ws.recv()
+    assert closed.value.rcvd is not None, "no close frame: the connection was reset"
+    assert closed.value.rcvd.code == 1009

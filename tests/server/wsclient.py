@@ -125,18 +125,9 @@ class RawWebSocket:
         head, _, self._buffer = self._buffer.partition(marker)
         return head
 
-    def send_frame(self, opcode: int, payload: bytes) -> None:
-        """One final, masked frame (clients must mask)."""
-        mask = os.urandom(4)
-        length = len(payload)
-        if length < 126:
-            header = struct.pack("!BB", 0x80 | opcode, 0x80 | length)
-        elif length < 1 << 16:
-            header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, length)
-        else:
-            header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, length)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(header + mask + masked)
+    def send_frame(self, opcode: int, payload: bytes, *, fin: bool = True) -> None:
+        """One masked frame (clients must mask): final unless ``fin`` is False."""
+        self.sock.sendall(masked_frame(opcode, payload, fin=fin))
 
     def read_close_code(self, timeout: float = 30.0) -> int | None:
         """Read everything the server still sends; the close frame's code, or None at EOF
@@ -160,6 +151,21 @@ class RawWebSocket:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def masked_frame(opcode: int, payload: bytes, *, fin: bool = True) -> bytes:
+    """A client's frame: ``opcode``, FIN when ``fin``, ``payload`` masked."""
+    mask = os.urandom(4)
+    first = (0x80 if fin else 0) | opcode
+    length = len(payload)
+    if length < 126:
+        header = struct.pack("!BB", first, 0x80 | length)
+    elif length < 1 << 16:
+        header = struct.pack("!BBH", first, 0x80 | 126, length)
+    else:
+        header = struct.pack("!BBQ", first, 0x80 | 127, length)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return header + mask + masked
 
 
 def _take_frame(data: bytes) -> tuple[int, bytes, bytes] | None:

@@ -20,7 +20,7 @@ from server.auth.tokens import (
     TokenRegistry,
     read_or_create_admin_token,
 )
-from server.observe.redaction import install_redaction
+from server.observe.redaction import install_redaction, redact
 from server.settings import Settings
 from tests.conftest import StartServer, admin_token, remember_token, ws_url
 from tests.server.wsclient import recv_json, recv_type
@@ -179,3 +179,48 @@ def test_a_debug_level_server_logs_no_bearer_token_from_a_handshake(
     lines = [record.getMessage() for record in caplog.records]
     assert any("authorization: [redacted]" in line.lower() for line in lines)
     assert not any(token in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("< authorization: Bearer {t}", "< authorization: [redacted]"),  # websockets, debug
+        ("> Authorization: Basic {t}", "> Authorization: [redacted]"),
+        ("headers=[('authorization', 'Bearer {t}')]", "headers=[('authorization', '[redacted]')]"),
+        ("(b'authorization', b'Bearer {t}')", "(b'authorization', b'[redacted]')"),
+        ('{{"Authorization": "Bearer {t}"}}', '{"Authorization": "[redacted]"}'),
+        ("rejected bearer {t} at /ws", "rejected bearer [redacted] at /ws"),
+        ("authorization required", "authorization required"),  # no value: left alone
+        ("a valid bearer token is required", "a valid bearer token is required"),
+    ],
+)
+def test_authorization_headers_are_redacted_however_printed(line: str, shown: str) -> None:
+    secret = remember_token("Zm9vYmFy-secret.in_a~header+/=")
+    assert redact(line.format(t=secret)) == shown
+
+
+def test_a_handler_redacts_records_made_without_the_factory(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every handler there is at install time filters what reaches it, for records that did
+    not pass the record factory (rebuilt from a dict, say, as a record from another process)."""
+    secret = remember_token("secret-for-a-rebuilt-record")
+    lines: list[str] = []
+
+    class Lines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    logger = logging.getLogger("pulsedesk.test.own-handler")
+    logger.propagate = False
+    handler = Lines()
+    logger.addHandler(handler)
+    try:
+        install_redaction()
+        # Made by the factory with an empty message, then filled in from the dict.
+        fields = {"msg": "< authorization: Bearer %s", "args": (secret,), "levelno": logging.INFO}
+        record = logging.makeLogRecord(fields)
+        logger.handle(record)
+    finally:
+        logger.removeHandler(handler)
+    assert lines == ["< authorization: [redacted]"]

@@ -169,7 +169,7 @@ def test_the_host_check_applies_to_loopback_sockets_only() -> None:
 
 
 async def test_browser_requests_and_preflights_are_counted(start_server: StartServer) -> None:
-    server = start_server()
+    server = start_server(cors_origins=[ALLOWED])
     async with httpx.AsyncClient(base_url=server.url) as http:
         await http.get("/healthz", headers={"Origin": FOREIGN})
         await http.get("/healthz", headers={"Origin": ALLOWED})

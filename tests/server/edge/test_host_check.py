@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from websockets.typing import Origin
 from app.embedded import EmbeddedServer
 from server.edge.host_check import host_of
 from tests.conftest import StartServer, ws_url
+from tests.server.rawhttp import status_of
 from tests.server.wsclient import RawWebSocket, recv_json
 
 
@@ -40,8 +42,26 @@ async def handshake(server: EmbeddedServer, origin: str | None) -> int:
 def test_origin_on_the_websocket(
     start_server: StartServer, origin: str | None, status: int
 ) -> None:
-    server = start_server()
+    server = start_server(cors_origins=["http://localhost:3000", "https://www.example.com"])
     assert asyncio.run(handshake(server, origin)) == status
+
+
+def test_by_default_only_the_servers_own_pages_are_let_in(start_server: StartServer) -> None:
+    """No origin is trusted unless configured: the tutorial's localhost:3000 and example.com
+    used to be, so any page served on localhost:3000 got the feed and credentialed CORS."""
+    server = start_server()
+    assert server.settings.cors_origins == []
+    assert asyncio.run(handshake(server, server.url)) == 101
+    for page in ("http://localhost:3000", "https://www.example.com"):
+        assert asyncio.run(handshake(server, page)) == 403
+        answer = httpx.get(server.url + "/api/v1/status", headers={"Origin": page})
+        assert answer.status_code == 200
+        assert "access-control-allow-origin" not in answer.headers
+        preflight = httpx.options(
+            server.url + "/api/v1/status",
+            headers={"Origin": page, "Access-Control-Request-Method": "GET"},
+        )
+        assert preflight.status_code == 400
 
 
 def test_same_origin_is_accepted_and_a_neighbour_port_is_not(start_server: StartServer) -> None:
@@ -93,3 +113,72 @@ def test_loopback_names_and_allowed_hosts_are_accepted(
 )
 def test_host_header_parsing(header: str | None, host: str | None) -> None:
     assert host_of(header) == host
+
+
+UPGRADE = (
+    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+)
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/ws"])
+@pytest.mark.parametrize(
+    "hosts", [("127.0.0.1", "evil.example"), ("evil.example", "127.0.0.1")], ids=str
+)
+def test_two_host_headers_are_refused(
+    start_server: StartServer, path: str, hosts: tuple[str, str]
+) -> None:
+    """RFC 9112 section 3.2: a request with more than one Host is answered 400, whichever
+    comes first (the good one first used to be let in)."""
+    server = start_server()
+    extra = UPGRADE if path == "/ws" else ""
+    request = f"GET {path} HTTP/1.1\r\nHost: {hosts[0]}\r\nHost: {hosts[1]}\r\n{extra}\r\n"
+    assert asyncio.run(status_of(server.port, request.encode())) == 400
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/ws"])
+def test_the_host_of_an_absolute_target_is_the_one_checked(
+    start_server: StartServer, path: str
+) -> None:
+    """RFC 9112 section 3.2.2: an absolute request target names the host, and the Host header
+    is ignored; so the target's host is the one the check judges."""
+    server = start_server()
+    extra = UPGRADE if path == "/ws" else ""
+    good = "101" if path == "/ws" else "200"
+
+    def status(target_host: str, header_host: str) -> int:
+        request = (
+            f"GET http://{target_host}{path} HTTP/1.1\r\nHost: {header_host}\r\n{extra}\r\n"
+        )
+        return asyncio.run(status_of(server.port, request.encode()))
+
+    assert status("evil.example", f"127.0.0.1:{server.port}") == 400
+    assert status(f"127.0.0.1:{server.port}", "evil.example") == int(good)
+
+
+def test_refusing_a_foreign_host_writes_no_error_and_a_rate_limited_warning(
+    start_server: StartServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone can send a foreign Host: its refusals must not write ERROR lines (uvicorn's
+    "returned without completing handshake" did, for every WebSocket), nor a line each."""
+    server = start_server()
+    caplog.set_level(logging.INFO)
+    for _ in range(10):
+        with pytest.raises(ConnectionError, match=" 400 "):
+            RawWebSocket(ws_url(server), headers={"Host": "evil.example"})
+        refused = httpx.get(server.url + "/healthz", headers={"Host": "evil.example"})
+        assert refused.status_code == 400
+    # A welcome after them: the refused handshakes' tasks, ready before it, have finished.
+    RawWebSocket(ws_url(server)).close()
+    assert asyncio.run(handshake(server, None)) == 101
+
+    problems = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert problems == [], [r.getMessage() for r in problems]
+    refusals = [r for r in caplog.records if r.name == "pulsedesk.edge"]
+    assert len(refusals) == 1, [r.getMessage() for r in refusals]  # 20 refusals, one line
+    assert refusals[0].levelno == logging.WARNING
+    assert "'evil.example'" in refusals[0].getMessage()
+    # uvicorn's own line per refused handshake: held back too (its budget is the process's,
+    # so an earlier test may have spent it: at most one).
+    handshakes = [r.getMessage() for r in caplog.records if '"WebSocket /ws" 400' in r.getMessage()]
+    assert len(handshakes) <= 1, handshakes

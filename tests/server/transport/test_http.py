@@ -15,7 +15,8 @@ import pytest
 from websockets.asyncio.client import connect
 
 from app.embedded import EmbeddedServer
-from tests.conftest import StartServer, ws_url
+from tests.conftest import StartServer, admin_token, ws_url
+from tests.server.rawhttp import body_of, open_raw, send_while_reading
 from tests.server.wsclient import recv_type
 
 pytestmark = pytest.mark.anyio
@@ -24,10 +25,6 @@ DEADLINE = 0.5
 REQUEST = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 TIMED_OUT_STATUS = b"HTTP/1.1 408 "
 TIMED_OUT_BODY = b"Request headers not received in time\n"
-
-
-async def open_raw(server: EmbeddedServer) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    return await asyncio.open_connection("127.0.0.1", server.port)
 
 
 async def read_until_closed(reader: asyncio.StreamReader) -> bytes:
@@ -60,7 +57,7 @@ async def test_a_client_without_complete_headers_gets_408_and_is_closed(
     start_server: StartServer, sent: bytes
 ) -> None:
     server = start_server(header_timeout=DEADLINE)
-    reader, writer = await open_raw(server)
+    reader, writer = await open_raw(server.port)
     writer.write(sent)
     assert is_timeout_answer(await read_until_closed(reader))
     writer.close()
@@ -70,7 +67,7 @@ async def test_each_request_on_a_kept_alive_connection_has_its_own_deadline(
     start_server: StartServer,
 ) -> None:
     server = start_server(header_timeout=DEADLINE)
-    reader, writer = await open_raw(server)
+    reader, writer = await open_raw(server.port)
     writer.write(REQUEST)
     status, body = await read_response(reader)
     assert status == b"HTTP/1.1 200 OK"
@@ -88,7 +85,7 @@ async def test_websockets_and_answered_requests_outlive_the_deadline(
         await recv_type(feed, "welcome")
         # A silent connection opened after the feed: once it is timed out, the feed's own
         # deadline (had it one) would have passed too.
-        reader, writer = await open_raw(server)
+        reader, writer = await open_raw(server.port)
         assert is_timeout_answer(await read_until_closed(reader))
         writer.close()
 
@@ -97,3 +94,87 @@ async def test_websockets_and_answered_requests_outlive_the_deadline(
         assert echo["data"] == {"text": "still here"}
     async with httpx.AsyncClient(base_url=server.url) as http:
         assert (await http.get("/healthz")).status_code == 200
+
+
+# Size limits: headers over max_header_bytes get 431, a body over max_body_bytes gets 413,
+# each with a readable body and a closed connection, before the request reaches the app.
+
+HEADER_LIMIT = 8192
+BODY_LIMIT = 64 * 1024
+TOO_LARGE_HEADERS = b"HTTP/1.1 431 "
+TOO_LARGE_BODY = b"HTTP/1.1 413 "
+
+
+@pytest.mark.parametrize("size", [HEADER_LIMIT + 100, 1 << 20], ids=["just over", "1 MiB"])
+async def test_headers_over_the_limit_get_431_and_a_closed_connection(
+    start_server: StartServer, size: int
+) -> None:
+    server = start_server(max_header_bytes=HEADER_LIMIT)
+    big = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * size + b"\r\n\r\n"
+    raw, _ = await send_while_reading(server.port, big)
+    assert raw.startswith(TOO_LARGE_HEADERS), raw[:80]
+    assert body_of(raw) == b"Request headers too large: the limit is 8192 bytes\n"
+    async with httpx.AsyncClient(base_url=server.url) as http:  # the server goes on
+        assert (await http.get("/healthz")).status_code == 200
+
+
+async def test_headers_within_the_limit_are_served(start_server: StartServer) -> None:
+    server = start_server(max_header_bytes=HEADER_LIMIT)
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        response = await http.get("/healthz", headers={"X-Big": "a" * (HEADER_LIMIT - 500)})
+    assert response.status_code == 200
+
+
+def admin_post(server: EmbeddedServer, length: int | None) -> bytes:
+    framing = f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked"
+    return (
+        f"POST /api/v1/broadcast HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {admin_token(server)}\r\n"
+        f"Content-Type: application/json\r\n{framing}\r\n\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+async def test_a_body_over_the_limit_gets_413_before_it_is_all_sent(
+    start_server: StartServer, framing: str
+) -> None:
+    server = start_server(max_body_bytes=BODY_LIMIT)
+    total = 100 << 20
+    piece = b"x" * (1 << 16)
+    if framing == "chunked":
+        head, chunks = admin_post(server, None), [b"%x\r\n" % len(piece) + piece + b"\r\n"]
+    else:
+        head, chunks = admin_post(server, total), [piece]
+    raw, sent = await send_while_reading(server.port, head, chunks, repeat=total // len(piece))
+    assert raw.startswith(TOO_LARGE_BODY), raw[:80]
+    assert body_of(raw) == b"Request body too large: the limit is 65536 bytes\n"
+    # Answered while the client was still sending, long before the whole body was out.
+    assert sent < total // 4, f"{sent} of {total} bytes sent before the answer"
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        assert (await http.get("/healthz")).status_code == 200
+
+
+async def test_a_body_within_the_limit_is_served(start_server: StartServer) -> None:
+    server = start_server(max_body_bytes=BODY_LIMIT)
+    text = "a" * (BODY_LIMIT - 100)
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        response = await http.post(
+            "/api/v1/broadcast",
+            json={"data": {"text": text}},
+            headers={"Authorization": f"Bearer {admin_token(server)}"},
+        )
+    assert response.status_code == 200, response.text
+
+
+async def test_headers_over_the_limit_with_a_body_behind_them_still_get_their_431(
+    start_server: StartServer,
+) -> None:
+    server = start_server(max_header_bytes=HEADER_LIMIT)
+    head = (
+        b"POST /api/v1/broadcast HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
+        + b"a" * (HEADER_LIMIT + 100)
+        + b"\r\nContent-Length: 104857600\r\n\r\n"
+    )
+    raw, _ = await send_while_reading(server.port, head, [b"x" * (1 << 16)], repeat=1600)
+    assert raw.startswith(TOO_LARGE_HEADERS), raw[:80]
+    assert body_of(raw) == b"Request headers too large: the limit is 8192 bytes\n"

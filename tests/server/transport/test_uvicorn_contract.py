@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-from server.transport.http import HeaderDeadlineProtocol
+from server.transport.http import BoundedHttpProtocol
 from server.transport.server import QuietServer
 from server.transport.websocket import Flag, FrameWritingProtocol, ReceiveQueue
 
@@ -74,7 +74,8 @@ def test_frame_writer_replaces_only_what_uvicorn_uses_of_queue_and_writable(
 def test_frame_writer_reads_attributes_uvicorn_still_sets() -> None:
     relied_on = {
         "handshake_complete", "handshake_initiated", "close_sent", "conn", "transport",
-        "scope", "request", "response",
+        "scope", "request", "response", "initial_response", "close_timer", "read_paused",
+        "queue", "loop",
     }  # fmt: skip
     missing = relied_on - assigned(WebSocketsSansIOProtocol)
     assert not missing, f"uvicorn's WebSocketsSansIOProtocol no longer sets {sorted(missing)}"
@@ -83,13 +84,17 @@ def test_frame_writer_reads_attributes_uvicorn_still_sets() -> None:
     assert not gone, f"FrameWritingProtocol overrides {sorted(gone)}, which uvicorn no longer has"
 
 
-def test_header_deadline_hooks_are_uvicorns_callbacks() -> None:
-    overridden = own_methods(HeaderDeadlineProtocol) - {"__init__"}
+def test_http_limits_hook_uvicorns_callbacks() -> None:
+    overridden = own_methods(BoundedHttpProtocol) - {"__init__"}
     private = {name for name in overridden if name.startswith("_")}
     gone = overridden - private - own_methods(HttpToolsProtocol)
-    assert not gone, f"HeaderDeadlineProtocol overrides {sorted(gone)}, gone from HttpToolsProtocol"
-    missing = {"loop", "transport", "client"} - assigned(HttpToolsProtocol)
+    assert not gone, f"BoundedHttpProtocol overrides {sorted(gone)}, gone from HttpToolsProtocol"
+    relied_on = {"loop", "transport", "client", "url", "headers", "cycle", "flow", "app"}
+    missing = relied_on - assigned(HttpToolsProtocol)
     assert not missing, f"uvicorn's HttpToolsProtocol no longer sets {sorted(missing)}"
+    of_the_cycle = {"response_started", "disconnected", "message_event"}
+    missing = of_the_cycle - assigned(RequestResponseCycle)
+    assert not missing, f"uvicorn's RequestResponseCycle no longer sets {sorted(missing)}"
     clash = private & own_methods(HttpToolsProtocol)
     assert not clash, f"uvicorn now defines {sorted(clash)} too: rename ours"
 
