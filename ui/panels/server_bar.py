@@ -1,13 +1,30 @@
-"""The bar along the top: the server's state, its URLs, its controls and the admin token."""
+"""The bar along the top: the server's state, its URLs, its controls and the admin token.
+
+"API docs" opens ``/docs`` in the desktop's browser; when none can be started, a message in
+the window says so and gives the address to copy.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
 
 from common.urls import websocket_url
 from ui.style import light_css
+
+#: Opens a URL outside the window; False when nothing could (QDesktopServices.openUrl).
+UrlOpener = Callable[[QUrl], bool]
 
 
 def _copy(text: str) -> None:
@@ -20,9 +37,14 @@ class ServerBar(QFrame):
     restart_requested = Signal()
     share_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, open_url: UrlOpener = QDesktopServices.openUrl
+    ) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self._open_url = open_url
+        #: The message shown when no browser could open the docs (None until then).
+        self.docs_notice: QMessageBox | None = None
         self.base_url = ""
         self.remote = False
         self.state = "stopped"
@@ -117,10 +139,47 @@ class ServerBar(QFrame):
         self.stop_button.setEnabled(controls and state in ("running", "starting"))
         self.restart_button.setEnabled(controls and state in ("running", "error", "stopped"))
 
+    @property
+    def docs_url(self) -> str:
+        return self.base_url + "/docs" if self.base_url else ""
+
     def open_docs(self) -> bool:
-        return bool(self.base_url) and QDesktopServices.openUrl(QUrl(self.base_url + "/docs"))
+        """Open the API docs in a browser; when none starts, say so with the address."""
+        url = self.docs_url
+        if not url:
+            return False
+        if self._open_url(QUrl(url)):
+            return True
+        self._say_no_browser(url)
+        return False
+
+    def _say_no_browser(self, url: str) -> None:
+        notice = self.docs_notice
+        if notice is None:
+            notice = self.docs_notice = QMessageBox(self.window())
+            notice.setWindowTitle("API docs")
+            notice.setIcon(QMessageBox.Icon.Information)
+            notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            copy = notice.addButton("Copy address", QMessageBox.ButtonRole.AcceptRole)
+            copy.clicked.connect(lambda: _copy(self.docs_url))
+            notice.addButton(QMessageBox.StandardButton.Close)
+        notice.setText(
+            "No web browser could be started here. Open this address in a browser to read "
+            f"the API docs:<br><br><b>{url}</b>"
+        )
+        notice.open()  # not exec(): no nested loop inside the qasync loop
 
     def _reveal_token(self, shown: bool) -> None:
         mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
         self.token.setEchoMode(mode)
         self.show_token.setText("Hide" if shown else "Show")
+        if shown:  # wide enough for the whole token, with the frame and the text margins
+            margins = self.token.textMargins()
+            needed = self.token.fontMetrics().horizontalAdvance(self.token.text())
+            width = needed + margins.left() + margins.right() + 16
+            self.token.setMinimumWidth(width)
+            self.token.setMaximumWidth(width)
+        else:
+            self.token.setMinimumWidth(110)
+            self.token.setMaximumWidth(260)
+        self.token.setCursorPosition(0)
