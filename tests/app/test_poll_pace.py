@@ -76,7 +76,7 @@ def _relax_and_speed_up(desktop: Desktop, remote: Any, qtbot: Any) -> None:
     qtbot.waitUntil(lambda: live_and_up(desktop), timeout=15_000)
     qtbot.waitUntil(lambda: monitor.relaxed)  # decided after the poll that found it UP
     assert monitor.poll_interval == 3600.0
-    assert window.health.pace.text() == "(3600 s while the feed is live)"
+    assert window.health.pace.text() == "(3600 s while live)"
     # The poll that found the server UP fills every panel with what the server says.
     qtbot.waitUntil(lambda: window.status.service.text() == "my-awesome-service")
     assert window.health.badge.text() == "UP"

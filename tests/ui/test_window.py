@@ -70,3 +70,18 @@ def test_the_left_pane_keeps_its_width_whatever_the_panels_say(
     QApplication.processEvents()
     assert window.main_splitter.sizes() == before
     assert reason.strip() in window.status.state.text()  # all of it, wrapped
+
+
+def test_showing_the_token_fits_in_the_window_as_it_is(qtbot: Any, qt_settings: QSettings) -> None:
+    window = make_window(qtbot, qt_settings)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    bar = window.server_bar
+    bar.set_url("http://127.0.0.1:8000")
+    bar.set_token("Zq3vX8_kPp2mN4rT6wY1aB5cD7eF9gH0iJ2kL4mN6oP")  # 43 characters, as real ones
+    bar.show_token.click()
+    QApplication.processEvents()
+    assert window.width() == 1400
+    needed = bar.token.fontMetrics().horizontalAdvance(bar.token.text())
+    assert needed < bar.token.contentsRect().width() - 4

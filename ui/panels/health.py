@@ -68,10 +68,14 @@ class HealthPanel(QGroupBox):
             "so while it is connected the health polls only refresh latency, uptime and memory"
         )
 
+        words = QVBoxLayout()
+        words.setSpacing(0)
+        words.addWidget(wrap_within(self.detail))
+        words.addWidget(wrap_within(self.targets_note))
+        self.targets_note.hide()
         top = QHBoxLayout()
         top.addWidget(self.badge)
-        top.addWidget(wrap_within(self.detail), 2)
-        top.addWidget(wrap_within(self.targets_note), 3)
+        top.addLayout(words, 1)
         top.addWidget(QLabel("every"))
         top.addWidget(self.interval)
         top.addWidget(self.pace)
@@ -122,6 +126,7 @@ class HealthPanel(QGroupBox):
         body.addWidget(self.sparkline)
         body.addLayout(targets_row)
         body.addWidget(self.targets)
+        body.addStretch(1)  # room to spare goes below, not between the rows of figures
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.body)
@@ -152,12 +157,13 @@ class HealthPanel(QGroupBox):
         running = view.state is not Health.STOPPED
         self.body.setEnabled(running)
         self.targets_note.setText((view.unhealthy_targets or "") if running else "")
+        self.targets_note.setVisible(bool(self.targets_note.text()))
         latency = view.latencies[-1] if view.latencies else None
         self.latency.setText(f"{latency:.1f} ms" if latency is not None else "–")
         self.sparkline.set_values(list(view.latencies))
         self.last_error.setText(view.last_error_text)
         self.last_error.setEnabled(view.recovered_at is None)  # grey once it is history
-        self.pace.setText("" if view.pace is None else f"({view.pace:g} s while the feed is live)")
+        self.pace.setText("" if view.pace is None else f"({view.pace:g} s while live)")
         if view.vitals is not self._vitals and view.vitals is not None:
             self._show_vitals(view.vitals)
         self._vitals = view.vitals

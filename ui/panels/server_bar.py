@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
@@ -25,6 +25,19 @@ from ui.style import light_css
 
 #: Opens a URL outside the window; False when nothing could (QDesktopServices.openUrl).
 UrlOpener = Callable[[QUrl], bool]
+
+
+class _Button(QPushButton):
+    """A push button as wide as its text needs: the style's 80 px floor for text buttons
+    would leave the bar no room for the whole token once it is shown."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        fit = self.fontMetrics().horizontalAdvance(self.text()) + 24
+        return QSize(min(hint.width(), max(fit, 56)), hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
 
 
 def _copy(text: str) -> None:
@@ -55,23 +68,23 @@ class ServerBar(QFrame):
         self.state_label.setMinimumWidth(90)
         self.url_label = QLabel()
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.copy_url = QPushButton("Copy URL")
-        self.copy_ws = QPushButton("Copy WS")
+        self.copy_url = _Button("Copy URL")
+        self.copy_ws = _Button("Copy WS")
         self.copy_ws.setToolTip("Copy the WebSocket URL")
-        self.start_button = QPushButton("Start")
-        self.stop_button = QPushButton("Stop")
-        self.restart_button = QPushButton("Restart")
-        self.docs_button = QPushButton("API docs")
-        self.share_button = QPushButton("Share…")
+        self.start_button = _Button("Start")
+        self.stop_button = _Button("Stop")
+        self.restart_button = _Button("Restart")
+        self.docs_button = _Button("API docs")
+        self.share_button = _Button("Share…")
         self.share_button.setToolTip("The address, a QR code and snippets for other devices")
         self.token = QLineEdit(readOnly=True)
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setPlaceholderText("no token")
         self.token.setMinimumWidth(110)
         self.token.setMaximumWidth(260)
-        self.show_token = QPushButton("Show")
+        self.show_token = _Button("Show")
         self.show_token.setCheckable(True)
-        self.copy_token = QPushButton("Copy")
+        self.copy_token = _Button("Copy")
         self.copy_token.setToolTip("Copy the admin token")
 
         layout = QHBoxLayout(self)
@@ -125,7 +138,6 @@ class ServerBar(QFrame):
     def set_remote(self, base_url: str) -> None:
         """Watching a server elsewhere: no start, stop or restart from here."""
         self.remote = True
-        self.share_button.setEnabled(False)  # it describes this machine's server
         self.set_url(base_url)
         self.set_state("remote")
 
@@ -135,6 +147,8 @@ class ServerBar(QFrame):
         self.state_label.setText(state if not detail else f"{state}: {detail}")
         self.state_label.setToolTip(detail or "")
         controls = not self.remote
+        # Sharing describes this machine's server: none runs while another one is watched.
+        self.share_button.setEnabled(controls and state != "watching")
         self.start_button.setEnabled(controls and state in ("stopped", "error"))
         self.stop_button.setEnabled(controls and state in ("running", "starting"))
         self.restart_button.setEnabled(controls and state in ("running", "error", "stopped"))

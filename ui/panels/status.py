@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QWidget
 from ui.core.clock import clock_offset, describe_offset
 from ui.core.status import StatusView
 from ui.style import set_style_sheet
-from ui.widgets.fact_grid import fill_fact_grid
+from ui.widgets.fact_grid import fill_fact_grid, wrap_within
 
 _GREEN, _RED, _GREY = "#2e7d32", "#c62828", "#757575"
 
@@ -39,6 +39,7 @@ class StatusPanel(QGroupBox):
             ("Version", self.version),
         )
         fill_fact_grid(grid, pairs, ("Server clock", self.server_clock))
+        wrap_within(self.state)  # "unavailable (why)" can be long: it wraps in its column
         self.view = StatusView()
         self._facts = (self.service, self.environment, self.version, self.server_clock)
 

@@ -1,7 +1,7 @@
 """The panels' "caption: value" grids: pairs two to a row, then one wide row at the bottom.
 
-Values wrap within their column and ask for no width of their own: a long text (an error,
-an unavailable status) makes its row taller, never the pane wider.
+Values ask for no width of their own, so a long text never makes the pane wider; the wide
+row at the bottom (an error, a clock) wraps onto more lines instead.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ def fill_fact_grid(
     grid: QGridLayout, pairs: Sequence[tuple[str, QWidget]], wide: tuple[str, QWidget]
 ) -> None:
     """Lay ``pairs`` out two to a row, then ``wide`` across the whole last row."""
-    for _, value in (*pairs, wide):
+    for _, value in pairs:
         if isinstance(value, QLabel) and value.minimumWidth() == 0:  # not one of a fixed size
-            wrap_within(value)
+            _ask_no_width(value)
+    if isinstance(wide[1], QLabel):
+        wrap_within(wide[1])
     for place, (name, value) in enumerate(pairs):
         row, column = divmod(place, 2)
         grid.addWidget(caption(name), row, column * 2)
@@ -38,6 +40,10 @@ def fill_fact_grid(
 def wrap_within(label: QLabel) -> QLabel:
     """Let ``label`` wrap in whatever width its layout gives it, asking for none itself."""
     label.setWordWrap(True)
+    return _ask_no_width(label)
+
+
+def _ask_no_width(label: QLabel) -> QLabel:
     policy = label.sizePolicy()
     policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
     label.setSizePolicy(policy)
