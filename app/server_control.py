@@ -80,8 +80,7 @@ class ServerControl(QObject):
     def show_port_in_use(self, exc: PortInUse) -> None:
         logger.warning("%s", exc)
         self.conflict = exc
-        self.bar.set_state("error", "port in use")
-        self.bar.state_label.setToolTip(str(exc))
+        self.bar.set_state("error", "port in use", why=str(exc))
         try:
             free = next_free_port(exc.host, exc.port + 1) if exc.port else None
         except OSError:
@@ -92,8 +91,7 @@ class ServerControl(QObject):
     def identified(self, service: str) -> None:
         """The watched server answered as PulseDesk: when it holds our port, say so."""
         if self.conflict is not None and self.server.state is not ServerState.RUNNING:
-            self.bar.set_state("watching", None)
-            self.bar.state_label.setToolTip(f"{self.conflict}: another PulseDesk, watched here")
+            self.bar.set_state("watching", why=f"{self.conflict}: another PulseDesk, watched here")
             self.banner.show_watching(service)
 
     @Slot(int)

@@ -235,8 +235,8 @@ class Monitor(QObject):
         self.pacing.server_up = self.tracker.state is Health.UP
         self.window.tray.set_health(self.tracker.state.value)
         slow_due = self.pacing.polled(healthz is not None)
+        self._show_health()  # before anything else is awaited: the badge and pace are news now
         if healthz is None:
-            self._show_health()
             self.status = replace(self.status, unavailable=result.error or "no answer")
             self.window.status.display(self.status)
             return
@@ -245,7 +245,7 @@ class Monitor(QObject):
             self._set_count(int(healthz.get("connections", 0)), "polled")
         if self._targets is None:
             await self._load_targets(api)
-        self._show_health()
+            self._show_health()
         if slow_due:
             self.pacing.slow_fetched(await self._poll_status(api))
             self._refresh_table()

@@ -136,6 +136,7 @@ class HealthPanel(QGroupBox):
         self.view = HealthView()
         self._vitals: dict[str, Any] | None = None
         self._targets: tuple[TargetView, ...] | None = None
+        self._targets_current = True
         self._show_targets(None)
         self.display(self.view)
 
@@ -167,7 +168,8 @@ class HealthPanel(QGroupBox):
         if view.vitals is not self._vitals and view.vitals is not None:
             self._show_vitals(view.vitals)
         self._vitals = view.vitals
-        if view.targets != self._targets:
+        if view.targets != self._targets or running != self._targets_current:
+            self._targets_current = running
             self._show_targets(view.targets)
         if view.state in (Health.DOWN, Health.STOPPED):
             self._uptime_ticker.stop()  # the uptime shown stays the last one known
@@ -203,7 +205,7 @@ class HealthPanel(QGroupBox):
             self.targets.setItem(row, 1, QTableWidgetItem(target.url))
             mark = {True: "✔ ", False: "✘ ", None: ""}[target.healthy]
             result = QTableWidgetItem(mark + target.result)
-            if target.healthy is False:
+            if target.healthy is False and self._targets_current:  # red is news, not history
                 result.setForeground(_red())
             self.targets.setItem(row, 2, result)
         self.check_now.setEnabled(bool(rows))

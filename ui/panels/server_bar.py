@@ -141,11 +141,12 @@ class ServerBar(QFrame):
         self.set_url(base_url)
         self.set_state("remote")
 
-    def set_state(self, state: str, detail: str | None = None) -> None:
+    def set_state(self, state: str, detail: str | None = None, *, why: str | None = None) -> None:
+        """``state: detail`` beside the light; ``why`` (default: the detail) as its tooltip."""
         self.state = state
         self.light.setStyleSheet(light_css(state))
         self.state_label.setText(state if not detail else f"{state}: {detail}")
-        self.state_label.setToolTip(detail or "")
+        self.state_label.setToolTip(why or detail or "")
         controls = not self.remote
         # Sharing describes this machine's server: none runs while another one is watched.
         self.share_button.setEnabled(controls and state != "watching")
