@@ -138,6 +138,8 @@ class Monitor(QObject):
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self._poller = self._table_task = None
+        self._table_now.clear()
+        self._table_again = None
         if self.feed is not None:
             await self.feed.stop()
             self.feed = None
