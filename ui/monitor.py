@@ -26,9 +26,11 @@ from qasync import asyncSlot
 from ui.core.api import ApiClient, ApiError
 from ui.core.connections import ConnectionsView
 from ui.core.feed import FeedState, FeedUnavailable, LiveFeed
-from ui.core.health import Health, HealthTracker, HealthView, ProbeResult, TargetView
+from ui.core.health import Health, HealthTracker, HealthView, TargetView
 from ui.core.messages import entry_from_frame, event_entry
 from ui.core.pacing import PollPacing
+from ui.core.probe import probe, target_outcome
+from ui.core.refresh import Refresh
 from ui.core.status import StatusView
 from ui.window import MainWindow
 
@@ -77,9 +79,7 @@ class Monitor(QObject):
         #: The embedded server was stopped on purpose: nothing is polled or followed.
         self.stopped = False
         self._poller: asyncio.Task[None] | None = None
-        self._table_task: asyncio.Task[None] | None = None
-        self._table_now = asyncio.Event()
-        self._table_again: float | None = None
+        self._table = Refresh(self._poll_connections)
         self._greeted = False
         self._identified = False
         self._down = False  # DOWN was notified, so UP gets a "back UP"
@@ -132,14 +132,12 @@ class Monitor(QObject):
         self._poller = asyncio.get_running_loop().create_task(self._poll_forever())
 
     async def stop(self) -> None:
-        for task in (self._poller, self._table_task):
+        for task in (self._poller, self._table.cancel()):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._poller = self._table_task = None
-        self._table_now.clear()
-        self._table_again = None
+        self._poller = None
         if self.feed is not None:
             await self.feed.stop()
             self.feed = None
@@ -152,10 +150,10 @@ class Monitor(QObject):
         if self.stopped or self.feed is None:
             return
         self.stopped = True
-        for task in (self._poller, self._table_task):
+        for task in (self._poller, self._table.cancel()):
             if task is not None:
                 task.cancel()  # each checks ``stopped`` before it shows anything more
-        self._poller = self._table_task = None
+        self._poller = None
         self.feed.pause()
         self.pacing.reset()
         self._down = False  # a deliberate stop ends an outage: no "back UP" after Start
@@ -229,7 +227,10 @@ class Monitor(QObject):
         api = self.api
         if api is None or self.stopped:
             return
-        result, healthz = await self._probe(api)
+        answer = await probe(api)
+        result, healthz = answer.result, answer.healthz
+        if answer.vitals is not None:
+            self._vitals = answer.vitals
         if self.stopped:
             return  # stopped while the request was out: its answer is news of nothing
         if self.tracker.record(result):
@@ -259,33 +260,6 @@ class Monitor(QObject):
         if not self._identified:
             self._identified = True
             self.identified.emit(service)
-
-    async def _probe(self, api: ApiClient) -> tuple[ProbeResult, dict[str, Any] | None]:
-        try:
-            liveness = await api.get("/healthz")
-        except ApiError as exc:
-            return ProbeResult.failed(str(exc)), None
-        problem = None
-        body = liveness.body
-        if not isinstance(body, dict):
-            return ProbeResult(True, liveness.latency_ms, "/healthz answered no JSON object"), None
-        if body.get("status") != "healthy":
-            problem = f"/healthz says {body.get('status')}"
-        elif body.get("bus") == "degraded":
-            problem = "the broadcast bus is degraded"
-        try:
-            health = await api.get("/health/")
-            if isinstance(health.body, dict):
-                self._vitals = health.body
-        except ApiError as exc:
-            problem = problem or str(exc)
-        else:
-            # /health/ names each problem (a store that cannot write, a flushed Redis).
-            if isinstance(health.body, dict) and health.body.get("status") == "degraded":
-                problem = "; ".join(health.body.get("details", {}).get("problems", [])) or (
-                    problem or "/health/ says degraded"
-                )
-        return ProbeResult(True, liveness.latency_ms, problem), body
 
     async def _poll_status(self, api: ApiClient) -> bool:
         """Fetch status; False when it could not be fetched."""
@@ -350,36 +324,14 @@ class Monitor(QObject):
             self._refresh_table()
 
     def _refresh_table(self, wait: float = 0.0) -> None:
-        """The one way the connections table is fetched: after ``wait`` seconds, one fetch at a
-        time; asking during one makes one more after it, asking "now" ends a wait."""
-        if self.api is None or self.stopped:
-            return
-        task = self._table_task
-        if task is not None and not task.done():
-            again = self._table_again
-            self._table_again = wait if again is None else min(again, wait)
-            if wait == 0.0:
-                self._table_now.set()
-            return
-        self._table_again = None
-        self._table_task = asyncio.get_running_loop().create_task(self._fetch_table(wait))
-
-    async def _fetch_table(self, wait: float) -> None:
-        while True:
-            if wait > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._table_now.wait(), wait)
-            self._table_now.clear()
-            self._table_again = None
-            await self._poll_connections()
-            if self._table_again is None:
-                return
-            wait = self._table_again
+        """The one way the connections table is fetched (see ``ui.core.refresh``)."""
+        if self.api is not None and not self.stopped:
+            self._table.request(wait)
 
     @property
     def table_settled(self) -> bool:
         """No fetch of the connections table is waiting or under way."""
-        return self._table_task is None or self._table_task.done()
+        return self._table.settled
 
     async def _poll_connections(self) -> None:
         api = self.api
@@ -478,14 +430,7 @@ class Monitor(QObject):
             except ApiError as exc:
                 self._target_result(target.name, str(exc), False)
                 continue
-            body = answer.body
-            details = body.get("details", {})
-            healthy = body.get("status") == "healthy"
-            if healthy:
-                text = f"healthy in {details.get('latency_ms', 0):.0f} ms"
-            else:
-                text = f"unhealthy: {details.get('error') or details.get('status_code')}"
-            self._target_result(target.name, text, healthy)
+            self._target_result(target.name, *target_outcome(answer.body))
 
     def _target_result(self, name: str, text: str, healthy: bool) -> None:
         if self._targets is None:
