@@ -296,7 +296,7 @@ class Monitor(QObject):
     def _health_transition(self, state: Health) -> None:
         self.health_changed.emit(state.value)
         tray = self.window.tray
-        if state is Health.DOWN:
+        if state is Health.DOWN and self._identified:  # never seen answering: nothing went down
             self._down = True
             tray.notify(
                 "Server DOWN",

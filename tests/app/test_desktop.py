@@ -378,6 +378,9 @@ def test_a_port_held_by_something_else_says_so_and_offers_the_next_one(
         banner = desktop.window.port_conflict
         assert f"Port {port} on 127.0.0.1 is already in use" in banner.message.text()
         assert "watching it" not in banner.message.text()
+        # Whatever it is, it never answered as a server: no "Server DOWN" about it.
+        qtbot.waitUntil(lambda: desktop.monitor.tracker.state is Health.DOWN, timeout=30_000)
+        assert desktop.window.tray.notifications == []
         banner.next_button.click()
         qtbot.waitUntil(lambda: desktop.server.state is ServerState.RUNNING, timeout=15_000)  # type: ignore[union-attr]
         qtbot.waitUntil(lambda: desktop.monitor.tracker.state is Health.UP, timeout=15_000)
