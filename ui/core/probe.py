@@ -2,7 +2,8 @@
 
 ``probe`` never raises for a server's trouble: a refused or broken answer is a failed
 ``ProbeResult``; an answer with something wrong (not healthy, the bus degraded, /health/
-failing or naming its problems) is an answered one with its problem. ``target_outcome`` reads a target check.
+failing or naming its problems) is an answered one with its problem. ``target_outcome`` reads
+a target check.
 """
 
 from __future__ import annotations
