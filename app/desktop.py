@@ -71,11 +71,11 @@ class Desktop(QObject):
             self.control.serving.connect(self.watch)
             self.control.state_changed.connect(self._server_state)
             self.window.server_bar.share_requested.connect(self.share)
-            self.control.connect_instead.connect(self.watch)
             self.control.serving.connect(self.window.tray.set_url)
             self.window.tray.start_requested.connect(self.control.start)
             self.window.tray.stop_requested.connect(self.control.stop)
             self.window.tray.control_server(True)
+            self.monitor.identified.connect(self.control.identified)
         self.window.server_bar.set_token(self.token)
         self.window.quit_requested.connect(self.quit)
         self._wire_dialogs()
@@ -182,6 +182,11 @@ class Desktop(QObject):
             self.collector.freeze()
         elif state in (ServerState.STOPPING.value, ServerState.ERROR.value):
             self.collector.thaw()
+        # Stopped on purpose is no outage; a server that died (ERROR) is one, and alarms.
+        if state in (ServerState.STOPPING.value, ServerState.STOPPED.value):
+            self.monitor.server_stopped()
+        elif state == ServerState.RUNNING.value:
+            self.monitor.server_running()
 
     @asyncSlot(str)
     async def watch(self, url: str) -> None:

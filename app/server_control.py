@@ -28,8 +28,6 @@ class ServerControl(QObject):
     state_changed = Signal(str, str)
     #: the server runs and answers at this base URL
     serving = Signal(str)
-    #: the user chose to watch the server already on the port instead
-    connect_instead = Signal(str)
 
     def __init__(
         self, server: EmbeddedServer, bar: ServerBar, banner: PortConflictBanner
@@ -38,9 +36,10 @@ class ServerControl(QObject):
         self.server = server
         self.bar = bar
         self.banner = banner
+        #: The port was taken at the last start; cleared once a server runs.
+        self.conflict: PortInUse | None = None
         self.state_changed.connect(self._show_state)
         banner.use_port.connect(self.start_on)
-        banner.connect_existing.connect(self._connect_existing)
         bar.start_requested.connect(self.start)
         bar.stop_requested.connect(self.stop)
         bar.restart_requested.connect(self.restart)
@@ -52,6 +51,7 @@ class ServerControl(QObject):
     def _show_state(self, state: str, error: str) -> None:
         self.bar.set_state(state, error or None)
         if state == ServerState.RUNNING.value:
+            self.conflict = None
             self.bar.set_url(self.server.url)
             self.banner.hide()
             self.serving.emit(self.server.url)
@@ -79,14 +79,20 @@ class ServerControl(QObject):
 
     def show_port_in_use(self, exc: PortInUse) -> None:
         logger.warning("%s", exc)
-        self.bar.set_state("error", str(exc))
+        self.conflict = exc
+        self.bar.set_state("error", "port in use", why=str(exc))
         try:
             free = next_free_port(exc.host, exc.port + 1) if exc.port else None
         except OSError:
             free = None
-        holder = f"held by {exc.holder}" if exc.holder else "held by another program"
-        message = f"port {exc.port} on {exc.host} is already in use ({holder})"
-        self.banner.show_conflict(message, free, self.server.url)
+        self.banner.show_conflict(exc.host, exc.port, exc.holder, free)
+
+    @Slot(str)
+    def identified(self, service: str) -> None:
+        """The watched server answered as PulseDesk: when it holds our port, say so."""
+        if self.conflict is not None and self.server.state is not ServerState.RUNNING:
+            self.bar.set_state("watching", why=f"{self.conflict}: another PulseDesk, watched here")
+            self.banner.show_watching(service)
 
     @Slot(int)
     def start_on(self, port: int) -> None:
@@ -107,12 +113,6 @@ class ServerControl(QObject):
             )
             self.server.settings = settings.model_copy(update={"data_dir": own})
         self.start()
-
-    @Slot(str)
-    def _connect_existing(self, url: str) -> None:
-        self.banner.hide()
-        self.bar.set_remote(url)
-        self.connect_instead.emit(url)
 
     @asyncSlot()
     async def stop(self) -> None:

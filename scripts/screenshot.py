@@ -1,8 +1,13 @@
-"""The picture in the README: the real app, offscreen, with demo clients talking.
+"""The pictures in the README: the real app, offscreen, with demo clients talking.
 
 Everything is real: the embedded server on a free port, three ``websockets`` clients that
 chat through it, the window's own feed and polls. Its settings and QSettings live in a
 temporary folder, so the user's own are never touched.
+
+``scripts/screenshot`` makes them all in docs/; ``scripts/screenshot SCENE [OUT]`` one:
+``running`` (screenshot.png, with the dialogs, light and dark), ``stopped``
+(screenshot-stopped.png: the window after Stop) or ``conflict`` (screenshot-conflict.png:
+another PulseDesk holds the port and this window watches it).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from app import config_file
 from app.cli import configure_logging
 from app.config_file import Origin
 from app.desktop import Desktop
+from app.embedded import EmbeddedServer
 from common.urls import websocket_url
 from server.settings import Settings
 from server.transport.server import next_free_port
@@ -194,10 +200,101 @@ def _target_cell(window) -> str:  # type: ignore[no-untyped-def]
     return item.text() if item is not None else ""
 
 
+SCENES = {
+    "running": "screenshot.png",
+    "stopped": "screenshot-stopped.png",
+    "conflict": "screenshot-conflict.png",
+}
+
+
+async def stopped(desktop: Desktop, out: Path) -> None:
+    """The window a moment after Stop: every panel says so, nothing alarms."""
+    desktop.launch()
+    window = desktop.window
+    assert desktop.server is not None
+    await until(lambda: desktop.monitor.tracker.state.value == "UP")
+    base = websocket_url(desktop.server.url)
+    people = await asyncio.to_thread(make_people, desktop, ("alice", "bob"))
+    async with (
+        connect(f"{base}?token={people['alice']}") as alice,
+        connect(f"{base}?token={people['bob']}") as bob,
+    ):
+        await until(lambda: desktop.monitor.count == 3)
+        for who, text in (
+            (alice, "Deploy 2.3.1 is rolling out to the canary pool"),
+            (bob, "canary looks healthy, p99 at 41 ms"),
+            (alice, "promoting to 100%"),
+        ):
+            await who.send(text)
+            await asyncio.sleep(0.25)
+        await asyncio.sleep(2)
+        window.server_bar.stop_button.click()
+        await until(lambda: window.server_bar.state == "stopped")
+    await asyncio.sleep(3)  # what a user sees a moment later: still STOPPED, no alarm
+    window.log_panel.model.flush()
+    save(desktop, out)
+    await desktop.shutdown()
+
+
+async def conflict(desktop: Desktop, out: Path) -> None:
+    """Another PulseDesk already serves the port: this window watches it."""
+    holder = EmbeddedServer(desktop.settings)
+    holder.start()
+    holder.wait_started()
+    try:
+        desktop.launch()
+        window = desktop.window
+        await until(lambda: "watching it" in window.port_conflict.message.text())
+        base = websocket_url(holder.url)
+        async with connect(base) as alice, connect(base) as bob:
+            await until(lambda: desktop.monitor.count == 3)
+            for who, text in (
+                (alice, "Deploy 2.3.1 is rolling out to the canary pool"),
+                (bob, "canary looks healthy, p99 at 41 ms"),
+                (alice, "promoting to 100%"),
+            ):
+                await who.send(text)
+                await asyncio.sleep(0.25)
+            await asyncio.sleep(2)
+            await desktop.monitor.poll_once()
+            window.log_panel.model.flush()
+            await asyncio.sleep(0.3)
+            save(desktop, out)
+        await desktop.shutdown()
+    finally:
+        holder.stop()
+
+
+def save(desktop: Desktop, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    desktop.window.grab().save(str(out))
+    print(f"saved {out}")
+
+
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshot.png"
-    scratch = Path(tempfile.mkdtemp(prefix="pulsedesk-screenshot-"))
+    args = sys.argv[1:]
+    if args and args[0] not in SCENES:
+        print(f"screenshot: no scene {args[0]!r}; choose one of {', '.join(SCENES)}",
+              file=sys.stderr)
+        return 2
+    scenes = [args[0]] if args else list(SCENES)
+    configure_logging("info")  # as `pulsedesk` does: the Timeline shows the server's log
+    app = QApplication(sys.argv)
+    loop = QEventLoop(app)
+    asyncio.set_event_loop(loop)
     port = next_free_port("127.0.0.1", 8800)
+    scene_runs = {"running": demo, "stopped": stopped, "conflict": conflict}
+    with loop:
+        for name in scenes:
+            out = Path(args[1]) if len(args) > 1 else ROOT / "docs" / SCENES[name]
+            desktop = _desktop(port)
+            loop.run_until_complete(scene_runs[name](desktop, out))
+            desktop.window.deleteLater()
+    return 0
+
+
+def _desktop(port: int) -> Desktop:
+    scratch = Path(tempfile.mkdtemp(prefix="pulsedesk-screenshot-"))
     settings = Settings(
         port=port,
         config_dir=scratch / "config",
@@ -209,19 +306,12 @@ def main() -> int:
             "redis": "tcp://127.0.0.1:1",
         },
     )
-    configure_logging("info")  # as `pulsedesk` does: the Timeline shows the server's log
-    app = QApplication(sys.argv)
-    loop = QEventLoop(app)
-    asyncio.set_event_loop(loop)
     qsettings = QSettings(str(scratch / "qsettings.ini"), QSettings.Format.IniFormat)
     # A fuller latency chart for the picture than a user's 10 s live pace would draw.
     tuning = MonitorTuning(interval=1.0, live_interval=1.0)
     config = scratch / "pulsedesk.toml"  # what About shows and Preferences would save into
     config.write_text(config_file.init_text())
-    desktop = Desktop(settings, qsettings=qsettings, tuning=tuning, origin=Origin(config))
-    with loop:
-        loop.run_until_complete(demo(desktop, out))
-    return 0
+    return Desktop(settings, qsettings=qsettings, tuning=tuning, origin=Origin(config))
 
 
 if __name__ == "__main__":

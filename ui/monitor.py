@@ -2,7 +2,12 @@
 
 Everything here runs on the GUI's qasync loop. Coroutines that widgets start (send, check
 now, disconnect) enter through ``asyncSlot``. The server is only ever reached as a client, so
-the same controller watches an embedded server and one on another machine alike.
+the same controller watches an embedded server and one on another machine alike. When to poll
+is ``ui.core.pacing``'s business; each panel is given what it shows through its own
+``display`` method.
+
+An embedded server stopped on purpose (``server_stopped``) is not an outage: the polls and
+the feed rest, the panels say STOPPED, and nothing alarms; ``server_running`` resumes at once.
 """
 
 from __future__ import annotations
@@ -12,16 +17,21 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from qasync import asyncSlot
 
 from ui.core.api import ApiClient, ApiError
+from ui.core.connections import ConnectionsView
 from ui.core.feed import FeedState, FeedUnavailable, LiveFeed
-from ui.core.health import Health, HealthTracker, ProbeResult
+from ui.core.health import Health, HealthTracker, HealthView, TargetView
 from ui.core.messages import entry_from_frame, event_entry
+from ui.core.pacing import PollPacing
+from ui.core.probe import probe, target_outcome
+from ui.core.refresh import Refresh
+from ui.core.status import StatusView
 from ui.window import MainWindow
 
 logger = logging.getLogger("pulsedesk.monitor")
@@ -29,55 +39,55 @@ logger = logging.getLogger("pulsedesk.monitor")
 
 @dataclass(frozen=True)
 class MonitorTuning:
-    """Timings: the defaults suit people; tests shorten them."""
+    """Timings: the defaults suit people; tests shorten them (see ``ui.core.pacing``)."""
 
-    #: Seconds between health polls while the polls are the only news of the server: its
-    #: live feed is down, or the last poll found something wrong. Three missed polls in a row
-    #: (6 s) turn the badge DOWN. The user's saved choice (the "every" box) replaces it.
+    #: Seconds between health polls while the polls are the only news of the server. Three
+    #: missed polls in a row (6 s) turn the badge DOWN. The user's saved choice replaces it.
     interval: float = 2.0
-    #: Seconds between health polls while the live feed is connected and the server was UP at
-    #: the last poll. The feed then reports a dropped server at once (the polls speed up the
-    #: moment it drops) and pushes the connection count, so the polls only refresh latency,
-    #: uptime, memory and bus; every 10 s instead of 2 s keeps an idle window off the CPU.
+    #: Seconds between health polls while the live feed is connected and the server UP.
     live_interval: float = 10.0
     timeout: float = 2.0
     down_after: int = 3
     reconnect_min: float = 0.25
     reconnect_max: float = 5.0
     check_timeout: float = 5.0
-    #: Status and the connections table change slowly (the count is pushed live): they are
-    #: fetched every this many health polls (6 s, or 30 s at the live pace); the table also
-    #: whenever the count changes, and an interval after messages went by (its counters).
+    #: Status and the connections table come with every this many answered polls.
     slow_every: int = 3
 
 
 class Monitor(QObject):
     health_changed = Signal(str)
     count_changed = Signal(int)
+    #: The watched server answered /healthz with this service name (once per watch).
+    identified = Signal(str)
 
     def __init__(self, window: MainWindow, tuning: MonitorTuning | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.tuning = tuning or MonitorTuning()
         if not window.interval_restored:  # the user's saved choice wins over the default
-            window.health.interval.setValue(self.tuning.interval)
-        self.interval = window.health.interval.value()
+            window.health.set_interval(self.tuning.interval)
+        self.pacing = PollPacing(
+            self.tuning.interval, self.tuning.live_interval, self.tuning.slow_every
+        )
+        self.pacing.interval = window.health.interval_seconds
         self.tracker = HealthTracker(self.tuning.down_after)
         self.count: int | None = None
         self.base_url = ""
         self.api: ApiClient | None = None
         self.feed: LiveFeed | None = None
+        #: The embedded server was stopped on purpose: nothing is polled or followed.
+        self.stopped = False
         self._poller: asyncio.Task[None] | None = None
-        self._table_refresh: asyncio.Task[None] | None = None
-        self._table_timer: asyncio.TimerHandle | None = None
-        self._table_fetched = 0.0  # loop time of the last table fetch
-        self._ticks = 0
+        self._table = Refresh(self._poll_connections)
         self._greeted = False
+        self._identified = False
         self._down = False  # DOWN was notified, so UP gets a "back UP"
         self._wakeup = asyncio.Event()
-        self._targets_known = False
-        self._status_stale = False
-        self._was_live = False
+        self._vitals: dict[str, Any] | None = None
+        self._targets: tuple[TargetView, ...] | None = None
+        self.status = StatusView()
+        self.connections = ConnectionsView()
         #: Shown each frame (a JSON object) first; one that returns True keeps it out of the
         #: message log (the Timeline's ``event`` frames).
         self.frame_listeners: list[Callable[[dict[str, Any]], bool]] = []
@@ -87,6 +97,10 @@ class Monitor(QObject):
         window.connections.disconnect_requested.connect(self.disconnect_client)
         window.send_box.submitted.connect(self.send)
 
+    @property
+    def interval(self) -> float:
+        return self.pacing.interval
+
     # Lifecycle --------------------------------------------------------------------------------
 
     async def watch(self, base_url: str, token: str | None) -> None:
@@ -94,12 +108,12 @@ class Monitor(QObject):
         self.base_url = base_url  # first: a second watch of the same URL sees it at once
         await self.stop()
         self.tracker = HealthTracker(self.tuning.down_after)
-        self._targets_known = False
-        self._status_stale = False
-        self._was_live = False
-        self._ticks = 0
-        self._greeted = False
-        self._wakeup.clear()  # the first poll waits for this watch's feed, not an old wake-up
+        self.pacing.reset()
+        self.stopped = False
+        self._greeted = self._identified = False
+        self._vitals = self._targets = None
+        self.status = StatusView()
+        self.connections = ConnectionsView()
         self.api = ApiClient(base_url, token, timeout=self.tuning.timeout)
         self.feed = LiveFeed(
             base_url,
@@ -111,19 +125,21 @@ class Monitor(QObject):
             # Every channel's messages too: "*" takes the admin token (refused without one).
             channels="*" if token else "",
         )
+        self._resume()
+
+    def _resume(self) -> None:
+        assert self.feed is not None
+        self._wakeup.clear()  # the first poll waits for this feed, not an old wake-up
         self.feed.start()
         self._poller = asyncio.get_running_loop().create_task(self._poll_forever())
 
     async def stop(self) -> None:
-        for task in (self._poller, self._table_refresh):
+        for task in (self._poller, self._table.cancel()):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._poller = self._table_refresh = None
-        if self._table_timer is not None:
-            self._table_timer.cancel()
-            self._table_timer = None
+        self._poller = None
         if self.feed is not None:
             await self.feed.stop()
             self.feed = None
@@ -131,9 +147,45 @@ class Monitor(QObject):
             await self.api.aclose()
             self.api = None
 
+    def server_stopped(self) -> None:
+        """The watched server was stopped on purpose: rest, and show it STOPPED everywhere."""
+        if self.stopped or self.feed is None:
+            return
+        self.stopped = True
+        for task in (self._poller, self._table.cancel()):
+            if task is not None:
+                task.cancel()  # each checks ``stopped`` before it shows anything more
+        self._poller = None
+        self.feed.pause()
+        self.pacing.reset()
+        self._down = False  # a deliberate stop ends an outage: no "back UP" after Start
+        if self.tracker.stopped():
+            self.health_changed.emit(self.tracker.state.value)
+        self._show_health()
+        self.window.tray.set_health(self.tracker.state.value)
+        self.status = replace(self.status, stopped=True)
+        self.window.status.display(self.status)
+        if self.count != 0:
+            self.count = 0
+            self.count_changed.emit(0)
+        self.window.tray.set_count(0)
+        self._show_connections(count=0, source="", rows=(), stopped=True, table_error=None)
+        self.window.show_feed("server stopped")
+        self._note("server stopped: polls and the live feed rest until it starts")
+
+    def server_running(self) -> None:
+        """The watched server runs again after ``server_stopped``: follow it from now."""
+        if not self.stopped or self.feed is None:
+            return
+        self.stopped = False
+        self.tracker = HealthTracker(self.tuning.down_after)
+        self.status = replace(self.status, stopped=False)
+        self.connections = replace(self.connections, stopped=False)
+        self._resume()
+
     def set_interval(self, seconds: float) -> None:
-        self.interval = seconds
-        self._show_pace()
+        self.pacing.interval = seconds
+        self._show_health()
         self._wakeup.set()  # a shorter interval applies now, not after the old one ends
 
     # Polling ----------------------------------------------------------------------------------
@@ -144,27 +196,20 @@ class Monitor(QObject):
 
     @property
     def relaxed(self) -> bool:
-        """Polling at the live pace: the feed is connected and the last poll found the server
-        UP, so the feed would tell of trouble before the next poll could."""
-        return self.feed_live and self.tracker.state is Health.UP
+        """Polling at the live pace (see ``PollPacing.relaxed``)."""
+        return self.pacing.relaxed
 
     @property
     def poll_interval(self) -> float:
         """Seconds until the next health poll, as things stand now."""
-        if self.relaxed:
-            return max(self.interval, self.tuning.live_interval)
-        return self.interval
-
-    def _show_pace(self) -> None:
-        self.window.health.show_pace(self.poll_interval if self.relaxed else None)
+        return self.pacing.poll_interval
 
     async def _poll_forever(self) -> None:
-        # The first poll waits for the feed's first connection (or an interval, 2 s at most):
-        # until then an embedded server is most likely still starting, and the first request
-        # imports httpx on this thread, which would slow that start down (the GIL runs one
-        # import at a time).
+        # The first poll waits for the feed's first connection (or an interval at most): the
+        # first request imports httpx on this thread, which would slow an embedded server's
+        # start down (the GIL runs one import at a time).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), min(self.interval, self.tuning.interval))
+            await asyncio.wait_for(self._wakeup.wait(), self.pacing.first_wait)
         while True:
             self._wakeup.clear()  # first: a wake-up during the poll means "poll again now"
             try:
@@ -172,7 +217,7 @@ class Monitor(QObject):
             except Exception:  # one odd answer must not end the polling for good
                 logger.exception("polling %s failed", self.base_url)
             if _cancel_requested():
-                # A stop() that landed inside an httpx request can be absorbed there (anyio's
+                # A cancel that landed inside an httpx request can be absorbed there (anyio's
                 # shielded scopes): end now all the same, or stop() would wait forever.
                 raise asyncio.CancelledError
             if self.relaxed:
@@ -182,99 +227,78 @@ class Monitor(QObject):
 
     async def poll_once(self) -> None:
         api = self.api
-        if api is None:
+        if api is None or self.stopped:
             return
-        result, healthz = await self._probe(api)
+        answer = await probe(api)
+        result, healthz = answer.result, answer.healthz
+        if answer.vitals is not None:
+            self._vitals = answer.vitals
+        if self.stopped:
+            return  # stopped while the request was out: its answer is news of nothing
         if self.tracker.record(result):
             self._health_transition(self.tracker.state)
-        self.window.health.show_health(self.tracker)
-        self._show_pace()
+        self.pacing.server_up = self.tracker.state is Health.UP
         self.window.tray.set_health(self.tracker.state.value)
+        slow_due = self.pacing.polled(healthz is not None)
+        self._show_health()  # before anything else is awaited: the badge and pace are news now
         if healthz is None:
-            self.window.status.show_unavailable(result.error or "no answer")
+            self.status = replace(self.status, unavailable=result.error or "no answer")
+            self.window.status.display(self.status)
             return
-        service = healthz.get("service", "")
-        self.window.setWindowTitle(f"PulseDesk — {service} @ {self.base_url}")
+        self._identify(str(healthz.get("service", "")))
         if not self.feed_live:
             self._set_count(int(healthz.get("connections", 0)), "polled")
-        if self._ticks % self.tuning.slow_every == 0 or self._status_stale:
-            await self._poll_status(api)
-            await self._poll_connections(api)
-        self._ticks += 1
-        if not self._targets_known:
+        if self._targets is None:
             await self._load_targets(api)
-        self.window.connections.refresh_chart()
-
-    async def _probe(self, api: ApiClient) -> tuple[ProbeResult, dict[str, Any] | None]:
-        try:
-            liveness = await api.get("/healthz")
-        except ApiError as exc:
-            return ProbeResult.failed(str(exc)), None
-        problem = None
-        body = liveness.body
-        if not isinstance(body, dict):
-            return ProbeResult(True, liveness.latency_ms, "/healthz answered no JSON object"), None
-        if body.get("status") != "healthy":
-            problem = f"/healthz says {body.get('status')}"
-        elif body.get("bus") == "degraded":
-            problem = "the broadcast bus is degraded"
-        try:
-            health = await api.get("/health/")
-            self.window.health.show_details(health.body)
-        except ApiError as exc:
-            problem = problem or str(exc)
+            self._show_health()
+        if slow_due:
+            self.pacing.slow_fetched(await self._poll_status(api))
+            self._refresh_table()
         else:
-            # /health/ names each problem (a store that cannot write, a flushed Redis).
-            if isinstance(health.body, dict) and health.body.get("status") == "degraded":
-                problem = "; ".join(health.body.get("details", {}).get("problems", [])) or (
-                    problem or "/health/ says degraded"
-                )
-        return ProbeResult(True, liveness.latency_ms, problem), body
+            self._show_connections()  # the chart runs on to now
 
-    async def _poll_status(self, api: ApiClient) -> None:
+    def _identify(self, service: str) -> None:
+        self.window.setWindowTitle(f"PulseDesk — {service} @ {self.base_url}")
+        if not self._identified:
+            self._identified = True
+            self.identified.emit(service)
+
+    async def _poll_status(self, api: ApiClient) -> bool:
+        """Fetch status; False when it could not be fetched."""
         try:
             api_status = await api.get("/api/v1/status")
             page = await api.get("/status/")
         except ApiError as exc:
-            self.window.status.show_unavailable(str(exc))
-            self._status_stale = True  # fetched again at the next poll, not the next slow one
-            return
-        self._status_stale = False
-        self.window.status.show_status(api_status.body, page.body)
+            self.status = replace(self.status, unavailable=str(exc))
+            self.window.status.display(self.status)
+            return False
+        if self.stopped:
+            return True
+        self.status = StatusView(api_status.body, page.body)
+        self.window.status.display(self.status)
         if isinstance(api_status.body, dict):
-            self.window.connections.set_cluster(api_status.body.get("cluster"))
-
-    async def _poll_connections(self, api: ApiClient) -> None:
-        self._table_fetched = asyncio.get_running_loop().time()
-        try:
-            answer = await api.get("/api/v1/connections")
-        except ApiError as exc:
-            self.window.connections.source.setText(f"table unavailable: {exc}")
-            return
-        own_id = self.feed.client_id if self.feed else None
-        self.window.connections.set_rows(answer.body.get("connections", []), own_id)
-        await self._poll_channels(api)
-
-    async def _poll_channels(self, api: ApiClient) -> None:
-        try:
-            answer = await api.get("/api/v1/channels")
-        except ApiError:
-            return  # the table's own message says the server is unreachable
-        self.window.channels.show_channels(answer.body.get("channels", []))
-        self.window.send_box.set_known_channels(self.window.channels.names())
+            self._show_connections(cluster=api_status.body.get("cluster"))
+        return True
 
     async def _load_targets(self, api: ApiClient) -> None:
         try:
             answer = await api.get("/health/targets")
         except ApiError:
             return
-        self.window.health.set_targets(answer.body.get("targets", []))
-        self._targets_known = True
+        self._targets = tuple(
+            TargetView(str(target.get("name", "")), str(target.get("url", "")))
+            for target in answer.body.get("targets", [])
+        )
+
+    def _show_health(self) -> None:
+        pace = self.poll_interval if self.relaxed else None
+        view = HealthView.of(self.tracker, pace=pace, vitals=self._vitals, targets=self._targets)
+        self.window.health.display(view)
 
     def _health_transition(self, state: Health) -> None:
         self.health_changed.emit(state.value)
         tray = self.window.tray
-        if state is Health.DOWN:
+        if state is Health.DOWN and self._identified:  # never seen answering: nothing went down
             self._down = True
             tray.notify(
                 "Server DOWN",
@@ -286,41 +310,67 @@ class Monitor(QObject):
             self._down = False
             tray.notify("Server back UP", f"{self.base_url} answers again", kind="up")
 
+    # The connections panel --------------------------------------------------------------------
+
+    def _show_connections(self, **changes: Any) -> None:
+        self.connections = replace(self.connections, **changes)
+        self.window.connections.display(self.connections)
+
     def _set_count(self, count: int, source: str) -> None:
         changed = count != self.count
         self.count = count
-        self.window.connections.set_count(count, source)
+        self._show_connections(count=count, source=source)
         self.window.tray.set_count(count)
         if changed:
             self.count_changed.emit(count)
-            self._refresh_table_soon()
+            self._refresh_table()
 
-    def _refresh_table_soon(self) -> None:
-        """Fetch the connections table once for a burst of count changes."""
+    def _refresh_table(self, wait: float = 0.0) -> None:
+        """The one way the connections table is fetched (see ``ui.core.refresh``)."""
+        if self.api is not None and not self.stopped:
+            self._table.request(wait)
+
+    @property
+    def table_settled(self) -> bool:
+        """No fetch of the connections table is waiting or under way."""
+        return self._table.settled
+
+    async def _poll_connections(self) -> None:
         api = self.api
-        if api is None or (self._table_refresh is not None and not self._table_refresh.done()):
+        if api is None:
             return
-        self._table_refresh = asyncio.get_running_loop().create_task(self._poll_connections(api))
+        self.pacing.table_fetched(asyncio.get_running_loop().time())
+        try:
+            answer = await api.get("/api/v1/connections")
+        except ApiError as exc:
+            self._show_connections(table_error=str(exc))
+            return
+        if self.stopped:
+            return
+        own_id = self.feed.client_id if self.feed else None
+        rows = tuple(answer.body.get("connections", []))
+        self._show_connections(rows=rows, own_id=own_id, table_error=None)
+        await self._poll_channels(api)
+
+    async def _poll_channels(self, api: ApiClient) -> None:
+        try:
+            answer = await api.get("/api/v1/channels")
+        except ApiError:
+            return  # the connections table's own message says the server is unreachable
+        self.window.channels.show_channels(answer.body.get("channels", []))
+        self.window.send_box.set_known_channels(self.window.channels.names())
 
     def _table_moved(self) -> None:
         """Messages went by, so the table's In and Out counters moved: fetch it again, once an
-        interval at most (a flood must not become a request per frame). No traffic, no fetch."""
-        if self._table_timer is not None or self.api is None:
-            return
-        loop = asyncio.get_running_loop()
-        wait = max(0.0, self._table_fetched + self.interval - loop.time())
-        self._table_timer = loop.call_later(wait, self._table_due)
-
-    def _table_due(self) -> None:
-        self._table_timer = None
-        self._refresh_table_soon()
+        interval at most (a flood must not become a request per frame)."""
+        self._refresh_table(self.pacing.table_wait(asyncio.get_running_loop().time()))
 
     # The feed ---------------------------------------------------------------------------------
 
     def _on_frame(self, frame: Any, raw: str) -> None:
         if isinstance(frame, dict) and any(listener(frame) for listener in self.frame_listeners):
             return
-        self.window.log_panel.model.add(entry_from_frame(frame, "in", raw))
+        self.window.log_panel.add(entry_from_frame(frame, "in", raw))
         if not isinstance(frame, dict):
             return
         kind, data = frame.get("type"), frame.get("data") or {}
@@ -329,15 +379,16 @@ class Monitor(QObject):
             if frame.get("channel"):
                 self.window.channels.count_message(str(frame["channel"]), frame.get("id"))
         elif kind == "presence" or kind == "welcome":
-            self._set_count(int(data.get("connections", 0)), "live")
             if "cluster" in data:
-                self.window.connections.set_cluster(data["cluster"])
+                self.connections = replace(self.connections, cluster=data["cluster"])
+            self._set_count(int(data.get("connections", 0)), "live")
         if kind == "welcome":
             self._welcomed(data)
         elif kind == "error":
             self.window.send_box.show_server_error(str(data.get("message", data)))
 
     def _welcomed(self, data: dict[str, Any]) -> None:
+        self.window.log_panel.set_own_client(data.get("client"))
         first = not self._greeted
         self._greeted = True
         replayed = data.get("replayed", 0)
@@ -348,19 +399,22 @@ class Monitor(QObject):
             self._note("the server's history no longer reaches back: some messages were missed")
 
     def _on_feed_state(self, state: FeedState, detail: str) -> None:
-        self.window.feed_label.setText(f"Live feed: {detail}")
+        if self.stopped:
+            return  # the feed rests with the server; "server stopped" says it all
+        self.window.show_feed(detail)
         if state in (FeedState.CONNECTED, FeedState.RECONNECTING):
             self._note(detail)
+        was_live = self.pacing.feed_live
+        self.pacing.feed_live = state is FeedState.CONNECTED
         if state is FeedState.CONNECTED:
             if self.tracker.state is not Health.UP:
                 self._wakeup.set()  # the server is there: fill the panels now, not in 2 s
-        elif self._was_live:
+        elif was_live:
             self._wakeup.set()  # the feed dropped: the polls are the news again, from now
-        self._was_live = state is FeedState.CONNECTED
-        self._show_pace()
+        self._show_health()
 
     def _note(self, text: str) -> None:
-        self.window.log_panel.model.add(event_entry(text))
+        self.window.log_panel.add(event_entry(text))
 
     # Actions started by widgets ---------------------------------------------------------------
 
@@ -378,7 +432,7 @@ class Monitor(QObject):
         except FeedUnavailable as exc:
             box.failed(str(exc))
             return
-        self.window.log_panel.model.add(entry_from_frame(json.loads(frame), "out", frame))
+        self.window.log_panel.add(entry_from_frame(json.loads(frame), "out", frame))
         box.sent()
 
     async def _send_direct(self, data: dict[str, Any]) -> None:
@@ -401,22 +455,24 @@ class Monitor(QObject):
     @asyncSlot()
     async def check_targets(self) -> None:
         api = self.api
-        if api is None:
+        if api is None or not self._targets:
             return
-        for name in self.window.health.target_names():
+        for target in self._targets:
             try:
-                answer = await api.check_target(name, self.tuning.check_timeout)
+                answer = await api.check_target(target.name, self.tuning.check_timeout)
             except ApiError as exc:
-                self.window.health.set_target_result(name, str(exc), False)
+                self._target_result(target.name, str(exc), False)
                 continue
-            body = answer.body
-            details = body.get("details", {})
-            healthy = body.get("status") == "healthy"
-            if healthy:
-                text = f"healthy in {details.get('latency_ms', 0):.0f} ms"
-            else:
-                text = f"unhealthy: {details.get('error') or details.get('status_code')}"
-            self.window.health.set_target_result(name, text, healthy)
+            self._target_result(target.name, *target_outcome(answer.body))
+
+    def _target_result(self, name: str, text: str, healthy: bool) -> None:
+        if self._targets is None:
+            return
+        self._targets = tuple(
+            replace(target, result=text, healthy=healthy) if target.name == name else target
+            for target in self._targets
+        )
+        self._show_health()
 
     @asyncSlot(str)
     async def disconnect_client(self, conn_id: str) -> None:
@@ -429,7 +485,7 @@ class Monitor(QObject):
             self._note(f"could not disconnect {conn_id}: {exc}")
             return
         self._note(f"disconnected {conn_id}")
-        await self._poll_connections(api)
+        self._refresh_table()
 
 
 def _cancel_requested() -> bool:

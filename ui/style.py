@@ -14,11 +14,13 @@ STATE_COLORS = {
     "stopped": "#757575",
     "error": "#c62828",
     "remote": "#1565c0",
+    "watching": "#1565c0",
     # health badge
     "UP": "#2e7d32",
     "DEGRADED": "#ef6c00",
     "DOWN": "#c62828",
     "UNKNOWN": "#757575",
+    "STOPPED": "#757575",
 }
 
 

@@ -107,6 +107,10 @@ class MainWindow(QMainWindow):
         self.shortcut_actions.append(action)
         return action
 
+    def show_feed(self, detail: str) -> None:
+        """The live feed's state, in the status bar."""
+        self.feed_label.setText(f"Live feed: {detail}")
+
     def _build_menus(self) -> None:
         #: Every action with a shortcut, in menu order: Help → Keyboard shortcuts lists them.
         self.shortcut_actions: list[QAction] = []

@@ -3,7 +3,9 @@ external ``websockets`` clients, and the window's widgets driven as a user would
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QPushButton
 from websockets.asyncio.client import connect
 
 from app.desktop import Desktop
@@ -39,13 +42,18 @@ def make_desktop(
 ) -> Iterator[MakeDesktop]:
     made: list[Desktop] = []
 
-    def make(connect: str | None = None, token: str | None = None, **overrides: Any) -> Desktop:
+    def make(
+        connect: str | None = None,
+        token: str | None = None,
+        tuning: MonitorTuning = FAST,
+        **overrides: Any,
+    ) -> Desktop:
         desktop = Desktop(
             make_settings(**overrides),
             connect=connect,
             token=token,
             qsettings=qt_settings,
-            tuning=FAST,
+            tuning=tuning,
         )
         made.append(desktop)
         desktop.launch()
@@ -140,7 +148,11 @@ def test_server_error_frames_show_under_the_send_box(
     assert box.feedback.text().startswith("server:")
 
 
-def test_stop_turns_health_down_after_the_threshold_and_restart_resumes_without_gaps(
+def notes(desktop: Desktop) -> list[str]:
+    return [entry.text for entry in log_rows(desktop) if entry.direction == "event"]
+
+
+def test_stop_is_stopped_not_an_outage_and_start_resumes_without_gaps(
     make_desktop: MakeDesktop, qtbot: Any
 ) -> None:
     desktop = make_desktop()
@@ -150,6 +162,7 @@ def test_stop_turns_health_down_after_the_threshold_and_restart_resumes_without_
     monitor.health_changed.connect(transitions.append)
     qtbot.waitUntil(lambda: feed_connected(desktop) and monitor.tracker.state is Health.UP,
                     timeout=15_000)
+    qtbot.waitUntil(lambda: window.connections.model.rowCount() == 1)
 
     async def send(*texts: str) -> None:
         async with connect(ws_url(server)) as outsider:  # type: ignore[arg-type]
@@ -159,27 +172,89 @@ def test_stop_turns_health_down_after_the_threshold_and_restart_resumes_without_
 
     run(qtbot, send("before-1", "before-2"))
     window.server_bar.stop_button.click()
-    qtbot.waitUntil(lambda: monitor.tracker.state is Health.DOWN, timeout=15_000)
-    assert monitor.tracker.failures == FAST.down_after
-    assert transitions[-2:] == ["DEGRADED", "DOWN"]
-    assert window.health.badge.text() == "DOWN"
-    assert server.state is ServerState.STOPPED and window.server_bar.state == "stopped"
-    assert window.tray.notifications[-1][0] == "Server DOWN"
+    qtbot.waitUntil(lambda: window.server_bar.state == "stopped", timeout=15_000)
+    window.log_panel.model.flush()
+    noted = len(notes(desktop))
+    polls = len(monitor.tracker.latencies)
+    # Many poll intervals and reconnect delays go by (asserting that nothing happens needs
+    # time to pass; nothing measures how long anything took).
+    run(qtbot, asyncio.sleep(10 * FAST.reconnect_max))
+    window.log_panel.model.flush()
+
+    health, status, connections = window.health, window.status, window.connections
+    assert health.badge.text() == "STOPPED" and not health.body.isEnabled()
+    assert status.state.text() == "stopped" and not status.service.isEnabled()
+    assert connections.count.text() == "0" and connections.source.text() == "server stopped"
+    assert connections.model.rowCount() == 0 and not connections.table.isEnabled()
+    assert window.tray.health == "STOPPED"
+    assert transitions[-1:] == ["STOPPED"] and "DOWN" not in transitions
+    assert not [title for title, _ in window.tray.notifications if "DOWN" in title]
+    assert len(monitor.tracker.latencies) == polls  # no polls
+    assert notes(desktop)[noted - 1:] == [  # one note, and no retries
+        "server stopped: polls and the live feed rest until it starts"
+    ]
     # Sending now fails, and the text waits in the box for the server to come back.
     window.send_box.input.setText("are you there?")
     window.send_box.submit()
     qtbot.waitUntil(lambda: "not sent" in window.send_box.feedback.text())
     assert window.send_box.input.text() == "are you there?"
 
-    window.server_bar.restart_button.click()
+    window.server_bar.start_button.click()
     qtbot.waitUntil(lambda: monitor.tracker.state is Health.UP, timeout=15_000)
-    assert window.tray.notifications[-1][0] == "Server back UP"
+    assert health.body.isEnabled()
+    assert not window.tray.notifications  # no "back UP" for a server started on purpose
     # Sent as soon as the server is back, perhaps before the window's feed is: no gap either way.
     run(qtbot, send("after-1"))
     qtbot.waitUntil(lambda: feed_connected(desktop))
     ids = [entry.id for entry in log_rows(desktop) if entry.type == "broadcast"]
     assert broadcast_texts(desktop) == ["before-1", "before-2", "after-1"]
     assert ids == list(range(ids[0], ids[0] + 3))
+
+
+def test_start_reconnects_the_feed_at_once(make_desktop: MakeDesktop, qtbot: Any) -> None:
+    # A backoff of an hour: had Stop left the feed retrying, Start could not bring it back.
+    slow_retries = MonitorTuning(
+        interval=0.2, timeout=1.0, reconnect_min=3600.0, reconnect_max=3600.0
+    )
+    desktop = make_desktop(tuning=slow_retries)
+    bar = desktop.window.server_bar
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+    bar.stop_button.click()
+    qtbot.waitUntil(lambda: bar.state == "stopped", timeout=15_000)
+    assert not feed_connected(desktop)
+    bar.start_button.click()
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+
+
+def test_after_restart_every_panel_agrees_as_soon_as_the_server_answers(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    # Status and the table would otherwise come every 1000 polls, an hour apart.
+    rare = MonitorTuning(
+        interval=0.2, live_interval=3600.0, timeout=1.0, reconnect_min=0.05,
+        reconnect_max=0.3, slow_every=1000,
+    )
+    desktop = make_desktop(tuning=rare)
+    window, monitor = desktop.window, desktop.monitor
+    qtbot.waitUntil(lambda: monitor.relaxed and window.status.state.text() == "operational",
+                    timeout=15_000)
+
+    async def restart_with_an_outsider() -> None:
+        async with connect(ws_url(desktop.server)) as outsider:  # type: ignore[arg-type]
+            await until(lambda: window.connections.model.rowCount() == 2)
+            window.server_bar.restart_button.click()
+            await outsider.wait_closed()  # the restart closed it; it does not come back
+
+    run(qtbot, restart_with_an_outsider())
+    qtbot.waitUntil(lambda: monitor.tracker.state is Health.UP, timeout=15_000)
+    own = lambda: monitor.feed.client_id  # type: ignore[union-attr]  # noqa: E731
+    qtbot.waitUntil(
+        lambda: window.status.state.text() == "operational"
+        and window.status.service.isEnabled()
+        and [row["id"] for row in window.connections.model.rows] == [own()]
+        and window.connections.count.text() == "1",
+        timeout=15_000,
+    )
 
 
 def test_quit_joins_the_server_thread_and_frees_the_port(
@@ -199,24 +274,11 @@ def test_quit_joins_the_server_thread_and_frees_the_port(
     assert port_is_free(port)
 
 
-def test_port_in_use_shows_the_holder_and_leaves_no_thread(
-    make_desktop: MakeDesktop, qtbot: Any, start_server: StartServer
-) -> None:
-    holder = start_server()
-    desktop = make_desktop(port=holder.port)
-    window = desktop.window
-    assert desktop.server is not None and desktop.server.thread is None
-    assert window.port_conflict.isVisible()
-    assert f"port {holder.port}" in window.port_conflict.message.text()
-    assert "already in use" in window.port_conflict.message.text()
-    assert window.server_bar.state == "error"  # never a false "running"
-    assert window.port_conflict.connect_button.text() == f"Connect to {holder.url}"
-    # The way out: the next free port, and the window follows the server there.
-    window.port_conflict.next_button.click()
-    qtbot.waitUntil(lambda: desktop.server.state is ServerState.RUNNING, timeout=15_000)  # type: ignore[union-attr]
-    assert desktop.server.port != holder.port
-    qtbot.waitUntil(lambda: desktop.monitor.base_url == desktop.server.url)  # type: ignore[union-attr]
-    assert not window.port_conflict.isVisible()
+def fits(label: Any) -> bool:
+    """The whole text of a label is on screen: as wide, and as tall, as it needs."""
+    if label.wordWrap():
+        return label.heightForWidth(label.width()) <= label.height()
+    return label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
 
 
 async def say_to(server: EmbeddedServer, text: str) -> int:
@@ -274,19 +336,58 @@ def test_a_store_that_cannot_write_shows_in_the_health_badge_until_it_can(
         assert "message store" not in health.detail.text()
 
 
-def test_port_in_use_can_watch_the_server_already_there(
+def test_a_port_held_by_another_pulsedesk_is_watched_and_said_so(
     make_desktop: MakeDesktop, qtbot: Any, start_server: StartServer
 ) -> None:
     holder = start_server(service_name="the-one-already-there")
     desktop = make_desktop(port=holder.port)  # same config dir: the same admin token
-    window = desktop.window
-    window.port_conflict.connect_button.click()
-    assert window.server_bar.state == "remote"
-    assert not window.server_bar.start_button.isEnabled()
+    window, banner, bar = desktop.window, desktop.window.port_conflict, desktop.window.server_bar
+    assert desktop.server is not None and desktop.server.thread is None
+    assert window.port_conflict.isVisible()
+    assert bar.state == "error" and bar.state_label.text() == "error: port in use"
+    qtbot.waitUntil(lambda: "watching it" in banner.message.text(), timeout=15_000)
+    assert banner.message.text().startswith(
+        f"<b>PulseDesk is already running on :{holder.port}"
+    )
+    # The holder is this very process (the test's server thread), when the OS said who it is.
+    conflict = desktop.control.conflict  # type: ignore[union-attr]
+    assert conflict is not None
+    if conflict.holder is not None:
+        assert f"(pid {os.getpid()}" in banner.message.text()
+    assert bar.state == "watching" and not bar.start_button.isEnabled()
     qtbot.waitUntil(lambda: window.status.service.text() == "the-one-already-there",
                     timeout=15_000)
     assert desktop.monitor.base_url == holder.url
-    assert desktop.server is not None and desktop.server.thread is None
+    # One way out, and no button to watch what is watched already.
+    buttons = [b.text() for b in banner.findChildren(QPushButton) if b.isVisible()]
+    assert len(buttons) == 1 and buttons[0].startswith("Start another server on port ")
+    qtbot.waitUntil(lambda: fits(banner.message) and fits(bar.state_label))
+
+    banner.next_button.click()
+    qtbot.waitUntil(lambda: desktop.server.state is ServerState.RUNNING, timeout=15_000)  # type: ignore[union-attr]
+    assert desktop.server.port != holder.port
+    qtbot.waitUntil(lambda: desktop.monitor.base_url == desktop.server.url)  # type: ignore[union-attr]
+    assert not banner.isVisible() and bar.state == "running"
+
+
+def test_a_port_held_by_something_else_says_so_and_offers_the_next_one(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        desktop = make_desktop(port=port)
+        banner = desktop.window.port_conflict
+        assert f"Port {port} on 127.0.0.1 is already in use" in banner.message.text()
+        assert "watching it" not in banner.message.text()
+        # Whatever it is, it never answered as a server: no "Server DOWN" about it.
+        qtbot.waitUntil(lambda: desktop.monitor.tracker.state is Health.DOWN, timeout=30_000)
+        assert desktop.window.tray.notifications == []
+        banner.next_button.click()
+        qtbot.waitUntil(lambda: desktop.server.state is ServerState.RUNNING, timeout=15_000)  # type: ignore[union-attr]
+        qtbot.waitUntil(lambda: desktop.monitor.tracker.state is Health.UP, timeout=15_000)
+        assert "watching it" not in banner.message.text() and not banner.isVisible()
 
 
 def test_remote_mode_watches_a_server_elsewhere_with_controls_disabled(
@@ -334,10 +435,13 @@ def test_check_now_shows_each_target_result(make_desktop: MakeDesktop, qtbot: An
     closed.close()
     desktop = make_desktop(check_targets={"nobody": f"tcp://127.0.0.1:{dead_port}"})
     health = desktop.window.health
-    qtbot.waitUntil(lambda: health.target_names() == ["nobody"], timeout=15_000)
+    qtbot.waitUntil(lambda: health.targets.item(0, 0).text() == "nobody", timeout=15_000)
+    assert health.badge.text() == "UP" and health.targets_note.text() == ""
     health.check_now.click()
     qtbot.waitUntil(lambda: "unhealthy" in (health.targets.item(0, 2).text()), timeout=15_000)
     assert health.targets.item(0, 2).text().startswith("✘")
+    # The server answers, but not everything it depends on does: said beside the badge.
+    assert health.targets_note.text() == "1 of 1 check target unhealthy"
 
 
 def test_share_dialog_and_rebinding_to_the_lan_with_auth_required(

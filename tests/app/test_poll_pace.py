@@ -15,7 +15,7 @@ from websockets.asyncio.client import connect
 from app.desktop import Desktop
 from app.embedded import ServerState
 from server.settings import Settings
-from tests.conftest import ws_url
+from tests.conftest import StartServer, admin_token, ws_url
 from tests.ui.qasync_support import qasync_loop, qasync_session_loop, qt_settings, run, until
 from ui.core.feed import FeedState
 from ui.core.health import Health
@@ -50,13 +50,33 @@ def live_and_up(desktop: Desktop) -> bool:
 
 
 def test_polls_relax_while_the_feed_is_live_and_speed_up_the_moment_it_drops(
-    desktop: Desktop, qtbot: Any
+    qtbot: Any,
+    qasync_loop: Any,
+    make_settings: Callable[..., Settings],
+    qt_settings: QSettings,
+    start_server: StartServer,
 ) -> None:
+    # A server elsewhere that goes away: an outage, where the embedded server's Stop is not.
+    remote = start_server()
+    desktop = Desktop(
+        make_settings(), connect=remote.url, token=admin_token(remote),
+        qsettings=qt_settings, tuning=TUNING,
+    )
+    desktop.launch()
+    try:
+        _relax_and_speed_up(desktop, remote, qtbot)
+    finally:
+        run(qtbot, desktop.shutdown())
+        desktop.window.hide()
+        desktop.window.deleteLater()
+
+
+def _relax_and_speed_up(desktop: Desktop, remote: Any, qtbot: Any) -> None:
     monitor, window = desktop.monitor, desktop.window
     qtbot.waitUntil(lambda: live_and_up(desktop), timeout=15_000)
     qtbot.waitUntil(lambda: monitor.relaxed)  # decided after the poll that found it UP
     assert monitor.poll_interval == 3600.0
-    assert window.health.pace.text() == "(3600 s while the feed is live)"
+    assert window.health.pace.text() == "(3600 s while live)"
     # The poll that found the server UP fills every panel with what the server says.
     qtbot.waitUntil(lambda: window.status.service.text() == "my-awesome-service")
     assert window.health.badge.text() == "UP"
@@ -71,14 +91,14 @@ def test_polls_relax_while_the_feed_is_live_and_speed_up_the_moment_it_drops(
 
     # The feed drops with the server: the polls take over at once, at the box's interval,
     # and two misses in a row (down_after) turn the badge DOWN long before an hour is up.
-    window.server_bar.stop_button.click()
+    remote.stop()
     qtbot.waitUntil(lambda: monitor.tracker.state is Health.DOWN, timeout=15_000)
     assert not monitor.relaxed
     assert monitor.poll_interval == TUNING.interval
     assert window.health.pace.text() == ""
 
     # Back up: the feed reconnects, a poll finds the server UP, and the pace relaxes again.
-    window.server_bar.restart_button.click()
+    remote.start()
     qtbot.waitUntil(lambda: live_and_up(desktop) and monitor.relaxed, timeout=15_000)
     assert monitor.poll_interval == 3600.0
 
@@ -90,7 +110,7 @@ def test_a_longer_interval_chosen_in_the_box_also_holds_while_live(
     qtbot.waitUntil(lambda: live_and_up(desktop) and monitor.relaxed, timeout=15_000)
     desktop.window.health.interval.setValue(60.0)
     assert monitor.poll_interval == 3600.0  # the live pace is never faster than the box
-    monitor.tuning = MonitorTuning(interval=0.2, live_interval=30.0)
+    monitor.pacing.live_interval = 30.0
     assert monitor.poll_interval == 60.0
 
 
@@ -123,7 +143,7 @@ def test_the_table_follows_traffic_while_the_health_polls_rest(
         async with connect(ws_url(desktop.server)) as outsider:  # type: ignore[arg-type]
             # The count changed: the table is fetched once for that; wait until it is in.
             await until(lambda: monitor.count == 2)
-            await until(lambda: monitor._table_refresh is None or monitor._table_refresh.done())
+            await until(lambda: monitor.table_settled)
             assert outsider_row()["received"] == 0  # type: ignore[index]
             await outsider.send("one")
             await outsider.send("two")

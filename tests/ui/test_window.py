@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from ui.core.connections import ConnectionsView
+from ui.core.health import HealthTracker, HealthView, ProbeResult, TargetView
+from ui.core.status import StatusView
 from ui.window import MainWindow
 
 
@@ -47,3 +50,37 @@ def test_closing_quits_once_and_never_hides_where_there_is_no_tray(
     window.request_quit()
     assert quits == [True]
     assert qt_settings.value("window/close_to_tray") == "true"
+
+
+def test_the_left_pane_keeps_its_width_whatever_the_panels_say(
+    qtbot: Any, qt_settings: QSettings
+) -> None:
+    window = make_window(qtbot, qt_settings)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    before = window.main_splitter.sizes()
+    reason = "/api/v1/status: " + "the server answered 503 Service Unavailable, " * 4
+    window.status.display(StatusView(unavailable=reason))
+    tracker = HealthTracker()
+    tracker.record(ProbeResult.failed("All connection attempts failed: " + "refused, " * 12))
+    failing = (TargetView("a", "tcp://a:1", "unhealthy: " + "refused " * 9, False),)
+    window.health.display(HealthView.of(tracker, targets=failing))
+    window.connections.display(ConnectionsView(count=3, table_error=reason))
+    QApplication.processEvents()
+    assert window.main_splitter.sizes() == before
+    assert reason.strip() in window.status.state.text()  # all of it, wrapped
+
+
+def test_showing_the_token_fits_in_the_window_as_it_is(qtbot: Any, qt_settings: QSettings) -> None:
+    window = make_window(qtbot, qt_settings)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    bar = window.server_bar
+    bar.set_url("http://127.0.0.1:8000")
+    bar.set_token("Zq3vX8_kPp2mN4rT6wY1aB5cD7eF9gH0iJ2kL4mN6oP")  # 43 characters, as real ones
+    bar.show_token.click()
+    needed = bar.token.fontMetrics().horizontalAdvance(bar.token.text())
+    qtbot.waitUntil(lambda: needed < bar.token.contentsRect().width() - 4)
+    assert window.width() == 1400

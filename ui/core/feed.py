@@ -99,6 +99,15 @@ class LiveFeed:
                 await task
         self._set_state(FeedState.STOPPED, "stopped")
 
+    def pause(self) -> None:
+        """Stop now, keeping what it knows (``last_id``): ``start`` again resumes where it
+        was, with its first attempt at once and the backoff from its minimum."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+        self._ws = None
+        self._set_state(FeedState.STOPPED, "stopped")
+
     async def send(self, text: str) -> None:
         """Send one text frame now, or FeedUnavailable."""
         ws = self._ws
@@ -121,6 +130,8 @@ class LiveFeed:
                     open_timeout=self.open_timeout,
                     max_size=None,
                 ) as ws:
+                    if asyncio.current_task() is not self._task:
+                        return  # paused while connecting
                     self._ws = ws
                     delay = self.min_delay
                     self._set_state(FeedState.CONNECTED, f"connected to {self.base_url}")
@@ -133,6 +144,8 @@ class LiveFeed:
                 reason = str(exc) or type(exc).__name__
             finally:
                 self._ws = None
+            if asyncio.current_task() is not self._task:
+                return  # paused: a newer run (or none) owns the state
             self._set_state(FeedState.RECONNECTING, f"{reason}; retrying in {delay:.1f} s")
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.max_delay)

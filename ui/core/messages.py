@@ -79,6 +79,10 @@ def summarize(kind: str, data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+#: What every frame of the wire format may carry beside ``data``: the text column leaves them out.
+ENVELOPE = frozenset({"type", "data", "timestamp", "success", "id", "client", "channel"})
+
+
 def entry_from_frame(frame: Any, direction: Direction, raw: str | None = None) -> LogEntry:
     """A log entry for a frame (decoded JSON), given with its text when that is at hand."""
     if raw is None:
@@ -94,12 +98,16 @@ def entry_from_frame(frame: Any, direction: Direction, raw: str | None = None) -
     channel = frame.get("channel")
     if channel is None and kind in ("subscribed", "unsubscribed") and isinstance(data, dict):
         channel = data.get("channel")
+    if ENVELOPE.issuperset(frame):
+        text = summarize(kind, data)
+    else:  # fields outside the envelope: the frame is not what the wire format says, show it all
+        text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
     return LogEntry(
         time=str(frame.get("timestamp") or utc_timestamp()),
         direction=direction,
         type=kind,
         client=str(client or ""),
-        text=summarize(kind, data),
+        text=text,
         raw=raw,
         id=frame_id if isinstance(frame_id, int) else None,
         channel=str(channel) if channel is not None else "",

@@ -212,7 +212,6 @@ class ShareDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Share this server")
-        self.setMinimumWidth(640)
         self.base_url = base_url
         self.lan_url = None if loopback_only else lan_url
         self.token = token

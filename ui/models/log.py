@@ -64,11 +64,14 @@ class MessageLogModel(QAbstractTableModel):
 
     #: Emitted after a flush added rows (the view decides whether to follow).
     rows_flushed = Signal(int)
+    #: Emitted, while paused, when a flush found new entries held back (how many in all).
+    held = Signal(int)
 
     def __init__(self, log: MessageLog, flush_interval_ms: int = 100, parent: Any = None) -> None:
         super().__init__(parent)
         self.log = log
         self.paused = False
+        self._captured_at_pause = 0
         # Single-shot, armed by the first entry after a flush: an idle log wakes nobody.
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -85,12 +88,23 @@ class MessageLogModel(QAbstractTableModel):
     def set_paused(self, paused: bool) -> None:
         """Paused: capture continues into pending; rows stay still until resumed."""
         self.paused = paused
+        self._captured_at_pause = self.log.captured
         if not paused:
             self.flush()
 
+    @property
+    def held_back(self) -> int:
+        """Entries captured since the pause (0 when not paused); some may have gone since,
+        when more than the log holds came in."""
+        return self.log.captured - self._captured_at_pause if self.paused else 0
+
     def flush(self) -> None:
         self._armed = False
-        if self.paused or not self.log.pending:
+        if self.paused:
+            if self.log.pending:
+                self.held.emit(self.held_back)
+            return
+        if not self.log.pending:
             return
         added = self.log.take_pending()
         dropped = self.log.overflow(len(added))

@@ -1,4 +1,8 @@
-"""Connections: the live count, ten minutes of it as a chart, and who is connected."""
+"""Connections: the live count, ten minutes of it as a chart, and who is connected.
+
+Updated through ``display(ConnectionsView)`` alone; a stopped server greys the chart and the
+table and counts 0.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.core.connections import ConnectionsView
 from ui.core.series import TimeSeries
 from ui.models.connections import ConnectionsModel
+from ui.widgets.fact_grid import wrap_within
 from ui.widgets.sparkline import Sparkline
 
 
@@ -37,8 +43,7 @@ class ConnectionsPanel(QGroupBox):
         self.cluster_count.setStyleSheet("font-size:22px;font-weight:bold;color:#00838f;")
         self.cluster_label = QLabel()
         self.cluster_label.setStyleSheet("color:#616161;")
-        self.set_cluster(None)
-        self.chart = Sparkline("#00838f")
+        self.chart = Sparkline("#00838f", steps=True)
         self.chart.caption = "count over time"
         self.model = ConnectionsModel(self)
         self.table = QTableView()
@@ -56,7 +61,7 @@ class ConnectionsPanel(QGroupBox):
 
         top = QHBoxLayout()
         top.addWidget(self.count)
-        top.addWidget(self.source)
+        top.addWidget(wrap_within(self.source), 1)
         top.addSpacing(16)
         top.addWidget(self.cluster_count)
         top.addWidget(self.cluster_label, 1)
@@ -72,15 +77,32 @@ class ConnectionsPanel(QGroupBox):
             lambda *_: self.disconnect_button.setEnabled(self.selected_id() is not None)
         )
         self.model.modelReset.connect(lambda: self.disconnect_button.setEnabled(False))
+        self.view = ConnectionsView()
+        self._show_cluster(None)
 
-    def set_count(self, count: int, source: str) -> None:
-        """A new count, from ``source`` ("live" from presence frames, or "polled")."""
-        self.count.setText(str(count))
-        self.source.setText(f"on this instance ({source})")
-        self.history.add(count)
+    def display(self, view: ConnectionsView) -> None:
+        """Show what ``view`` says (the panel's one way in); the chart runs on to now."""
+        before, self.view = self.view, view
+        if view.count is not None:
+            self.count.setText(str(view.count))
+            self.history.add(view.count)
+        else:
+            self.count.setText("–")
+        if view.table_error is not None:
+            self.source.setText(f"table unavailable: {view.table_error}")
+        elif view.stopped:
+            self.source.setText("server stopped")
+        else:
+            self.source.setText(f"on this instance ({view.source})" if view.source else "")
+        if view.cluster != before.cluster:
+            self._show_cluster(view.cluster)
+        if view.rows is not before.rows or view.own_id != before.own_id:
+            self._show_rows(view.rows, view.own_id)
+        for part in (self.chart, self.table):
+            part.setEnabled(not view.stopped)
         self.refresh_chart()
 
-    def set_cluster(self, cluster: dict[str, Any] | None) -> None:
+    def _show_cluster(self, cluster: dict[str, Any] | None) -> None:
         """The cluster totals ({instances, connections}) or None for a server on its own."""
         if not cluster:
             self.cluster_count.setText("")
@@ -105,11 +127,11 @@ class ConnectionsPanel(QGroupBox):
         self.chart.caption = f"last {_span_text(span)}"
         self.chart.set_points(points, span)
 
-    def set_rows(self, rows: list[dict[str, Any]], own_id: str | None) -> None:
+    def _show_rows(self, rows: tuple[dict[str, Any], ...], own_id: str | None) -> None:
         """New rows from the server; the selected clients stay selected if still there."""
         keep = set(self.selected_ids())
         self.model.own_id = own_id
-        self.model.set_rows(rows)
+        self.model.set_rows(list(rows))
         selection = self.table.selectionModel()
         flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
         for row, record in enumerate(rows):

@@ -1,4 +1,8 @@
-"""Health: the badge, latency with its sparkline, the server's vital signs, check targets."""
+"""Health: the badge, latency with its sparkline, the server's vital signs, check targets.
+
+Updated through ``display(HealthView)`` alone. STOPPED greys everything below the badge: the
+figures are the last ones known, of a server that is not running.
+"""
 
 from __future__ import annotations
 
@@ -23,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.core.health import Health, HealthTracker
+from ui.core.health import Health, HealthView, TargetView
 from ui.style import badge_css, set_style_sheet
 from ui.theme import ink
-from ui.widgets.fact_grid import fill_fact_grid
+from ui.widgets.fact_grid import fill_fact_grid, wrap_within
 from ui.widgets.sparkline import Sparkline
 
 
@@ -47,6 +51,9 @@ class HealthPanel(QGroupBox):
         self._uptime_ticker.timeout.connect(self._show_uptime)
         self.badge = QLabel()
         self.detail = QLabel()
+        #: Beside the detail: how many check targets failed their last check.
+        self.targets_note = QLabel()
+        self.targets_note.setStyleSheet("color:#e65100;font-weight:bold;")
         self.interval = QDoubleSpinBox(suffix=" s", decimals=1, minimum=0.2, maximum=60.0)
         self.interval.setSingleStep(0.5)
         self.interval.setValue(2.0)
@@ -61,9 +68,14 @@ class HealthPanel(QGroupBox):
             "so while it is connected the health polls only refresh latency, uptime and memory"
         )
 
+        words = QVBoxLayout()
+        words.setSpacing(0)
+        words.addWidget(wrap_within(self.detail))
+        words.addWidget(wrap_within(self.targets_note))
+        self.targets_note.hide()
         top = QHBoxLayout()
         top.addWidget(self.badge)
-        top.addWidget(self.detail, 1)
+        top.addLayout(words, 1)
         top.addWidget(QLabel("every"))
         top.addWidget(self.interval)
         top.addWidget(self.pace)
@@ -106,34 +118,63 @@ class HealthPanel(QGroupBox):
         targets_row.addStretch(1)
         targets_row.addWidget(self.check_now)
 
+        #: Everything below the badge: greyed while the server is stopped.
+        self.body = QWidget()
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addLayout(form)
+        body.addWidget(self.sparkline)
+        body.addLayout(targets_row)
+        body.addWidget(self.targets)
+        body.addStretch(1)  # room to spare goes below, not between the rows of figures
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addLayout(form)
-        layout.addWidget(self.sparkline)
-        layout.addLayout(targets_row)
-        layout.addWidget(self.targets)
+        layout.addWidget(self.body)
 
         self.interval.valueChanged.connect(self.interval_changed)
         self.check_now.clicked.connect(self.check_requested)
-        self.show_health(HealthTracker())
+        self.view = HealthView()
+        self._vitals: dict[str, Any] | None = None
+        self._targets: tuple[TargetView, ...] | None = None
+        self._targets_current = True
+        self._show_targets(None)
+        self.display(self.view)
 
-    def show_health(self, tracker: HealthTracker) -> None:
-        state = tracker.state.value
+    @property
+    def interval_seconds(self) -> float:
+        """The user's poll interval (the "every" box)."""
+        return self.interval.value()
+
+    def set_interval(self, seconds: float) -> None:
+        self.interval.setValue(seconds)
+
+    def display(self, view: HealthView) -> None:
+        """Show what ``view`` says (the panel's one way in)."""
+        self.view = view
+        state = view.state.value
         self.badge.setText(state)
         set_style_sheet(self.badge, badge_css(state))
-        self.detail.setText(tracker.detail)
-        latency = tracker.last_latency
+        self.detail.setText(view.detail)
+        running = view.state is not Health.STOPPED
+        self.body.setEnabled(running)
+        self.targets_note.setText((view.unhealthy_targets or "") if running else "")
+        self.targets_note.setVisible(bool(self.targets_note.text()))
+        latency = view.latencies[-1] if view.latencies else None
         self.latency.setText(f"{latency:.1f} ms" if latency is not None else "–")
-        self.sparkline.set_values(list(tracker.latencies))
-        self.last_error.setText(tracker.last_error or "none")
-        if tracker.state is Health.DOWN:
+        self.sparkline.set_values(list(view.latencies))
+        self.last_error.setText(view.last_error_text)
+        self.last_error.setEnabled(view.recovered_at is None)  # grey once it is history
+        self.pace.setText("" if view.pace is None else f"({view.pace:g} s while live)")
+        if view.vitals is not self._vitals and view.vitals is not None:
+            self._show_vitals(view.vitals)
+        self._vitals = view.vitals
+        if view.targets != self._targets or running != self._targets_current:
+            self._targets_current = running
+            self._show_targets(view.targets)
+        if view.state in (Health.DOWN, Health.STOPPED):
             self._uptime_ticker.stop()  # the uptime shown stays the last one known
 
-    def show_pace(self, seconds: float | None) -> None:
-        """The live pace in use now (seconds), or None while polls come at the box's value."""
-        self.pace.setText("" if seconds is None else f"({seconds:g} s while the feed is live)")
-
-    def show_details(self, health: dict[str, Any]) -> None:
+    def _show_vitals(self, health: dict[str, Any]) -> None:
         """The body of GET /health/."""
         details = health.get("details", {})
         seconds = details.get("uptime_seconds")
@@ -155,16 +196,23 @@ class HealthPanel(QGroupBox):
             elapsed = reported + self._clock() - at
             self.uptime.setText(str(timedelta(seconds=int(elapsed))))
 
-    def set_targets(self, targets: list[dict[str, str]]) -> None:
-        self.targets.setRowCount(len(targets))
-        for row, target in enumerate(targets):
-            self.targets.setItem(row, 0, QTableWidgetItem(target.get("name", "")))
-            self.targets.setItem(row, 1, QTableWidgetItem(target.get("url", "")))
-            self.targets.setItem(row, 2, QTableWidgetItem("not checked yet"))
-        self.check_now.setEnabled(bool(targets))
-        if not targets:
+    def _show_targets(self, targets: tuple[TargetView, ...] | None) -> None:
+        self._targets = targets
+        rows = targets or ()
+        self.targets.setRowCount(len(rows))
+        for row, target in enumerate(rows):
+            self.targets.setItem(row, 0, QTableWidgetItem(target.name))
+            self.targets.setItem(row, 1, QTableWidgetItem(target.url))
+            mark = {True: "✔ ", False: "✘ ", None: ""}[target.healthy]
+            result = QTableWidgetItem(mark + target.result)
+            if target.healthy is False and self._targets_current:  # red is news, not history
+                result.setForeground(_red())
+            self.targets.setItem(row, 2, result)
+        self.check_now.setEnabled(bool(rows))
+        if not rows:
             self.targets.setRowCount(1)
-            self.targets.setItem(0, 0, QTableWidgetItem("none configured"))
+            text = "none configured" if targets is not None else "–"
+            self.targets.setItem(0, 0, QTableWidgetItem(text))
         self._fit_targets()
 
     def _fit_targets(self) -> None:
@@ -172,24 +220,6 @@ class HealthPanel(QGroupBox):
         rows = max(1, min(self.targets.rowCount(), 4))
         height = self.targets.horizontalHeader().sizeHint().height() + rows * 22 + 4
         self.targets.setFixedHeight(height)
-
-    def target_names(self) -> list[str]:
-        names = []
-        for row in range(self.targets.rowCount()):
-            url = self.targets.item(row, 1)
-            item = self.targets.item(row, 0)
-            if item is not None and url is not None:
-                names.append(item.text())
-        return names
-
-    def set_target_result(self, name: str, text: str, healthy: bool) -> None:
-        for row in range(self.targets.rowCount()):
-            item = self.targets.item(row, 0)
-            if item is not None and item.text() == name:
-                result = QTableWidgetItem(("✔ " if healthy else "✘ ") + text)
-                if not healthy:  # healthy text keeps the palette's colour, light or dark
-                    result.setForeground(_red())
-                self.targets.setItem(row, 2, result)
 
 
 def _red() -> Any:

@@ -1,7 +1,9 @@
 """The message log panel: filter bar, the table, and the selected frame as pretty JSON.
 
 Auto-scroll follows new rows while the view is at the bottom; scrolling up stops it, and
-scrolling back to the bottom resumes it. Pause freezes the rows while capture goes on.
+scrolling back to the bottom resumes it. Pause freezes the rows while capture goes on (the
+button counts what came in meanwhile). "Fold own" shows each message the window sent once.
+The detail pane shows the selected row, and only while the filter shows that row.
 
 With no filter the view shows the log model itself; the filter proxy sits in between only
 while a filter is set, since mapping every row of a flood through it doubles the cost of each
@@ -32,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.core.log_filter import LogFilter
-from ui.core.messages import DIRECTIONS, MessageLog
+from ui.core.messages import DIRECTIONS, LogEntry, MessageLog
 from ui.models.log import ENTRY_ROLE, TEXT_COLUMN, LogFilterProxy, MessageLogModel
 
 FRAME_TYPES = (
@@ -71,8 +73,16 @@ class LogPanel(QWidget):
         self.filter_direction.addItem("in + out", "")
         for direction in DIRECTIONS:
             self.filter_direction.addItem(direction, direction)
+        self.fold_button = QPushButton("Fold own")
+        self.fold_button.setCheckable(True)
+        self.fold_button.setToolTip(
+            "Show each message this window sent once: hide the server's broadcast of it and "
+            "the echo back"
+        )
         self.pause_button = QPushButton("Pause")
         self.pause_button.setCheckable(True)
+        self.pause_button.setToolTip("Freeze the rows; capture goes on and shows on Resume")
+        self._own_client = ""
         self.clear_button = QPushButton("Clear")
         self.export_button = QPushButton("Export…")
         self.counts = QLabel()
@@ -82,6 +92,7 @@ class LogPanel(QWidget):
         bar.addWidget(self.filter_type)
         bar.addWidget(self.filter_channel)
         bar.addWidget(self.filter_direction)
+        bar.addWidget(self.fold_button)
         bar.addWidget(self.pause_button)
         bar.addWidget(self.clear_button)
         bar.addWidget(self.export_button)
@@ -120,7 +131,9 @@ class LogPanel(QWidget):
         self.filter_type.currentIndexChanged.connect(self._apply_filter)
         self.filter_channel.textChanged.connect(self._apply_filter)
         self.filter_direction.currentIndexChanged.connect(self._apply_filter)
-        self.pause_button.toggled.connect(self.model.set_paused)
+        self.fold_button.toggled.connect(self._apply_filter)
+        self.pause_button.toggled.connect(self._pause)
+        self.model.held.connect(self._held)
         self.clear_button.clicked.connect(self.clear)
         self.export_button.clicked.connect(self._ask_export)
         scrollbar = self.view.verticalScrollBar()
@@ -135,6 +148,16 @@ class LogPanel(QWidget):
         """What the view shows: the log model, or the proxy while a filter is set."""
         return self.view.model()
 
+    def add(self, entry: LogEntry) -> None:
+        """One more row (it shows at the next flush, a tenth of a second at most)."""
+        self.model.add(entry)
+
+    def set_own_client(self, client_id: str | None) -> None:
+        """The window's own connection id on the server, whose broadcasts "Fold own" hides."""
+        self._own_client = client_id or ""
+        if self.fold_button.isChecked():
+            self._apply_filter()
+
     def _watch_selection(self) -> None:
         # Each setModel brings a new selection model.
         self.view.selectionModel().selectionChanged.connect(self._show_selected)
@@ -147,7 +170,10 @@ class LogPanel(QWidget):
             type=self.filter_type.currentData() or "",
             direction=self.filter_direction.currentData() or "",
             channel=self.filter_channel.text().strip(),
+            fold_own=self.fold_button.isChecked(),
+            own_client=self._own_client,
         )
+        selected = self._selected_entry()
         self.proxy.set_filter(log_filter)
         wanted: QAbstractItemModel = self.model if log_filter.is_empty else self.proxy
         if self.view.model() is not wanted:
@@ -158,11 +184,30 @@ class LogPanel(QWidget):
                 # Detached (Qt takes nullptr; the stubs say otherwise): it stops tracking inserts.
                 self.proxy.setSourceModel(None)  # type: ignore[arg-type]
             self._watch_selection()
+        self._reselect(selected)
         self._update_counts()
 
     def set_channel_filter(self, channel: str) -> None:
         """Show only ``channel``'s messages ("": every message)."""
         self.filter_channel.setText(channel)
+
+    def _selected_entry(self) -> LogEntry | None:
+        rows = self.view.selectionModel().selectedRows()
+        return rows[0].data(ENTRY_ROLE) if rows else None
+
+    def _reselect(self, entry: LogEntry | None) -> None:
+        """Select ``entry`` again if the filter still shows it; otherwise the detail empties."""
+        shown = self.shown
+        if entry is not None and self.filter_accepts(entry):
+            for row in range(shown.rowCount() - 1, -1, -1):
+                if shown.index(row, 0).data(ENTRY_ROLE) == entry:
+                    self.view.selectRow(row)
+                    return
+        self.view.clearSelection()
+        self.detail.clear()
+
+    def filter_accepts(self, entry: LogEntry) -> bool:
+        return self.proxy.log_filter.accepts(entry)
 
     def _scrolled(self, value: int) -> None:
         # The user's scroll position decides: at the bottom means "follow the news".
@@ -178,8 +223,17 @@ class LogPanel(QWidget):
         text = f"{shown:,} shown · {len(log):,} kept (max {log.capacity:,})"
         text += f" · {log.captured:,} captured"
         if self.model.paused:
-            text += f" · paused ({len(log.pending):,} waiting)"
+            text += f" · paused ({self.model.held_back:,} new)"
         self.counts.setText(text)
+
+    def _pause(self, paused: bool) -> None:
+        self.model.set_paused(paused)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self._update_counts()
+
+    def _held(self, count: int) -> None:
+        self.pause_button.setText(f"Resume ({count:,} new)")
+        self._update_counts()
 
     # Actions ----------------------------------------------------------------------------------
 
@@ -189,10 +243,11 @@ class LogPanel(QWidget):
         self._update_counts()
 
     def _show_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
-        indexes = selected.indexes()
-        if indexes:
-            entry = indexes[0].data(ENTRY_ROLE)
-            self.detail.setPlainText(entry.as_json())
+        rows = self.view.selectionModel().selectedRows()
+        if rows:
+            self.detail.setPlainText(rows[0].data(ENTRY_ROLE).as_json())
+        else:
+            self.detail.clear()
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

@@ -103,3 +103,39 @@ async def test_first_connection_brings_the_recent_history(start_server: StartSer
         assert feed.last_id == broadcast_ids(frames)[-1]
     finally:
         await feed.stop()
+
+
+async def test_pause_rests_without_retrying_and_start_resumes_at_once_where_it_was(
+    start_server: StartServer,
+) -> None:
+    server = start_server()
+    frames: list[Any] = []
+    states: list[tuple[FeedState, str]] = []
+    # An hour between attempts: only a fresh start can connect again within the test.
+    feed = LiveFeed(
+        server.url,
+        admin_token(server),
+        lambda frame, _raw: frames.append(frame),
+        lambda state, detail: states.append((state, detail)),
+        min_delay=3600.0,
+        max_delay=3600.0,
+    )
+    feed.start()
+    try:
+        await until(lambda: feed.state is FeedState.CONNECTED)
+        async with connect(ws_url(server)) as other:
+            await other.send("before")
+            await until(lambda: broadcast_ids(frames))
+        last_id = feed.last_id
+        feed.pause()
+        assert feed.state is FeedState.STOPPED and feed.last_id == last_id
+        server.stop()
+        server.start()
+        await asyncio.sleep(0.2)  # the cancelled run is gone for good: it reports nothing more
+        assert states[-1][0] is FeedState.STOPPED
+        assert not [detail for state, detail in states if state is FeedState.RECONNECTING]
+        feed.start()
+        await until(lambda: feed.state is FeedState.CONNECTED)
+        assert feed.last_id == last_id  # it resumes with ?since=<last id>
+    finally:
+        await feed.stop()

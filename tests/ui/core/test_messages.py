@@ -36,6 +36,17 @@ def test_summaries_of_other_frames() -> None:
     assert entry_from_frame("not an object", "in").type == "text"
 
 
+def test_a_frame_with_fields_outside_data_shows_whole() -> None:
+    bogus = {"type": "bogus", "x": 1}
+    assert entry_from_frame(bogus, "out").text == '{"type":"bogus","x":1}'
+    extra = {"type": "message", "data": {"text": "hi"}, "priority": "high"}
+    assert entry_from_frame(extra, "out").text == (
+        '{"type":"message","data":{"text":"hi"},"priority":"high"}'
+    )
+    # The envelope the server puts around data is not "outside": the summary stays short.
+    assert entry_from_frame(broadcast(5, "hello"), "in").text == "hello"
+
+
 def test_batches_drop_the_oldest_beyond_capacity() -> None:
     log = MessageLog(capacity=5)
     for number in range(3):

@@ -103,6 +103,15 @@ def test_loopback_only_says_so_and_offers_to_rebind(qtbot):
     assert not dialog.isVisible()
 
 
+def test_the_copy_button_sits_beside_the_address_not_over_it(qtbot):
+    dialog = make_dialog(qtbot, token="t" * 43)  # the longest link: the QR code is biggest
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    field, copy = dialog.url_field.geometry(), dialog.copy_url.geometry()
+    assert field.right() < copy.left()
+    assert dialog.qr_label.geometry().right() < field.left()
+
+
 def test_snippet_copy_buttons(qtbot):
     dialog = make_dialog(qtbot, token=TOKEN)
     for index, view in enumerate((dialog.python_snippet, dialog.javascript_snippet)):

@@ -28,17 +28,22 @@ def test_rows_and_the_window_own_connection(qtmodeltester: Any) -> None:
 
 
 def test_the_panel_keeps_the_selection_across_refreshes(qtbot: Any) -> None:
+    from ui.core.connections import ConnectionsView
     from ui.panels.connections import ConnectionsPanel
 
     panel = ConnectionsPanel()
+
+    def rows(records: list[dict[str, Any]]) -> None:
+        panel.display(ConnectionsView(count=len(records), rows=tuple(records), own_id="c1"))
+
     qtbot.addWidget(panel)
     assert not panel.disconnect_button.isEnabled()
-    panel.set_rows(ROWS, own_id="c1")
+    rows(ROWS)
     panel.table.selectRow(1)
     assert panel.selected_id() == "c2" and panel.disconnect_button.isEnabled()
-    panel.set_rows(list(reversed(ROWS)), own_id="c1")  # a poll: new order, same clients
+    rows(list(reversed(ROWS)))  # a poll: new order, same clients
     assert panel.selected_id() == "c2" and panel.disconnect_button.isEnabled()
-    panel.set_rows(ROWS[:1], own_id="c1")  # c2 left
+    rows(ROWS[:1])  # c2 left
     assert panel.selected_id() is None and not panel.disconnect_button.isEnabled()
     with qtbot.waitSignal(panel.disconnect_requested) as asked:
         panel.table.selectRow(0)

@@ -77,3 +77,54 @@ def test_selected_message_is_pretty_json_and_export_follows_the_filter(
     assert panel.proxy.sourceModel() is None
     panel.view.selectRow(0)
     assert json.loads(panel.detail.toPlainText())["id"] == 0
+
+
+def test_pause_counts_what_comes_in_and_resume_shows_it(qtbot: Any) -> None:
+    panel = make_panel(qtbot)
+    fill(panel, 0, 2)
+    panel.pause_button.click()
+    assert panel.pause_button.text() == "Resume"
+    fill(panel, 2, 3)  # capture goes on
+    assert panel.pause_button.text() == "Resume (3 new)"
+    assert "5 captured" in panel.counts.text() and "paused (3 new)" in panel.counts.text()
+    assert panel.shown.rowCount() == 2
+    panel.pause_button.click()
+    assert panel.pause_button.text() == "Pause"
+    assert panel.shown.rowCount() == 5 and "5 captured" in panel.counts.text()
+
+
+def own_message(panel: LogPanel, text: str) -> None:
+    """What the window logs for one message it sends as c1: out, the broadcast, the echo."""
+    frame = {"type": "message", "data": {"text": text}}
+    panel.add(entry_from_frame(frame, "out"))
+    panel.add(entry_from_frame({**frame, "type": "broadcast", "client": "c1", "id": 1}, "in"))
+    panel.add(entry_from_frame({**frame, "type": "echo", "client": "c1", "id": 1}, "in"))
+    panel.model.flush()
+
+
+def test_fold_own_shows_a_sent_message_once(qtbot: Any) -> None:
+    panel = make_panel(qtbot)
+    panel.set_own_client("c1")
+    own_message(panel, "mine")
+    fill(panel, 0, 1)  # someone else's broadcast
+    assert panel.shown.rowCount() == 4
+    panel.fold_button.click()
+    shown = [panel.shown.index(row, 1).data() for row in range(panel.shown.rowCount())]
+    assert shown == ["out", "in"] and panel.shown.rowCount() == 2
+    panel.fold_button.click()
+    assert panel.shown.rowCount() == 4
+
+
+def test_the_detail_empties_when_the_filter_hides_its_row(qtbot: Any) -> None:
+    panel = make_panel(qtbot)
+    fill(panel, 0, 3)
+    panel.view.selectRow(1)
+    assert json.loads(panel.detail.toPlainText())["id"] == 1
+    panel.filter_text.setText("m2")  # the proxy comes in: m1 is hidden
+    assert panel.detail.toPlainText() == ""
+    panel.view.selectRow(0)
+    assert json.loads(panel.detail.toPlainText())["id"] == 2
+    panel.filter_text.setText("m")  # still shown: still selected, still in the detail
+    assert json.loads(panel.detail.toPlainText())["id"] == 2
+    panel.filter_type.setCurrentIndex(panel.filter_type.findData("echo"))  # hidden by the proxy
+    assert panel.detail.toPlainText() == ""

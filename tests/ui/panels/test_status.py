@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from ui.core.status import StatusView
 from ui.panels.status import StatusPanel
 
 NOW = datetime(2026, 11, 27, 14, 50, 0, tzinfo=UTC)
@@ -15,7 +16,7 @@ def test_status_shows_the_service_and_how_far_its_clock_is(qtbot: Any) -> None:
     qtbot.addWidget(panel)
     api_status = {"status": "operational", "service": "orders", "version": "1.2.3"}
     page = {"environment": "production", "timestamp": "2026-11-27T14:50:07.250000+00:00"}
-    panel.show_status(api_status, page)
+    panel.display(StatusView(api_status, page))
 
     facts = (panel.state, panel.service, panel.environment, panel.version, panel.server_clock)
     assert [label.text() for label in facts] == [
@@ -27,5 +28,5 @@ def test_status_shows_the_service_and_how_far_its_clock_is(qtbot: Any) -> None:
     ]
     assert "2026-11-27T14:50:07.250000+00:00" in panel.server_clock.toolTip()
 
-    panel.show_status(api_status, {"environment": "production", "timestamp": "not a time"})
+    panel.display(StatusView(api_status, {"environment": "production", "timestamp": "bad"}))
     assert panel.server_clock.text() == "–"
