@@ -20,12 +20,10 @@ from server.realtime.store import MessageStore
 from server.settings import Settings
 from tests.conftest import StartServer, admin_token, port_is_free, ws_url
 from tests.filesystems import read_only
-from tests.ui.qasync_support import qasync_loop, qasync_session_loop, qt_settings, run, until
+from tests.ui.qasync_support import run, until
 from ui.core.feed import FeedState
 from ui.core.health import Health
 from ui.monitor import MonitorTuning
-
-__all__ = ["qasync_loop", "qasync_session_loop", "qt_settings"]
 
 # Fast polls and reconnects so the test waits on conditions for little time.
 FAST = MonitorTuning(interval=0.2, timeout=1.0, down_after=3, reconnect_min=0.05, reconnect_max=0.3)
@@ -39,13 +37,19 @@ def make_desktop(
 ) -> Iterator[MakeDesktop]:
     made: list[Desktop] = []
 
-    def make(connect: str | None = None, token: str | None = None, **overrides: Any) -> Desktop:
+    def make(
+        connect: str | None = None,
+        token: str | None = None,
+        server: EmbeddedServer | None = None,
+        **overrides: Any,
+    ) -> Desktop:
         desktop = Desktop(
-            make_settings(**overrides),
+            server.settings if server is not None else make_settings(**overrides),
             connect=connect,
             token=token,
             qsettings=qt_settings,
             tuning=FAST,
+            server=server,
         )
         made.append(desktop)
         desktop.launch()
@@ -383,9 +387,22 @@ def test_poll_interval_and_layout_persist(
 
 
 def test_embedded_server_object_is_reused_when_given(
-    make_desktop: MakeDesktop, make_settings: Callable[..., Settings]
+    make_desktop: MakeDesktop, make_settings: Callable[..., Settings], qtbot: Any
 ) -> None:
-    assert isinstance(make_desktop().server, EmbeddedServer)
+    """The launcher starts the server before Qt loads and hands it over (app.launch): the
+    window must drive that very object, already running, not build or start another."""
+    given = EmbeddedServer(make_settings())
+    given.start()
+    assert given.wait_started(), given.error
+    thread = given.thread
+    desktop = make_desktop(server=given)
+    assert desktop.server is given
+    assert given.thread is thread  # not started a second time
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+    assert desktop.monitor.base_url == given.url
+    assert desktop.window.server_bar.state == "running"
+    run(qtbot, desktop.shutdown())
+    assert given.state is ServerState.STOPPED and given.thread is None  # the window stopped it
 
 
 def test_watching_a_cluster_shows_this_instance_and_the_cluster_side_by_side(
