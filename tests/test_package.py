@@ -89,7 +89,7 @@ def processes() -> Iterator[list[subprocess.Popen[str]]]:
     for process in started:
         if process.poll() is None:
             process.kill()
-            process.wait()
+        process.communicate()  # waits, and closes the pipes
 
 
 def start(installed: Path, home: Path, *args: str) -> subprocess.Popen[str]:
@@ -204,3 +204,15 @@ def test_readme_shows_pipx_beside_scripts_run() -> None:
     start_section = readme.split("## Start", 1)[1].split("\n## ", 1)[0]
     assert "pipx install 'pulsedesk[desktop]'" in start_section
     assert "scripts/run" in start_section
+
+
+def test_the_dockerfile_builds_from_every_source_on_a_python_ci_runs() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    (version,) = re.findall(r"^FROM python:(\d+\.\d+)", dockerfile, re.MULTILINE)
+    assert f"interpreter {version}" in (ROOT / ".ci" / "run").read_text()
+    copied = {
+        name
+        for line in re.findall(r"^COPY (.+) \S+$", dockerfile, re.MULTILINE)
+        for name in line.split()
+    }
+    assert copied >= set(SOURCES)

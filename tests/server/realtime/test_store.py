@@ -201,6 +201,7 @@ async def test_kill_9_loses_at_most_the_batch_not_yet_committed(tmp_path: Path) 
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
 
     db = sqlite3.connect(next((tmp_path / "data").glob("messages-*.sqlite3")))
     ids = [row[0] for row in db.execute("SELECT id FROM broadcasts ORDER BY id")]
