@@ -7,6 +7,7 @@ CI run. The README checks below are quick: its pictures must show on a package i
 
 from __future__ import annotations
 
+import ast
 import email
 import os
 import re
@@ -18,6 +19,7 @@ import tomllib
 import zipfile
 from collections.abc import Iterator
 from email.message import Message
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import httpx
@@ -216,3 +218,44 @@ def test_the_dockerfile_builds_from_every_source_on_a_python_ci_runs() -> None:
         for name in line.split()
     }
     assert copied >= set(SOURCES)
+
+
+def imported_distributions() -> dict[str, set[str]]:
+    """The distributions that server/, ui/ and app/ import directly, each with its importers."""
+    local = {"server", "ui", "app"}
+    provided = packages_distributions()
+    found: dict[str, set[str]] = {}
+    for package in sorted(local):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    if top in local or top in sys.stdlib_module_names:
+                        continue
+                    for distribution in provided.get(top, [top]):
+                        found.setdefault(canonical(distribution), set()).add(
+                            str(path.relative_to(ROOT))
+                        )
+    return found
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_package_imported_directly_is_declared() -> None:
+    project = PYPROJECT["project"]
+    requirements = [*project["dependencies"], *project["optional-dependencies"]["desktop"]]
+    declared = {canonical(re.split(r"[\s<>=!~;\[]", line, maxsplit=1)[0]) for line in requirements}
+    undeclared = {
+        name: sorted(importers)
+        for name, importers in imported_distributions().items()
+        if name not in declared
+    }
+    assert undeclared == {}
