@@ -5,6 +5,7 @@ FROM python:3.13-slim
 
 WORKDIR /srv/pulsedesk
 COPY pyproject.toml README.md LICENSE ./
+COPY common ./common
 COPY server ./server
 COPY app ./app
 COPY ui ./ui

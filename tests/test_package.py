@@ -28,7 +28,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 # What the wheel is built from; the rest of the tree (tests, bench, docs) stays out of it.
-SOURCES = ["pyproject.toml", "README.md", "LICENSE", "app", "server", "ui"]
+SOURCES = ["pyproject.toml", "README.md", "LICENSE", "app", "common", "server", "ui"]
 URL_LINE = re.compile(r"PulseDesk serving \S+ at (http://127\.0\.0\.1:\d+)")
 
 
@@ -221,8 +221,8 @@ def test_the_dockerfile_builds_from_every_source_on_a_python_ci_runs() -> None:
 
 
 def imported_distributions() -> dict[str, set[str]]:
-    """The distributions that server/, ui/ and app/ import directly, each with its importers."""
-    local = {"server", "ui", "app"}
+    """The distributions our packages import directly, each with the modules that import it."""
+    local = {"app", "common", "server", "ui"}
     provided = packages_distributions()
     found: dict[str, set[str]] = {}
     for package in sorted(local):
