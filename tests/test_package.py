@@ -1,8 +1,8 @@
 """The package as a user gets it: the wheel that ``python -m build`` makes from this tree, installed
 with its desktop extra into a fresh venv outside the repository, runs ``serve`` and the window.
 
-Slow (about half a minute: a build, a venv, an install from the package index), and part of every
-CI run. The README checks below are quick: its pictures must show on a package index too.
+Those are slow (about half a minute: a build, a venv, an install from the package index) and part
+of every CI run. The checks of the declared dependencies, the README and the Dockerfile are quick.
 """
 
 from __future__ import annotations
@@ -58,14 +58,15 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             shutil.copy2(ROOT / name, source / name)
     dist = tmp_path_factory.mktemp("dist")
-    subprocess.run(
+    built = subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(source)],
-        check=True,
         capture_output=True,
+        text=True,
         timeout=300,
     )
-    (built,) = dist.glob("pulsedesk-*.whl")
-    return built
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    (wheel,) = dist.glob("pulsedesk-*.whl")
+    return wheel
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +74,14 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv outside the repository with the wheel and its desktop extra: its bin/."""
     venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    subprocess.run(
+    pip = subprocess.run(
         [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", f"{wheel}[desktop]"],
-        check=True,
         capture_output=True,
+        text=True,
         timeout=600,
         env=environment(venv),
     )
+    assert pip.returncode == 0, pip.stderr[-3000:]
     return venv / "bin"
 
 
