@@ -1,9 +1,11 @@
 # The headless PulseDesk server (no Qt): `pulsedesk serve`, as the README documents.
 # Not built on the machine this was written on (no Docker engine there); see README "Scaling out".
-FROM python:3.12-slim
+# 3.13: the newest Python that CI runs (.ci/run); the package supports 3.11 and later.
+FROM python:3.13-slim
 
 WORKDIR /srv/pulsedesk
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
+COPY common ./common
 COPY server ./server
 COPY app ./app
 COPY ui ./ui

@@ -1,4 +1,5 @@
-"""``pulsedesk``: the desktop app (default), ``serve`` headless, ``token``, and the traffic tools.
+"""``pulsedesk``: the desktop app (default), ``serve`` headless, ``token``, the traffic tools, and
+``desktop-entry`` for the launcher entry.
 
 Qt is imported only on the desktop path, so ``pulsedesk serve`` runs where Qt is not installed;
 the desktop path checks that Qt is there before it starts anything.
@@ -116,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     traffic.add_commands(commands)
     commands_module.add_commands(commands)
     add_events_command(commands)
+    entry = commands.add_parser(
+        "desktop-entry", help="print the launcher entry, or install it and the icon for this user"
+    )
+    action = entry.add_mutually_exclusive_group()
+    action.add_argument("--install", action="store_true", help="into the XDG data home")
+    action.add_argument("--uninstall", action="store_true", help="remove what --install wrote")
     return parser
 
 
@@ -185,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     if (args.command, getattr(args, "action", None)) in commands_module.NO_SETTINGS:
         return commands_module.run_without_settings(args)
+    if args.command == "desktop-entry":  # needs no settings
+        return _desktop_entry(install=args.install, uninstall=args.uninstall)
     # Options given before the subcommand count too: `pulsedesk --port 0 serve`.
     for warning in Settings.unknown_variables():
         print(f"pulsedesk: warning: {warning}", file=sys.stderr)
@@ -223,3 +232,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     origin = Origin(getattr(args, "config", None), given_flags(args))
     return run_desktop(settings, connect=args.connect, token=args.token, origin=origin)
+
+
+def _desktop_entry(*, install: bool, uninstall: bool) -> int:
+    from app import desktop_entry
+
+    if not (install or uninstall):
+        print(desktop_entry.desktop_entry(), end="")
+        return 0
+    try:
+        if install:
+            installed = desktop_entry.install()
+            print(f"installed {installed.entry}\ninstalled {installed.icon}")
+        else:
+            for path in desktop_entry.uninstall():
+                print(f"removed {path}")
+    except OSError as exc:
+        print(
+            f"pulsedesk: cannot write {exc.filename or desktop_entry.data_home()}: "
+            f"{exc.strerror or exc}; set XDG_DATA_HOME to a folder you can write",
+            file=sys.stderr,
+        )
+        return 2
+    return 0

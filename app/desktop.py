@@ -14,14 +14,17 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop, asyncSlot
 
 from app.config_file import Origin
+from app.desktop_entry import APP_ID, icon_path
 from app.embedded import EmbeddedServer, ServerState
 from app.server_control import ServerControl
 from app.signals import QuitOnSignals
 from server.auth.tokens import TokenRegistry
+from server.service import package_version
 from server.settings import Settings
 from server.transport.server import PortInUse, display_url
 from ui.main_thread_gc import MainThreadCollector
@@ -232,8 +235,7 @@ def run_window(
     """
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
-    app.setOrganizationName(ORGANIZATION)
-    app.setApplicationName(APPLICATION)
+    identify(app)
     app.setQuitOnLastWindowClosed(False)  # quitting is ours: it must join the server first
     with _qasync_loop(app) as loop:
         desktop = Desktop(settings, connect=connect, token=token, server=server, origin=origin)
@@ -241,6 +243,15 @@ def run_window(
             if quit_requested():
                 desktop.window.request_quit()
             return loop.run_until_complete(desktop.run(start_error))
+
+
+def identify(app: QApplication) -> None:
+    """The names, version and icon the desktop shows for this app, and its launcher entry's id."""
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationVersion(package_version())
+    app.setDesktopFileName(APP_ID)  # matches the installed pulsedesk.desktop
+    app.setWindowIcon(QIcon(str(icon_path())))
 
 
 @contextmanager

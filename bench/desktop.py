@@ -56,7 +56,8 @@ class Child:
             text=True,
         )
         self.process = psutil.Process(self.popen.pid)
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.popen.stdout is not None
@@ -109,18 +110,23 @@ class Child:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
+        self.reader.join(10)  # it ends at the pipe's end, which the exit brings
+        assert self.popen.stdout is not None
+        self.popen.stdout.close()
 
 
 def first_answer(port: int, timeout: float = 60.0) -> float:
     """Poll GET /healthz every 2 ms until it answers 200; the time it first did."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
                 return time.perf_counter()
         except OSError:
             pass
+        finally:
+            conn.close()
         time.sleep(0.002)
     raise TimeoutError(f"nothing answered on port {port}")

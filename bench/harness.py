@@ -166,7 +166,8 @@ class ServerProcess:
         # Keep reading what the server prints: a full pipe would block its logging, and with
         # it the server. The last lines are kept for diagnostics.
         self.output: deque[str] = deque(maxlen=200)
-        threading.Thread(target=self._drain_output, daemon=True).start()
+        self.drain = threading.Thread(target=self._drain_output, daemon=True)
+        self.drain.start()
 
     def _read_port(self, timeout: float) -> int:
         assert self.popen.stdout is not None
@@ -213,6 +214,11 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
+        drain = getattr(self, "drain", None)  # absent when the server never said its port
+        if drain is not None:
+            drain.join(10)  # it ends at the pipe's end, which the exit brings
+        assert self.popen.stdout is not None
+        self.popen.stdout.close()
 
     def __enter__(self) -> ServerProcess:
         return self
@@ -286,6 +292,7 @@ class ClientPool:
             raise RuntimeError("results() comes after done()")
         for proc in self.procs:
             proc.wait(60)
+            _close_pipes(proc)
         received = [n for tally in self._tallies for n in tally.unique]
         codes: dict[str, int] = {}
         latencies = array("d")
@@ -300,6 +307,13 @@ class ClientPool:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            _close_pipes(proc)
+
+
+def _close_pipes(proc: subprocess.Popen[bytes]) -> None:
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            pipe.close()
 
 
 async def quiesce(
@@ -352,6 +366,7 @@ class Stallers:
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(30)
+        _close_pipes(self.proc)
 
 
 # Sending --------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Shared fixtures: real servers on port 0, with their files in a temporary folder.
 
 Nothing here may touch the user's own config: every server gets its own config and data dirs,
-and PULSEDESK_* from the developer's shell is cleared before any test module imports the app.
+and PULSEDESK_* from the developer's shell is cleared (``pytest_configure``) before any test
+module is collected, and so before any of them imports the app.
 """
 
 from __future__ import annotations
@@ -9,31 +10,51 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import shutil
 import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-for _name in list(os.environ):
-    if _name.startswith("PULSEDESK_"):
-        del os.environ[_name]
-_scratch = Path(tempfile.mkdtemp(prefix="pulsedesk-tests-"))
-os.environ["PULSEDESK_CONFIG_DIR"] = str(_scratch / "config")
-os.environ["PULSEDESK_DATA_DIR"] = str(_scratch / "data")
-# The desktop's log file and autostart entry: platformdirs puts them under these on Linux.
-os.environ["XDG_STATE_HOME"] = str(_scratch / "state")
-os.environ["XDG_CONFIG_HOME"] = str(_scratch / "xdg-config")
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import pytest
 
-import pytest  # noqa: E402
+from app.embedded import EmbeddedServer
+from common.urls import websocket_url
+from server.auth.tokens import TokenRegistry
+from server.settings import Settings
+from tests.redis_server import RedisServer, redis_server_path
 
-from app.embedded import EmbeddedServer  # noqa: E402
-from common.urls import websocket_url  # noqa: E402
-from server.auth.tokens import TokenRegistry  # noqa: E402
-from server.settings import Settings  # noqa: E402
-from tests.redis_server import RedisServer, redis_server_path  # noqa: E402
+# The qasync loop and the QSettings file, for every test that drives the window.
+pytest_plugins = ["tests.ui.qasync_support"]
 
 StartServer = Callable[..., EmbeddedServer]
+
+
+# The config and data dirs of servers that no test configured: ``server.main:app``, built from
+# the environment (the seed's tests), and the processes the tests start.
+_scratch = Path()
+_saved_environment: dict[str, str] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _scratch
+    _saved_environment.update(os.environ)
+    for name in list(os.environ):
+        if name.startswith("PULSEDESK_"):
+            del os.environ[name]
+    _scratch = Path(tempfile.mkdtemp(prefix="pulsedesk-tests-"))
+    os.environ["PULSEDESK_CONFIG_DIR"] = str(_scratch / "config")
+    os.environ["PULSEDESK_DATA_DIR"] = str(_scratch / "data")
+    # The desktop's log file and autostart entry: platformdirs puts them under these on Linux.
+    os.environ["XDG_STATE_HOME"] = str(_scratch / "state")
+    os.environ["XDG_CONFIG_HOME"] = str(_scratch / "xdg-config")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    os.environ.clear()
+    os.environ.update(_saved_environment)
+    shutil.rmtree(_scratch, ignore_errors=True)
 
 
 @pytest.fixture

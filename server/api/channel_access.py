@@ -31,7 +31,7 @@ def subscription_target(service: Service, name: Any, role: str | None) -> str:
     if name == EVERY_CHANNEL:
         if role != "admin":
             raise ProtocolError("forbidden", "only the admin token may subscribe to '*'")
-        return name
+        return EVERY_CHANNEL
     if isinstance(name, str) and name.startswith(SERVER_PREFIX):
         if service.server_channels.get(name) is None:
             raise ProtocolError("reserved_channel", f"{name!r}: $-names are the server's")

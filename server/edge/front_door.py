@@ -127,8 +127,9 @@ class FrontDoor:
 
 def _host_header(scope: Scope) -> bytes | None:
     """The Host header's value; ``TWO_HOSTS`` when there are more than one."""
+    headers: Iterable[tuple[bytes, bytes]] = scope["headers"]
     host = None
-    for key, value in scope["headers"]:
+    for key, value in headers:
         if key == b"host":
             host = value if host is None else TWO_HOSTS
     return host

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -59,7 +59,9 @@ class CountingHistogram:
         from prometheus_client.samples import Sample
         from prometheus_client.utils import floatToGoString
 
-        le = [floatToGoString(bound) for bound in self._bounds] + ["+Inf"]
+        # prometheus_client leaves floatToGoString unannotated: it takes a float, gives a str.
+        go_string: Callable[[float], str] = floatToGoString
+        le = [go_string(bound) for bound in self._bounds] + ["+Inf"]
         family = HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
         for labels, series in list(self._series.items()):
             cumulative = list(zip(le, accumulate(series.counts), strict=True))

@@ -117,7 +117,7 @@ class Metrics:
             self._registry = CollectorRegistry()
             for collector in (self.service, self.fanout, self.http):
                 # A collector is whatever has collect(); these need not subclass Collector.
-                self._registry.register(collector)  # type: ignore[arg-type]
+                self._registry.register(collector)
         return self._registry
 
     def render(self) -> bytes:

@@ -125,7 +125,7 @@ class QuietServer(uvicorn.Server):
         self._wakeup: asyncio.Event | None = None
         super().__init__(config)
 
-    @property  # type: ignore[override]  # uvicorn declares a plain attribute
+    @property
     def should_exit(self) -> bool:
         return self._should_exit
 

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO
 
 import httpx
 import pytest
@@ -34,7 +33,7 @@ def wait_for(condition, timeout: float = 30.0, what: str = "condition"):  # type
     pytest.fail(f"timed out waiting for {what}")
 
 
-def start_app(tmp_path: Path) -> tuple[subprocess.Popen[str], IO[str]]:
+def start_app(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
     """``python -m app --port 0`` offscreen, all its files under tmp_path; stderr to a file."""
     env = {
         **os.environ,
@@ -44,15 +43,16 @@ def start_app(tmp_path: Path) -> tuple[subprocess.Popen[str], IO[str]]:
         "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
         "PYTHONUNBUFFERED": "1",
     }
-    log = (tmp_path / "stderr.log").open("w+")
-    child = subprocess.Popen(
-        [sys.executable, "-m", "app", "--port", "0"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
+    log = tmp_path / "stderr.log"
+    with log.open("w") as stderr:  # the child writes through its own copy
+        child = subprocess.Popen(
+            [sys.executable, "-m", "app", "--port", "0"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     return child, log
 
 
@@ -72,6 +72,8 @@ def exit_code(child: subprocess.Popen[str]) -> int:
         if child.poll() is None:
             child.kill()
             child.wait()
+        assert child.stdout is not None
+        child.stdout.close()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -93,8 +95,7 @@ def test_a_signal_quits_like_closing_the_window(tmp_path: Path, signum: int) -> 
     finally:
         child.send_signal(signum)
     assert exit_code(child) == 0
-    log.seek(0)
-    stderr = log.read()
+    stderr = log.read_text()
     assert "thread joined: True" in stderr, stderr[-3000:]
     assert "PulseDesk closed" in stderr
     assert "Traceback" not in stderr, stderr[-3000:]
@@ -111,8 +112,7 @@ def test_a_signal_while_starting_quits_cleanly(tmp_path: Path, signum: int) -> N
     _url, port = serving_at(child)
     child.send_signal(signum)
     assert exit_code(child) == 0
-    log.seek(0)
-    stderr = log.read()
+    stderr = log.read_text()
     assert "Traceback" not in stderr, stderr[-3000:]
     # Noticed before the window was built, or by the window as soon as it was.
     assert "quit before the window opened" in stderr or "thread joined: True" in stderr, stderr

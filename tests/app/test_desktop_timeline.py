@@ -16,12 +16,10 @@ from app.desktop import Desktop
 from server.settings import Settings
 from tests.app.test_desktop import FAST, feed_connected
 from tests.conftest import StartServer, admin_token, remember_token, ws_url
-from tests.ui.qasync_support import qasync_loop, qasync_session_loop, qt_settings, run, until
+from tests.ui.qasync_support import run, until
 from ui.core.timeline import TimelineEntry
 from ui.models.timeline import ENTRY_ROLE
 from ui.panels.timeline import TimelinePanel
-
-__all__ = ["qasync_loop", "qasync_session_loop", "qt_settings"]
 
 MakeDesktop = Callable[..., Desktop]
 

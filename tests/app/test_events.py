@@ -62,7 +62,7 @@ def test_follow_prints_what_happens_next(start_server: StartServer, tmp_path: Pa
                 break
     finally:
         follower.terminate()
-        follower.wait(10)
+        follower.communicate(timeout=10)  # waits, and closes the pipes
 
 
 def _admin_connected(url: str, token: str) -> bool:

@@ -52,6 +52,13 @@ def pulsedesk(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
+def close_pipes(process: subprocess.Popen[str]) -> None:
+    """Close what the test did not read to the end (closing twice is harmless)."""
+    for pipe in (process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
+
+
 @contextmanager
 def serving(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """``pulsedesk serve --port 0``, its URL read from the line it prints."""
@@ -66,6 +73,7 @@ def serving(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
         if process.poll() is None:
             process.kill()
             process.wait()
+        close_pipes(process)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
@@ -136,6 +144,7 @@ def test_a_second_server_on_the_same_data_dir_is_one_line_and_exit_code_2(
     finally:
         other.kill()
         other.wait()
+        close_pipes(other)
     assert list((tmp_path / "other").glob("messages-*.sqlite3"))
 
 

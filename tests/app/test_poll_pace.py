@@ -16,12 +16,10 @@ from app.desktop import Desktop
 from app.embedded import ServerState
 from server.settings import Settings
 from tests.conftest import StartServer, admin_token, ws_url
-from tests.ui.qasync_support import qasync_loop, qasync_session_loop, qt_settings, run, until
+from tests.ui.qasync_support import run, until
 from ui.core.feed import FeedState
 from ui.core.health import Health
 from ui.monitor import MonitorTuning
-
-__all__ = ["qasync_loop", "qasync_session_loop", "qt_settings"]
 
 # Fast when the polls are the news; an hour while the feed is live, so that any poll seen in
 # the live phase (or a DOWN reached after the feed dropped) can only come from the pace rule.

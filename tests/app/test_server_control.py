@@ -11,11 +11,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from app.embedded import EmbeddedServer, ServerState
 from app.server_control import ServerControl
 from server.settings import Settings
-from tests.ui.qasync_support import qasync_loop, qasync_session_loop
 from ui.dialogs.port_conflict import PortConflictBanner
 from ui.panels.server_bar import ServerBar
-
-__all__ = ["qasync_loop", "qasync_session_loop"]
 
 
 def start_error_dialog() -> QMessageBox | None:

@@ -185,6 +185,7 @@ async def test_replay_sends_the_recorded_texts_in_order(
         tmp_path=tmp_path,
     )  # fmt: skip
     received = [(await listener.take("broadcast"))["data"]["text"] for _ in recorded]
+    await listener.close()
     code, out, err = await asyncio.to_thread(finish, process)
     assert code == 0, err
     assert received == [text for _, text in recorded]

@@ -114,6 +114,7 @@ class RawWebSocket:
         head = self._read_until(b"\r\n\r\n")
         self.status_line = head.split(b"\r\n", 1)[0].decode()
         if " 101 " not in self.status_line:
+            self.sock.close()
             raise ConnectionError(f"handshake refused: {self.status_line}")
 
     def _read_until(self, marker: bytes) -> bytes:

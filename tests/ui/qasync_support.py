@@ -1,5 +1,8 @@
 """pytest-qt meets qasync: a qasync loop for the tests, and ways to wait on it without sleeping.
 
+A pytest plugin (``pytest_plugins`` in tests/conftest.py): its fixtures are everyone's, and
+``run`` and ``until`` are imported where they are used.
+
 pytest-qt spins Qt's event loop (``qtbot.waitUntil``) but knows nothing of asyncio. A qasync
 ``QEventLoop(already_running=True)`` is an asyncio loop that runs *inside* whatever spins Qt,
 so coroutines, httpx and websockets make progress while qtbot waits on a condition.
@@ -20,25 +23,16 @@ from qasync import QEventLoop
 T = TypeVar("T")
 
 
-_loop: QEventLoop | None = None
-
-
 @pytest.fixture(scope="session")
 def qasync_session_loop(qapp: QApplication) -> Iterator[QEventLoop]:
     """One loop serves the whole session (see ``qasync_loop``); closed at the end with its
-    executor's threads, which ``run_in_executor`` (the server's stop) started.
-
-    A module global, because test modules outside tests/ui import this fixture too, and each
-    import is a fixture of its own to pytest: they must still share one loop.
-    """
-    global _loop
-    if _loop is None:
-        _loop = QEventLoop(qapp, already_running=True)
-        asyncio.events._set_running_loop(None)
-    yield _loop
-    if not _loop.is_closed():
-        _loop.stop()
-        _loop.close()
+    executor's threads, which ``run_in_executor`` (the server's stop) started."""
+    loop = QEventLoop(qapp, already_running=True)
+    asyncio.events._set_running_loop(None)
+    yield loop
+    if not loop.is_closed():
+        loop.stop()
+        loop.close()
 
 
 @pytest.fixture

@@ -201,6 +201,7 @@ async def test_kill_9_loses_at_most_the_batch_not_yet_committed(tmp_path: Path) 
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
 
     db = sqlite3.connect(next((tmp_path / "data").glob("messages-*.sqlite3")))
     ids = [row[0] for row in db.execute("SELECT id FROM broadcasts ORDER BY id")]
@@ -245,6 +246,12 @@ def _kill(proc: subprocess.Popen[str]) -> None:
     if proc.poll() is None:
         proc.kill()
     proc.wait(timeout=30)
+    _close(proc)
+
+
+def _close(proc: subprocess.Popen[str]) -> None:
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 @pytest.mark.anyio
@@ -421,6 +428,7 @@ async def test_a_read_only_data_dir_serves_its_history_and_is_never_set_aside(
     finally:
         proc.send_signal(signal.SIGTERM)  # a clean stop: everything committed
         proc.wait(timeout=30)
+        _close(proc)
     with read_only(data) as make_writable:
         proc, url = _serve(data, config, store_flush_interval="0.05")
         try:

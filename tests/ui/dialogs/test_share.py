@@ -152,15 +152,15 @@ def snippet_server(start_server: StartServer, qtbot) -> Iterator[tuple[ShareDial
 
 def run_until_hello(command: list[str], peer: Peer) -> None:
     """Run a snippet until its "hello" reaches the peer as a broadcast from another client."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        frame = peer.wait_for(broadcast_text("hello"), timeout=20)
-    except AssertionError:
-        process.kill()
-        output = process.communicate(timeout=10)[0].decode(errors="replace")
-        raise AssertionError(f"the snippet's hello never came; it printed:\n{output}") from None
-    process.terminate()
-    process.wait(timeout=10)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+        try:
+            frame = peer.wait_for(broadcast_text("hello"), timeout=20)
+        except AssertionError:
+            process.kill()
+            output = process.communicate(timeout=10)[0].decode(errors="replace")
+            raise AssertionError(f"the snippet's hello never came; it printed:\n{output}") from None
+        process.terminate()
+        process.wait(timeout=10)
     assert frame["client"] != peer.id
 
 
