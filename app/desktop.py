@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 from qasync import QEventLoop, asyncSlot
 
 from app.config_file import Origin
@@ -27,6 +27,7 @@ from server.auth.tokens import TokenRegistry
 from server.service import package_version
 from server.settings import Settings
 from server.transport.server import PortInUse, display_url
+from ui.log_recording import LogRecording
 from ui.main_thread_gc import MainThreadCollector
 from ui.monitor import Monitor, MonitorTuning
 from ui.theme import Follower
@@ -100,6 +101,10 @@ class Desktop(QObject):
         window.preferences_requested.connect(lambda: settings_window.open_preferences(self))
         window.people_requested.connect(lambda: settings_window.open_people(self))
         window.about_requested.connect(lambda: settings_window.open_about(self))
+        window.load_test_requested.connect(self.open_load_test)
+        window.replay_requested.connect(self.open_replay)
+        self.recording = LogRecording(window, window.log_panel.record_button)
+        self.monitor.frame_listeners.insert(0, self.recording.take)
 
     def launch(self, start_error: PortInUse | None = None) -> None:
         """Show the window and start (or follow) the server. Call on the running loop."""
@@ -134,6 +139,33 @@ class Desktop(QObject):
 
     def _start_server_on_open(self) -> bool:
         return str(self.window.settings.value("window/start_server", "true")) == "true"
+
+    def watched_url(self) -> str:
+        """The server this window watches: the remote one, or its own."""
+        return self.remote_url or (self.server.url if self.server is not None else "")
+
+    def open_load_test(self) -> QDialog:
+        from ui.dialogs.load_test import LoadTestDialog
+
+        settings = self.settings
+        dialog = LoadTestDialog(
+            self.watched_url(),
+            self.token,
+            max_clients=settings.load_max_clients,
+            max_rate=settings.load_max_rate,
+            parent=self.window,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def open_replay(self) -> QDialog:
+        from ui.dialogs.replay import ReplayDialog
+
+        dialog = ReplayDialog(self.watched_url(), self.token, parent=self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def share_url(self) -> str:
         """Where other devices connect: the LAN URL when the server listens beyond loopback."""
@@ -193,6 +225,7 @@ class Desktop(QObject):
 
     @asyncSlot(str)
     async def watch(self, url: str) -> None:
+        self.recording.source = url
         if url != self.monitor.base_url:
             await self.monitor.watch(url, self.token)
 
@@ -203,6 +236,7 @@ class Desktop(QObject):
 
     async def shutdown(self) -> None:
         """Stop watching, then stop the server and join its thread (off the GUI thread)."""
+        self.recording.stop()
         await self.monitor.stop()
         if self.server is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.server.stop)

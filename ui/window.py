@@ -39,6 +39,8 @@ class MainWindow(QMainWindow):
     preferences_requested = Signal()
     people_requested = Signal()
     about_requested = Signal()
+    load_test_requested = Signal()
+    replay_requested = Signal()
 
     def __init__(self, settings: QSettings, log: MessageLog | None = None) -> None:
         super().__init__()
@@ -132,6 +134,13 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(
             self._action("&Preferences…", "Ctrl+,", self.preferences_requested.emit)
         )
+        tools_menu = self.menuBar().addMenu("&Tools")
+        load_test = QAction("&Load test…", self)
+        load_test.triggered.connect(self.load_test_requested.emit)
+        replay = QAction("&Replay a recording…", self)
+        replay.triggered.connect(self.replay_requested.emit)
+        tools_menu.addAction(load_test)
+        tools_menu.addAction(replay)
         view_menu = self.menuBar().addMenu("&View")
         self.close_to_tray = QAction("&Close to tray", self)
         self.close_to_tray.setCheckable(True)

@@ -595,3 +595,58 @@ def test_the_next_session_opens_with_the_previous_sessions_messages(
     qtbot.waitUntil(lambda: feed_connected(second), timeout=15_000)
     qtbot.waitUntil(lambda: len(broadcast_texts(second)) == 3, timeout=15_000)
     assert broadcast_texts(second) == ["yesterday-1", "yesterday-2", "yesterday-3"]
+
+
+def test_recording_from_the_log_writes_what_the_window_receives(
+    make_desktop: MakeDesktop, qtbot: Any, tmp_path: Path
+) -> None:
+    from ui.core.traffic.recording import read_recording
+
+    desktop = make_desktop()
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+    path = tmp_path / "window.jsonl"
+    desktop.recording.start(path)
+    button = desktop.window.log_panel.record_button
+    assert button.isChecked() and button.text() == "Stop recording"
+    assert desktop.recording.label.text().startswith("● recording")
+
+    async def say(*texts: str) -> None:
+        assert desktop.server is not None
+        async with connect(ws_url(desktop.server)) as ws:
+            for text in texts:
+                await ws.send(text)
+                while json.loads(await ws.recv())["type"] != "echo":
+                    pass  # welcome, presence, its own broadcast: the echo says it was taken
+
+    run(qtbot, say("recorded one", "recorded two"))
+
+    def recorded() -> list[str]:
+        return [
+            frame["data"].get("text", "")
+            for _, frame in read_recording(path).broadcasts()
+        ]
+
+    qtbot.waitUntil(lambda: recorded() == ["recorded one", "recorded two"], timeout=15_000)
+    button.click()  # Stop recording
+    assert not button.isChecked() and desktop.recording.recorder is None
+    assert desktop.recording.label.text().startswith("recorded ")
+    recording = read_recording(path)
+    assert recording.entries[0]["kind"] == "open" and recording.entries[-1]["kind"] == "close"
+    assert desktop.token not in path.read_text()
+
+
+def test_the_tools_menu_opens_the_load_test_and_replay_on_this_server(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    desktop = make_desktop()
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+    menu = next(a.menu() for a in desktop.window.menuBar().actions() if a.text() == "&Tools")
+    names = [action.text() for action in menu.actions()]
+    assert names == ["&Load test…", "&Replay a recording…"]
+    load = desktop.open_load_test()
+    replay = desktop.open_replay()
+    assert desktop.server is not None
+    assert load.url.text() == desktop.server.url == replay.url.text()  # type: ignore[attr-defined]
+    assert load.clients.maximum() == desktop.settings.load_max_clients  # type: ignore[attr-defined]
+    load.close()
+    replay.close()

@@ -85,6 +85,8 @@ class LogPanel(QWidget):
         self._own_client = ""
         self.clear_button = QPushButton("Clear")
         self.export_button = QPushButton("Export…")
+        self.record_button = QPushButton("Record…")
+        self.record_button.setToolTip("Write every frame the window receives to a file")
         self.counts = QLabel()
 
         bar = QHBoxLayout()
@@ -96,6 +98,7 @@ class LogPanel(QWidget):
         bar.addWidget(self.pause_button)
         bar.addWidget(self.clear_button)
         bar.addWidget(self.export_button)
+        bar.addWidget(self.record_button)
 
         self.view = QTableView()
         self.view.setModel(self.model)
