@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hmac
 import os
-import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.auth.minting import new_token
 from server.auth.users import UserStore
 from server.settings import Role, Settings
 
@@ -38,7 +38,7 @@ def read_or_create_admin_token(path: Path) -> str:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another process created it between stat and open

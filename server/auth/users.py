@@ -6,11 +6,11 @@ and a keyed digest of its token, never the token: the token exists in plain text
 answer that creates it.
 
 Why HMAC-SHA256 and not a slow password hash (bcrypt, scrypt, Argon2): those make guessing a
-*low-entropy* secret expensive. These tokens are 256 random bits (``secrets.token_urlsafe(32)``),
-which no amount of guessing finds, fast hash or slow, and a slow hash would cost every request
-tens of milliseconds. The per-server key makes the digests worthless on their own: a copy of
-``users.json`` without ``users.key`` cannot even confirm a guessed token, and the same token
-on two servers gives two unrelated digests.
+*low-entropy* secret expensive. These tokens are 256 random bits
+(``server.auth.minting.new_token``), which no amount of guessing finds, fast hash or slow,
+and a slow hash would cost every request tens of milliseconds. The per-server key makes the
+digests worthless on their own: a copy of ``users.json`` without ``users.key`` cannot even
+confirm a guessed token, and the same token on two servers gives two unrelated digests.
 
 Looking a digest up in a dict takes time that depends on the digest, not on the token: it
 tells an attacker nothing they could use to build a token.
@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from server.auth.minting import new_token
 from server.settings import Role
 
 USERS_FILE = "users.json"
@@ -197,7 +198,7 @@ class UserStore:
             users = self._load()
             if name in users:
                 raise UserExists(f"there is already a user {name!r}")
-            token = secrets.token_urlsafe(32)
+            token = new_token()
             user = StoredUser(name, role, self.digest(token), time.time())
             users[name] = user
             self._by_digest[user.digest] = user
@@ -210,7 +211,7 @@ class UserStore:
             user = self._load().get(name)
             if user is None:
                 raise UnknownUser(name)
-            token = secrets.token_urlsafe(32)
+            token = new_token()
             del self._by_digest[user.digest]
             user.digest = self.digest(token)
             self._by_digest[user.digest] = user

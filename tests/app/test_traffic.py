@@ -57,7 +57,7 @@ def token_of(server: EmbeddedServer) -> str:
 def test_load_counts_every_delivery(start_server: StartServer, tmp_path: Path) -> None:
     server = start_server()
     args = ["load", server.url, "--clients", "20", "--rate", "25", "--duration", "2", "--json"]
-    code, out, err = finish(pulsedesk(*args, "--token", token_of(server), tmp_path=tmp_path))
+    code, out, err = finish(pulsedesk(*args, f"--token={token_of(server)}", tmp_path=tmp_path))
     assert code == 0, err
     result = last_json(out)
     assert result["clients"] == 20 and result["connected"] == 20
@@ -75,7 +75,7 @@ async def test_load_reports_a_client_the_server_dropped(
     server = start_server()
     token = token_of(server)
     args = ["load", server.url, "--clients", "3", "--rate", "20", "--duration", "4", "--json"]
-    process = pulsedesk(*args, "--token", token, tmp_path=tmp_path)
+    process = pulsedesk(*args, f"--token={token}", tmp_path=tmp_path)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
 
@@ -123,7 +123,7 @@ async def test_record_keeps_broadcasts_in_order_until_sigint(
     server = start_server()
     token = token_of(server)
     output = tmp_path / "session.jsonl"
-    args = ["record", server.url, "-o", str(output), "--token", token]
+    args = ["record", server.url, "-o", str(output), f"--token={token}"]
     process = pulsedesk(*args, tmp_path=tmp_path)
     async with httpx.AsyncClient(base_url=server.url) as http:
 
@@ -181,7 +181,7 @@ async def test_replay_sends_the_recorded_texts_in_order(
     server = start_server()
     listener = await open_client(server)
     process = pulsedesk(
-        "replay", str(path), server.url, "--speed", speed, "--token", token_of(server),
+        "replay", str(path), server.url, "--speed", speed, f"--token={token_of(server)}",
         tmp_path=tmp_path,
     )  # fmt: skip
     received = [(await listener.take("broadcast"))["data"]["text"] for _ in recorded]
