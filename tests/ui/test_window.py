@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from ui.core.connections import ConnectionsView
-from ui.core.health import HealthTracker, HealthView, ProbeResult, TargetView
+from ui.core.health import HealthTracker, HealthView, PollResult, TargetView
 from ui.core.status import StatusView
 from ui.window import MainWindow
 
@@ -63,7 +63,7 @@ def test_the_left_pane_keeps_its_width_whatever_the_panels_say(
     reason = "/api/v1/status: " + "the server answered 503 Service Unavailable, " * 4
     window.status.display(StatusView(unavailable=reason))
     tracker = HealthTracker()
-    tracker.record(ProbeResult.failed("All connection attempts failed: " + "refused, " * 12))
+    tracker.record(PollResult.failed("All connection attempts failed: " + "refused, " * 12))
     failing = (TargetView("a", "tcp://a:1", "unhealthy: " + "refused " * 9, False),)
     window.health.display(HealthView.of(tracker, targets=failing))
     window.connections.display(ConnectionsView(count=3, table_error=reason))

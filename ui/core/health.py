@@ -26,7 +26,7 @@ class Health(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class ProbeResult:
+class PollResult:
     """One poll: answered (``ok``) or not, how fast, and why it is not fully well."""
 
     ok: bool
@@ -35,7 +35,7 @@ class ProbeResult:
     error: str | None = None  # did not answer: the reason
 
     @classmethod
-    def failed(cls, error: str) -> ProbeResult:
+    def failed(cls, error: str) -> PollResult:
         return cls(ok=False, error=error)
 
 
@@ -60,7 +60,7 @@ class HealthTracker:
         self.detail = "waiting for the first check"
         self.latencies: deque[float] = deque(maxlen=history)
 
-    def record(self, result: ProbeResult) -> bool:
+    def record(self, result: PollResult) -> bool:
         """Take one result; True when the badge changed."""
         before = self.state
         if result.ok:

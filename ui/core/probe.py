@@ -1,7 +1,7 @@
 """One health poll of a server, read into what the window tracks: /healthz, then /health/.
 
 ``probe`` never raises for a server's trouble: a refused or broken answer is a failed
-``ProbeResult``; an answer with something wrong (not healthy, the bus degraded, /health/
+``PollResult``; an answer with something wrong (not healthy, the bus degraded, /health/
 failing or naming its problems) is an answered one with its problem. ``target_outcome`` reads
 a target check.
 """
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ui.core.api import ApiClient, ApiError
-from ui.core.health import ProbeResult
+from ui.core.health import PollResult
 
 
 @dataclass(frozen=True)
 class Probe:
-    result: ProbeResult
+    result: PollResult
     #: The /healthz body when it answered with a JSON object, else None.
     healthz: dict[str, Any] | None = None
     #: The /health/ body when it answered with a JSON object, else None.
@@ -28,10 +28,10 @@ async def probe(api: ApiClient) -> Probe:
     try:
         liveness = await api.get("/healthz")
     except ApiError as exc:
-        return Probe(ProbeResult.failed(str(exc)))
+        return Probe(PollResult.failed(str(exc)))
     body = liveness.body
     if not isinstance(body, dict):
-        return Probe(ProbeResult(True, liveness.latency_ms, "/healthz answered no JSON object"))
+        return Probe(PollResult(True, liveness.latency_ms, "/healthz answered no JSON object"))
     problem = None
     if body.get("status") != "healthy":
         problem = f"/healthz says {body.get('status')}"
@@ -47,7 +47,7 @@ async def probe(api: ApiClient) -> Probe:
         # /health/ names each problem (a store that cannot write, a flushed Redis).
         problems = vitals.get("details", {}).get("problems", [])
         problem = "; ".join(problems) or problem or "/health/ says degraded"
-    return Probe(ProbeResult(True, liveness.latency_ms, problem), body, vitals)
+    return Probe(PollResult(True, liveness.latency_ms, problem), body, vitals)
 
 
 def target_outcome(body: dict[str, Any]) -> tuple[str, bool]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ui.core.health import Health, HealthTracker, HealthView, ProbeResult, TargetView
+from ui.core.health import Health, HealthTracker, HealthView, PollResult, TargetView
 from ui.panels.health import HealthPanel
 
 
@@ -35,7 +35,7 @@ def test_uptime_counts_on_from_the_last_poll_until_the_server_is_down(qtbot: Any
     assert panel.uptime.text() == "1:02:04"
 
     tracker = HealthTracker(down_after=1)
-    tracker.record(ProbeResult.failed("connection refused"))
+    tracker.record(PollResult.failed("connection refused"))
     panel.display(HealthView.of(tracker, vitals=panel.view.vitals))
     assert not panel._uptime_ticker.isActive()
     assert panel.uptime.text() == "1:02:04"  # the last known, not counting on
@@ -53,7 +53,7 @@ def test_unhealthy_check_targets_are_said_beside_the_badge(qtbot: Any) -> None:
     panel = HealthPanel(clock=Clock())
     qtbot.addWidget(panel)
     tracker = HealthTracker()
-    tracker.record(ProbeResult(True, 2.0))
+    tracker.record(PollResult(True, 2.0))
     targets = (
         TargetView("db", "tcp://db:5432", "unhealthy: refused", False),
         TargetView("cache", "tcp://cache:6379", "unhealthy: timeout", False),
@@ -72,12 +72,12 @@ def test_last_error_has_its_time_and_says_when_it_was_recovered(qtbot: Any) -> N
     tracker = HealthTracker(now=lambda: next(times))
     panel = HealthPanel(clock=Clock())
     qtbot.addWidget(panel)
-    tracker.record(ProbeResult.failed("connection refused"))
-    tracker.record(ProbeResult.failed("connection refused"))  # the same error: the same time
+    tracker.record(PollResult.failed("connection refused"))
+    tracker.record(PollResult.failed("connection refused"))  # the same error: the same time
     panel.display(HealthView.of(tracker))
     assert panel.last_error.text() == "14:02:11 connection refused"
     assert panel.last_error.isEnabled()
-    tracker.record(ProbeResult(True, 2.0))
+    tracker.record(PollResult(True, 2.0))
     panel.display(HealthView.of(tracker))
     assert panel.last_error.text() == "14:02:11 connection refused (recovered 14:02:40)"
     assert not panel.last_error.isEnabled()  # greyed: history, not news
@@ -87,7 +87,7 @@ def test_stopped_greys_the_figures_and_stops_the_uptime(qtbot: Any) -> None:
     panel = HealthPanel(clock=Clock())
     qtbot.addWidget(panel)
     tracker = HealthTracker()
-    tracker.record(ProbeResult(True, 2.0))
+    tracker.record(PollResult(True, 2.0))
     panel.display(HealthView.of(tracker, vitals=health_body(10, "0:00:10")))
     assert panel._uptime_ticker.isActive() and panel.body.isEnabled()
     tracker.stopped()
