@@ -23,6 +23,7 @@ from PySide6.QtGui import QBrush, QColor
 from ui.core.log_filter import LogFilter
 from ui.core.messages import LogEntry, MessageLog
 from ui.models.headers import column_title
+from ui.models.refilter import refilter
 from ui.theme import ink
 
 Index = QModelIndex | QPersistentModelIndex
@@ -166,13 +167,10 @@ class LogFilterProxy(QSortFilterProxyModel):
     def set_filter(self, log_filter: LogFilter) -> None:
         if log_filter == self.log_filter:
             return
-        if hasattr(self, "beginFilterChange"):  # Qt 6.10+; invalidateFilter is deprecated there
-            self.beginFilterChange()
+        def swap() -> None:
             self.log_filter = log_filter
-            self.endFilterChange()
-        else:
-            self.log_filter = log_filter
-            self.invalidateFilter()
+
+        refilter(self, swap)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if self.log_filter.is_empty:

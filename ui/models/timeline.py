@@ -24,6 +24,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from ui.core.timeline import Timeline, TimelineEntry, TimelineFilter
 from ui.models.headers import column_title
+from ui.models.refilter import refilter
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -183,13 +184,10 @@ class TimelineFilterProxy(QSortFilterProxyModel):
     def set_filter(self, timeline_filter: TimelineFilter) -> None:
         if timeline_filter == self.timeline_filter:
             return
-        if hasattr(self, "beginFilterChange"):  # Qt 6.10+; invalidateFilter is deprecated there
-            self.beginFilterChange()
+        def swap() -> None:
             self.timeline_filter = timeline_filter
-            self.endFilterChange()
-        else:
-            self.timeline_filter = timeline_filter
-            self.invalidateFilter()
+
+        refilter(self, swap)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         source = self.sourceModel()

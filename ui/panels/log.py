@@ -15,8 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QItemSelection, Qt
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtCore import QAbstractItemModel, QItemSelection
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,9 +24,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -36,6 +33,7 @@ from PySide6.QtWidgets import (
 from ui.core.log_filter import LogFilter
 from ui.core.messages import DIRECTIONS, LogEntry, MessageLog
 from ui.models.log import ENTRY_ROLE, TEXT_COLUMN, LogFilterProxy, MessageLogModel
+from ui.widgets.list_and_detail import list_and_detail
 
 FRAME_TYPES = (
     "broadcast",
@@ -114,15 +112,9 @@ class LogPanel(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(TEXT_COLUMN, QHeaderView.ResizeMode.Stretch)
 
-        self.detail = QPlainTextEdit(readOnly=True, placeholderText="Select a message to see it")
-        self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setObjectName("log-splitter")
-        self.splitter.addWidget(self.view)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 4)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter, self.detail = list_and_detail(
+            self.view, "Select a message to see it", "log-splitter"
+        )
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -14,8 +14,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractItemModel, QItemSelection, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QHideEvent, QShowEvent
+from PySide6.QtCore import QAbstractItemModel, QItemSelection, QModelIndex, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -25,9 +25,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -35,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from ui.core.timeline import KINDS, LEVELS, STATUS_CLASSES, Timeline, TimelineFilter
 from ui.models.timeline import ENTRY_ROLE, TimelineFilterProxy, TimelineModel
+from ui.widgets.list_and_detail import list_and_detail
 from ui.widgets.sparkline import Sparkline
 
 SERVER_LEVELS = ("debug", "info", "warning", "error")
@@ -133,14 +132,9 @@ class TimelinePanel(QWidget):
         for column, width in enumerate((96, 86, 64, 56, 110)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        self.detail = QPlainTextEdit(readOnly=True, placeholderText="Select a row to see it all")
-        self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setObjectName("timeline-splitter")
-        self.splitter.addWidget(self.view)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 4)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter, self.detail = list_and_detail(
+            self.view, "Select a row to see it all", "timeline-splitter"
+        )
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
