@@ -16,8 +16,13 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 from starlette.types import Receive, Scope, Send
 
+from server.auth.token_first import TokenFirstRoute
 
-class SharedPathRoute(APIRoute):
+
+class SharedPathRoute(TokenFirstRoute):
+    """A route that also checks its token before a body is read (``TokenFirstRoute``), and
+    whose 405 names every method its path answers."""
+
     #: Every method of every route on this path ("GET, HEAD, PUT"); set by ``share_allow``.
     allow: str = ""
 

@@ -10,45 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
-from fastapi.routing import APIRoute
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Receive, Scope, Send
 
 from common.close_codes import CloseCode
 from server.api.errors import FORBIDDEN, UNAUTHORIZED, UNPARSEABLE_BODY, ErrorDetail, Responses
+from server.api.routing import SharedPathRoute
 from server.auth.dependencies import ServiceDep, require_admin
-from server.auth.token_first import TokenFirstRoute
 from server.auth.users import NAME_PATTERN, RESERVED_NAMES, StoredUser, UnknownUser, UserExists
 from server.schemas.requests import NewUserRequest
 from server.schemas.responses import NewToken, UserList
 from server.service import Service
 
-
-class _SharedPathRoute(TokenFirstRoute):
-    """A route whose 405 names every method served at its path, not only its own (and which,
-    as every route with a body, checks the token before reading it).
-
-    Starlette lets the first route whose path matches answer a method it lacks, with that
-    route's methods alone in ``Allow``: ``OPTIONS /api/v1/users`` would say "POST", though
-    GET is served there too.
-    """
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.methods and scope["method"] not in self.methods:
-            served = {
-                method
-                for route in router.routes
-                if isinstance(route, APIRoute) and route.path == self.path
-                for method in route.methods or ()
-            }
-            raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(served))})
-        await super().handle(scope, receive, send)
-
-
 router = APIRouter(
     prefix="/api/v1/users",
     tags=["users"],
-    route_class=_SharedPathRoute,
+    route_class=SharedPathRoute,  # token before body; a 405 names GET and POST
     dependencies=[Depends(require_admin)],
     responses={**UNAUTHORIZED, **FORBIDDEN},
 )

@@ -205,6 +205,8 @@ def test_tokens_never_reach_the_log_at_debug_level(tmp_path: Path) -> None:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
     lines = log.read_text().splitlines()
     assert any("DEBUG" in line for line in lines)  # debug logging was on
     leaked = [line for line in lines if token in line]

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,28 @@ pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[2]
 
 
+_started: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind() -> Iterator[None]:
+    """A test that fails half-way leaves no command running and no pipe open."""
+    yield
+    while _started:
+        process = _started.pop()
+        if process.poll() is None:
+            process.kill()
+        if process.stdout is not None and not process.stdout.closed:
+            process.communicate()
+
+
 def pulsedesk(*args: str, tmp_path: Path) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "PULSEDESK_CONFIG_DIR": str(tmp_path / "cli-config"),
         "PULSEDESK_DATA_DIR": str(tmp_path / "cli-data"),
     }
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "app", *args],
         cwd=ROOT,
         env=env,
@@ -38,6 +54,8 @@ def pulsedesk(*args: str, tmp_path: Path) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+    _started.append(process)
+    return process
 
 
 def finish(process: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 
 async def open_raw(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -45,7 +46,7 @@ async def send_while_reading(
     finally:
         uploading.cancel()
         await asyncio.gather(uploading, return_exceptions=True)
-        writer.close()
+        await _closed(writer)
     assert sent_when_answered is not None and answer, "the server answered nothing"
     return answer, sent_when_answered
 
@@ -63,5 +64,12 @@ async def status_of(port: int, request: bytes) -> int:
         async with asyncio.timeout(30):
             status_line = await reader.readline()
     finally:
-        writer.close()
+        await _closed(writer)
     return int(status_line.split()[1])
+
+
+async def _closed(writer: asyncio.StreamWriter) -> None:
+    """Close and wait for it, so no transport is left for the collector to warn about."""
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()

@@ -223,7 +223,10 @@ def test_a_strangers_large_body_is_refused_before_it_is_read(
     for raw, _ in answers:
         assert raw.startswith(b"HTTP/1.1 401 "), raw[:80]
         assert b"a valid bearer token is required" in body_of(raw)
-    assert max(sent) < total // 4, f"{sent} of {total} bytes sent before the answers"
+    # How far each upload got before its answer depends on how busy the machine is (the
+    # server reads and drops what follows a refusal for a while), not on the fix. What the fix
+    # guarantees is memory: the old code parsed every body (227 and 265 MiB for one).
+    assert grown < 32 << 20, f"the server's process grew {grown >> 20} MiB for four strangers"
 
 
 def test_every_route_with_a_body_checks_its_token_before_reading_it() -> None:
