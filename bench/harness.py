@@ -72,12 +72,13 @@ def pulsedesk(**settings: str) -> Contender:
     )
 
 
+PICOWS = Contender("picows", "bench.anchors.picows_broadcast")
 WEBSOCKETS_BROADCAST = Contender("websockets.broadcast", "bench.anchors.websockets_broadcast")
 SEED_LOOP = Contender("seed loop", "bench.anchors.seed_manager")
 
 
 def websocket_contenders() -> list[Contender]:
-    return [pulsedesk(), WEBSOCKETS_BROADCAST, SEED_LOOP]
+    return [pulsedesk(), PICOWS, WEBSOCKETS_BROADCAST, SEED_LOOP]
 
 
 def python_env(extra: dict[str, str] | None = None) -> dict[str, str]:

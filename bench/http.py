@@ -1,11 +1,13 @@
-"""Benchmark 3, HTTP: ``GET /healthz`` requests per second with wrk, one uvicorn worker each.
+"""Benchmark 3, HTTP: requests per second of ordinary routes with wrk, one uvicorn worker each.
 
-Contenders, each in a fresh process under the same uvicorn configuration (uvloop, httptools,
-logging at warning): PulseDesk's whole app (``python -m app serve``: its front door checks the
-Host, applies CORS, times the request for the metrics and answers /healthz itself, without
-FastAPI's routing); a bare FastAPI app with that one route; a raw ASGI callable, the ceiling. The
-ratio is against bare FastAPI. Every round runs each contender once, in a rotating order,
-after a one-second warm-up; the table shows medians.
+Routes: the seed's ``/healthz``, ``/api/v1/status``, ``/status/`` and ``/health/``. Contenders,
+each in a fresh process under the same uvicorn configuration (uvloop, httptools, logging at
+warning): PulseDesk's whole app (``python -m app serve``: the front door checks the Host,
+applies CORS, times the request for the metrics; FastAPI routes it); a bare FastAPI app with
+the same four routes answering the same fields (``bench.anchors.bare_routes``); a raw ASGI
+callable answering one fixed body, the ceiling. The ratio is against bare FastAPI, route by
+route. Every round runs each contender once, in a rotating order, each route after a
+one-second warm-up; the table shows medians.
 
     python -m bench.http --duration 10 --rounds 3      # needs wrk (apt install wrk)
 """
@@ -28,7 +30,8 @@ from bench.harness import (
     rotated,
 )
 
-BARE_FASTAPI = Contender("bare FastAPI", "bench.anchors.bare_fastapi")
+BARE_FASTAPI = Contender("bare FastAPI", "bench.anchors.bare_routes")
+PATHS = ("/healthz", "/api/v1/status", "/status/", "/health/")
 RAW_ASGI = Contender("raw ASGI (ceiling)", "bench.anchors.raw_asgi")
 
 
@@ -58,33 +61,41 @@ def wrk(url: str, duration: float, connections: int) -> dict[str, float]:
     }
 
 
-def run(duration: float, rounds: int, connections: int) -> list[list[Any]]:
+def run(
+    duration: float, rounds: int, connections: int, paths: tuple[str, ...] = PATHS
+) -> list[list[Any]]:
     contenders = [pulsedesk(), BARE_FASTAPI, RAW_ASGI]
-    samples: dict[str, list[dict[str, float]]] = {c.name: [] for c in contenders}
+    samples: dict[tuple[str, str], list[dict[str, float]]] = {
+        (c.name, path): [] for path in paths for c in contenders
+    }
     for round_number in range(rounds):
         for contender in rotated(contenders, round_number):
             with ServerProcess(contender) as server:
-                url = f"{server.http_url}/healthz"
-                wrk(url, 1, connections)  # warm-up
-                result = wrk(url, duration, connections)
-            samples[contender.name].append(result)
-            print_round(round_number, contender.name, result)
-    anchor = median_of(samples[BARE_FASTAPI.name], "rps")
+                for path in paths:
+                    url = f"{server.http_url}{path}"
+                    wrk(url, 1, connections)  # warm-up
+                    result = wrk(url, duration, connections)
+                    samples[contender.name, path].append(result)
+                    print_round(round_number, f"{contender.name} {path}", result)
     rows = []
-    for name, results in samples.items():
-        rps = median_of(results, "rps")
-        rows.append(
-            [
-                name,
-                rps,
-                rps / anchor,
-                median_of(results, "p99_ms"),
-                int(sum(r["errors"] for r in results)),
-            ]
-        )
+    for path in paths:
+        anchor = median_of(samples[BARE_FASTAPI.name, path], "rps")
+        for contender in contenders:
+            results = samples[contender.name, path]
+            rps = median_of(results, "rps")
+            rows.append(
+                [
+                    path,
+                    contender.name,
+                    rps,
+                    rps / anchor,
+                    median_of(results, "p99_ms"),
+                    int(sum(r["errors"] for r in results)),
+                ]
+            )
     print_table(
-        f"HTTP GET /healthz, wrk -t1 -c{connections} -d{duration:g}s, median of {rounds}",
-        ["server", "req/s", "× bare FastAPI", "p99 ms", "non-2xx"],
+        f"HTTP GET, wrk -t1 -c{connections} -d{duration:g}s, median of {rounds}",
+        ["route", "server", "req/s", "× bare FastAPI", "p99 ms", "non-2xx"],
         rows,
     )
     return rows
@@ -95,8 +106,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--paths", nargs="+", default=list(PATHS), help="routes to measure (default: all four)"
+    )
     args = parser.parse_args()
-    run(args.duration, args.rounds, args.connections)
+    run(args.duration, args.rounds, args.connections, tuple(args.paths))
 
 
 if __name__ == "__main__":

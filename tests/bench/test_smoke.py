@@ -16,13 +16,13 @@ import pytest
 
 from bench import fanout, http, idle, launch, scale, slow_consumer
 
-DELIVERED = 7  # column of the fan-out table holding the share delivered
+DELIVERED = 8  # column of the fan-out table holding the share delivered
 
 
 def test_fanout_delivers_every_broadcast_on_every_server() -> None:
     rows = asyncio.run(fanout.run(clients=20, messages=5, rate=50, rounds=1, workers=1))
-    assert [row[0] for row in rows] == ["pulsedesk", "websockets.broadcast", "seed loop"]
-    assert [row[DELIVERED] for row in rows] == ["100.0%"] * 3
+    assert [row[0] for row in rows] == ["pulsedesk", "picows", "websockets.broadcast", "seed loop"]
+    assert [row[DELIVERED] for row in rows] == ["100.0%"] * 4
     assert all(row[2] >= 0 for row in rows)  # CPU per delivery (0 in 10 ms clock ticks)
 
 
@@ -38,12 +38,13 @@ def test_slow_consumer_leaves_healthy_clients_whole_on_pulsedesk() -> None:
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
-def test_http_every_server_answers_healthz() -> None:
+def test_http_every_server_answers_every_route() -> None:
     rows = http.run(duration=1, rounds=1, connections=4)
-    assert {row[0] for row in rows} == {"pulsedesk", "bare FastAPI", "raw ASGI (ceiling)"}
-    for name, rps, _ratio, _p99, errors in rows:
-        assert rps > 0, name
-        assert errors == 0, name
+    assert {row[1] for row in rows} == {"pulsedesk", "bare FastAPI", "raw ASGI (ceiling)"}
+    assert {row[0] for row in rows} == set(http.PATHS)
+    for path, name, rps, _ratio, _p99, errors in rows:
+        assert rps > 0, (path, name)
+        assert errors == 0, (path, name)
 
 
 def test_scale_holds_connections_and_reaches_them_all() -> None:
