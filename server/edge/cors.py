@@ -69,7 +69,11 @@ class CorsPolicy:
             _set(headers, ALLOW_CREDENTIALS, b"true")
             if self.allows(origin):
                 _set(headers, ALLOW_ORIGIN, origin)
-        _vary_on_origin(headers)
+            _vary_on_origin(headers)
+        elif any(key == VARY for key, _ in headers):
+            _vary_on_origin(headers)
+        else:  # nearly every request without an Origin: nothing to merge or replace
+            headers.append((VARY, b"Origin"))
         return {**message, "headers": headers}
 
 
