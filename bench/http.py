@@ -1,13 +1,14 @@
 """Benchmark 3, HTTP: requests per second of ordinary routes with wrk, one uvicorn worker each.
 
 Routes: the seed's ``/healthz``, ``/api/v1/status``, ``/status/`` and ``/health/``. Contenders,
-each in a fresh process under the same uvicorn configuration (uvloop, httptools, logging at
+each in a process of its own under the same uvicorn configuration (uvloop, httptools, logging at
 warning): PulseDesk's whole app (``python -m app serve``: the front door checks the Host,
 applies CORS, times the request for the metrics; FastAPI routes it); a bare FastAPI app with
 the same four routes answering the same fields (``bench.anchors.bare_routes``); a raw ASGI
 callable answering one fixed body, the ceiling. The ratio is against bare FastAPI, route by
 route. Every round runs each contender once, in a rotating order, each route after a
-one-second warm-up; the table shows medians.
+one-second warm-up; the three servers run side by side, so each route's contenders
+are measured back to back. The table shows medians.
 
     python -m bench.http --duration 10 --rounds 3      # needs wrk (apt install wrk)
 """
@@ -15,6 +16,7 @@ one-second warm-up; the table shows medians.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import shutil
 import subprocess
@@ -68,11 +70,14 @@ def run(
     samples: dict[tuple[str, str], list[dict[str, float]]] = {
         (c.name, path): [] for path in paths for c in contenders
     }
-    for round_number in range(rounds):
-        for contender in rotated(contenders, round_number):
-            with ServerProcess(contender) as server:
-                for path in paths:
-                    url = f"{server.http_url}{path}"
+    with contextlib.ExitStack() as stack:
+        # All running at once, idle but for the one wrk is measuring: each route's contenders
+        # are measured back to back, so a change in the machine's load hits them alike.
+        servers = {c.name: stack.enter_context(ServerProcess(c)) for c in contenders}
+        for round_number in range(rounds):
+            for path in paths:
+                for contender in rotated(contenders, round_number):
+                    url = f"{servers[contender.name].http_url}{path}"
                     wrk(url, 1, connections)  # warm-up
                     result = wrk(url, duration, connections)
                     samples[contender.name, path].append(result)
