@@ -157,6 +157,14 @@ def main() -> None:
     parser.add_argument(
         "--profile", metavar="FILE", help="py-spy profiles of each window, FILE.<server> (raw)"
     )
+    everyone = {contender.name: contender for contender in websocket_contenders()}
+    parser.add_argument(
+        "--servers",
+        nargs="+",
+        choices=list(everyone),
+        default=list(everyone),
+        help="which contenders (default: all)",
+    )
     args = parser.parse_args()
     workers = args.workers or max(2, -(-args.clients // 1250))
     asyncio.run(
@@ -166,6 +174,7 @@ def main() -> None:
             args.rate or None,
             args.rounds,
             workers,
+            contenders=[everyone[name] for name in args.servers],
             profile=args.profile,
         )
     )
