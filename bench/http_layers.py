@@ -1,11 +1,13 @@
-"""What each layer of PulseDesk's HTTP stack costs /healthz, in process, no network.
+"""What each layer of PulseDesk's HTTP stack costs each ordinary route, in process, no network.
 
-The ASGI app is called directly with a ``GET /healthz`` scope, N times, and the CPU time per
-request is taken: for bare FastAPI; for PulseDesk's whole app, as wrk and load balancers ask
-(no ``Origin``) and as a browser asks (an allowed ``Origin``: the CORS headers are added);
-for PulseDesk with /healthz routed by FastAPI instead of answered by its front door; and for
-PulseDesk without its middleware at all. Medians of ROUNDS. This is the profile behind the
-HTTP row of docs/PERFORMANCE.md: it says which layer costs what.
+The ASGI app is called directly with a ``GET`` scope for each of the seed's routes, N times,
+and the CPU time per request is taken: for a raw ASGI callable (the ceiling); for bare FastAPI
+with the same routes (``bench.anchors.bare_routes``); for PulseDesk's whole app, as wrk and
+load balancers ask (no ``Origin``) and as a browser asks (an allowed ``Origin``: the CORS
+headers are added); and for PulseDesk without its middleware (the front door's cost is the
+difference). Each round runs every variant in turn; medians of ROUNDS. This is the profile
+behind the HTTP rows of docs/PERFORMANCE.md: it says which layer costs what, in CPU time,
+which a loaded machine disturbs less than it does wrk's requests per second.
 
     python -m bench.http_layers --requests 20000 --rounds 3
 """
@@ -24,7 +26,12 @@ from bench.harness import median, print_table
 BROWSER = [(b"origin", b"http://localhost:3000")]
 
 
-def healthz_scope(extra_headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
+PATHS = ("/healthz", "/api/v1/status", "/status/", "/health/")
+
+
+def healthz_scope(
+    extra_headers: list[tuple[bytes, bytes]] | None = None, path: str = "/healthz"
+) -> dict[str, Any]:
     headers = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk"), (b"accept", b"*/*")]
     return {
         "type": "http",
@@ -32,8 +39,8 @@ def healthz_scope(extra_headers: list[tuple[bytes, bytes]] | None = None) -> dic
         "http_version": "1.1",
         "method": "GET",
         "scheme": "http",
-        "path": "/healthz",
-        "raw_path": b"/healthz",
+        "path": path,
+        "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
         "headers": headers + (extra_headers or []),
@@ -51,13 +58,15 @@ async def send(message: dict[str, Any]) -> None:
     pass
 
 
-async def cost(app: Any, requests: int, extra_headers: list[tuple[bytes, bytes]]) -> float:
+async def cost(
+    app: Any, requests: int, extra_headers: list[tuple[bytes, bytes]], path: str = "/healthz"
+) -> float:
     """CPU microseconds per request."""
     for _ in range(200):
-        await app(healthz_scope(extra_headers), receive, send)
+        await app(healthz_scope(extra_headers, path), receive, send)
     start = time.process_time()
     for _ in range(requests):
-        await app(healthz_scope(extra_headers), receive, send)
+        await app(healthz_scope(extra_headers, path), receive, send)
     return (time.process_time() - start) / requests * 1e6
 
 
@@ -71,10 +80,12 @@ def pulsedesk_app(*, middleware: bool = True) -> Any:
     return app
 
 
-async def run(requests: int, rounds: int) -> list[list[Any]]:
+async def run(
+    requests: int, rounds: int, paths: tuple[str, ...] = PATHS
+) -> list[list[Any]]:
     os.environ.setdefault("PULSEDESK_CONFIG_DIR", tempfile.mkdtemp())
     os.environ.setdefault("PULSEDESK_DATA_DIR", tempfile.mkdtemp())
-    from bench.anchors.bare_fastapi import app as bare
+    from bench.anchors.bare_routes import app as bare
     from bench.anchors.raw_asgi import app as raw
 
     whole = pulsedesk_app()
@@ -85,15 +96,22 @@ async def run(requests: int, rounds: int) -> list[list[Any]]:
         "pulsedesk, a browser's request (Origin)": (whole, BROWSER),
         "pulsedesk without its middleware": (pulsedesk_app(middleware=False), []),
     }
-    samples: dict[str, list[float]] = {name: [] for name in variants}
+    samples: dict[tuple[str, str], list[float]] = {
+        (name, path): [] for path in paths for name in variants
+    }
     for _ in range(rounds):
-        for name, (app, extra_headers) in variants.items():
-            samples[name].append(await cost(app, requests, extra_headers))
-    whole = median(samples["pulsedesk"])
-    rows = [[name, median(values), whole - median(values)] for name, values in samples.items()]
+        for path in paths:
+            for name, (app, extra_headers) in variants.items():
+                samples[name, path].append(await cost(app, requests, extra_headers, path))
+    rows = []
+    for path in paths:
+        anchor = median(samples["bare FastAPI", path])
+        for name in variants:
+            value = median(samples[name, path])
+            rows.append([name, path, value, value / anchor])
     print_table(
-        f"GET /healthz in process: CPU µs per request, median of {rounds} x {requests}",
-        ["app", "µs/request", "saved vs whole pulsedesk"],
+        f"GET in process: CPU µs per request, median of {rounds} x {requests}",
+        ["app", "route", "µs/request", "× bare FastAPI"],
         rows,
     )
     return rows

@@ -154,6 +154,13 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
     def write_frame(self, frame: bytes) -> bool:
         """Take a finished frame for this turn's write; False (nothing taken) when it must go
         through ASGI."""
+        pending = self.pending
+        if pending is not None:
+            # Frames were taken this turn, so all of the checks below held then, and nothing
+            # that could undo one has run since: uvicorn's own writes, the close among them,
+            # flush first, and a lost connection drops what is pending.
+            pending.append(frame)
+            return True
         if (
             self.handshake_complete
             and not self.close_sent
@@ -161,12 +168,8 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
             and not self.conn.extensions
             and not self.transport.is_closing()
         ):
-            pending = self.pending
-            if pending is None:
-                self.pending = [frame]
-                self.flusher.add(self)
-            else:
-                pending.append(frame)
+            self.pending = [frame]
+            self.flusher.add(self)
             return True
         return False
 

@@ -90,4 +90,5 @@ def test_http_layers_prices_each_middleware() -> None:
     names = [row[0] for row in rows]
     assert names[:3] == ["raw ASGI", "bare FastAPI", "pulsedesk"]
     assert "pulsedesk without its middleware" in names
-    assert all(row[1] > 0 for row in rows)
+    assert {row[1] for row in rows} == set(http_layers.PATHS)
+    assert all(row[2] > 0 for row in rows)
