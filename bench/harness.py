@@ -408,7 +408,7 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
 class Profile:
     """py-spy sampling one server process, written as collapsed stacks (``--format raw``).
 
-    py-spy is not a dependency: ``.venv/bin/pip install py-spy`` to use ``--profile``.
+    py-spy comes with the ``bench`` extra: ``.venv/bin/pip install -e '.[bench]'``.
     """
 
     def __init__(self, pid: int, out: str, rate: int = 250) -> None:
