@@ -6,9 +6,10 @@ warning): PulseDesk's whole app (``python -m app serve``: the front door checks 
 applies CORS, times the request for the metrics; FastAPI routes it); a bare FastAPI app with
 the same four routes answering the same fields (``bench.anchors.bare_routes``); a raw ASGI
 callable answering one fixed body, the ceiling. The ratio is against bare FastAPI, route by
-route. Every round runs each contender once, in a rotating order, each route after a
-one-second warm-up; the three servers run side by side, so each route's contenders
-are measured back to back. The table shows medians.
+route, in requests per second and in the server's own CPU time per request. Every round
+runs each contender once, in a rotating order, each route after a one-second warm-up; the
+three servers run side by side, so each route's contenders are measured back to back. The
+table shows medians.
 
     python -m bench.http --duration 10 --rounds 3      # needs wrk (apt install wrk)
 """
@@ -53,11 +54,13 @@ def wrk(url: str, duration: float, connections: int) -> dict[str, float]:
         check=True,
     ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     return {
         "rps": rate,
+        "requests": float(requests),
         "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
         "errors": float(bad.group(1)) if bad else 0.0,
     }
@@ -77,30 +80,48 @@ def run(
         for round_number in range(rounds):
             for path in paths:
                 for contender in rotated(contenders, round_number):
-                    url = f"{servers[contender.name].http_url}{path}"
+                    server = servers[contender.name]
+                    url = f"{server.http_url}{path}"
                     wrk(url, 1, connections)  # warm-up
+                    cpu = server.cpu_seconds()
                     result = wrk(url, duration, connections)
+                    # The server's own CPU per request: what a loaded machine's other work
+                    # disturbs far less than requests per second.
+                    result["cpu_us"] = (server.cpu_seconds() - cpu) / result["requests"] * 1e6
                     samples[contender.name, path].append(result)
                     print_round(round_number, f"{contender.name} {path}", result)
     rows = []
     for path in paths:
         anchor = median_of(samples[BARE_FASTAPI.name, path], "rps")
+        anchor_cpu = median_of(samples[BARE_FASTAPI.name, path], "cpu_us")
         for contender in contenders:
             results = samples[contender.name, path]
             rps = median_of(results, "rps")
+            cpu_us = median_of(results, "cpu_us")
             rows.append(
                 [
                     path,
                     contender.name,
                     rps,
                     rps / anchor,
+                    cpu_us,
+                    cpu_us / anchor_cpu,
                     median_of(results, "p99_ms"),
                     int(sum(r["errors"] for r in results)),
                 ]
             )
     print_table(
         f"HTTP GET, wrk -t1 -c{connections} -d{duration:g}s, median of {rounds}",
-        ["route", "server", "req/s", "× bare FastAPI", "p99 ms", "non-2xx"],
+        [
+            "route",
+            "server",
+            "req/s",
+            "× bare FastAPI",
+            "server CPU µs/request",
+            "CPU × bare FastAPI",
+            "p99 ms",
+            "non-2xx",
+        ],
         rows,
     )
     return rows

@@ -42,7 +42,7 @@ def test_http_every_server_answers_every_route() -> None:
     rows = http.run(duration=1, rounds=1, connections=4)
     assert {row[1] for row in rows} == {"pulsedesk", "bare FastAPI", "raw ASGI (ceiling)"}
     assert {row[0] for row in rows} == set(http.PATHS)
-    for path, name, rps, _ratio, _p99, errors in rows:
+    for path, name, rps, _ratio, _cpu, _cpu_ratio, _p99, errors in rows:
         assert rps > 0, (path, name)
         assert errors == 0, (path, name)
 
