@@ -70,10 +70,13 @@ class CorsPolicy:
             if self.allows(origin):
                 _set(headers, ALLOW_ORIGIN, origin)
             _vary_on_origin(headers)
-        elif any(key == VARY for key, _ in headers):
-            _vary_on_origin(headers)
-        else:  # nearly every request without an Origin: nothing to merge or replace
-            headers.append((VARY, b"Origin"))
+        else:
+            for key, _ in headers:
+                if key == VARY:
+                    _vary_on_origin(headers)
+                    break
+            else:  # nearly every request without an Origin: nothing to merge or replace
+                headers.append((VARY, b"Origin"))
         return {**message, "headers": headers}
 
 
