@@ -28,6 +28,7 @@ class LivenessResponse(BaseModel):
     version: str
     connections: int = Field(..., description="Open WebSocket connections on this instance")
     bus: str = Field(..., description="memory, connected or degraded")
+    store: str = Field(..., description="ok, degraded (cannot write now) or off")
 
 
 class StatusResponse(BaseModel):
@@ -64,6 +65,7 @@ async def healthz() -> LivenessResponse:
         version="0.1.0",
         connections=len(CONNECTIONS),
         bus="memory",
+        store="ok",
     )
 
 
@@ -102,8 +104,9 @@ async def health() -> HealthCheckResponse:
         _process = psutil.Process()
     uptime = time.monotonic() - STARTED
     rss = _process.memory_info().rss
+    problems: list[str] = []
     return HealthCheckResponse(
-        status="healthy",
+        status="degraded" if problems else "healthy",
         service="my-awesome-service",
         version="0.1.0",
         timestamp=datetime.now(UTC),
@@ -115,8 +118,15 @@ async def health() -> HealthCheckResponse:
             "cpu_seconds": round(time.process_time(), 3),
             "active_connections": len(CONNECTIONS),
             "dropped_slow": 0,
+            "problems": problems,
             "bus": "memory",
-            "store": {"available": True, "problem": None, "committed_id": 0},
+            "store": {
+                "available": True,
+                "problem": None,
+                "notice": None,
+                "committed_id": 0,
+                "lost": 0,
+            },
         },
     )
 
