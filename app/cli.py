@@ -18,6 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from app import commands as commands_module
 from app import traffic
 from app.config_file import Origin
+from app.events import add_command as add_events_command
 from server.auth.tokens import InsecureTokenFile, TokenRegistry
 from server.config_errors import ConfigError
 from server.settings import Settings
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--config", metavar="FILE", default=SUPPRESS, help="TOML config file")
     traffic.add_commands(commands)
     commands_module.add_commands(commands)
+    add_events_command(commands)
     return parser
 
 
@@ -203,6 +205,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command in TRAFFIC_COMMANDS:
         return traffic.run(args, settings)
+
+    if args.command == "events":
+        from app.events import command
+
+        return command(args, settings)
 
     configure_logging(settings.log_level)
     if args.command == "serve":

@@ -27,6 +27,7 @@ from server.transport.server import PortInUse, display_url
 from ui.main_thread_gc import MainThreadCollector
 from ui.monitor import Monitor, MonitorTuning
 from ui.theme import Follower
+from ui.timeline_feed import TimelineFeed
 from ui.window import MainWindow
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ class Desktop(QObject):
         self.token = token if token is not None else TokenRegistry(settings).admin_token()
         self.window = MainWindow(qsettings or QSettings(ORGANIZATION, APPLICATION))
         self.monitor = Monitor(self.window, tuning)
+        self.timeline = TimelineFeed(self.window.timeline, self.monitor)
         self.server: EmbeddedServer | None = None
         self.control: ServerControl | None = None
         if self.remote_url is None:

@@ -11,6 +11,9 @@ the server broadcasts each to everyone. Reported per contender, median over the 
 - the share of the N x M deliveries that arrived.
 
     python -m bench.fanout --clients 1000 --messages 200 --rate 20 --rounds 3
+
+``--recording`` compares PulseDesk as it ships (the event timeline records) with PulseDesk
+recording nothing (``events_size=0``), instead of the three servers.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from bench.harness import (
     print_round,
     print_table,
     quiesce,
+    recording_contenders,
     rotated,
     send_broadcasts,
     websocket_contenders,
@@ -96,6 +100,8 @@ async def run(
     profile: str | None = None,
 ) -> list[list[Any]]:
     contenders = contenders or websocket_contenders()
+    names = [contender.name for contender in contenders]
+    anchor_name = WEBSOCKETS_BROADCAST.name if WEBSOCKETS_BROADCAST.name in names else names[-1]
     samples: dict[str, list[dict[str, Any]]] = {c.name: [] for c in contenders}
     for round_number in range(rounds):
         for contender in rotated(contenders, round_number):
@@ -103,10 +109,8 @@ async def run(
             result = await measure(contender, clients, messages, rate, workers, profile=spy)
             samples[contender.name].append(result)
             print_round(round_number, contender.name, result)
-    def anchor(contender: Contender) -> float:
-        return median_of(samples[contender.name], "cpu_us") if contender.name in samples else 0
-
-    fastest, broadcast = anchor(PICOWS), anchor(WEBSOCKETS_BROADCAST)
+    fastest = median_of(samples[PICOWS.name], "cpu_us") if PICOWS.name in samples else 0
+    broadcast = median_of(samples[anchor_name], "cpu_us")
     rows = []
     for name, results in samples.items():
         cpu = median_of(results, "cpu_us")
@@ -131,7 +135,7 @@ async def run(
             "N",
             "CPU µs/delivery",
             "× picows",
-            "× websockets.broadcast",
+            f"× {anchor_name}",
             "deliveries/s",
             "p50 ms",
             "p99 ms",
@@ -165,6 +169,9 @@ def main() -> None:
         default=list(everyone),
         help="which contenders (default: all)",
     )
+    parser.add_argument(
+        "--recording", action="store_true", help="the event timeline on against off instead"
+    )
     args = parser.parse_args()
     workers = args.workers or max(2, -(-args.clients // 1250))
     asyncio.run(
@@ -174,7 +181,11 @@ def main() -> None:
             args.rate or None,
             args.rounds,
             workers,
-            contenders=[everyone[name] for name in args.servers],
+            contenders=(
+                recording_contenders()
+                if args.recording
+                else [everyone[name] for name in args.servers]
+            ),
             profile=args.profile,
         )
     )

@@ -24,7 +24,7 @@ import time
 from array import array
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,61 @@ def pulsedesk(**settings: str) -> Contender:
 
 
 PICOWS = Contender("picows", "bench.anchors.picows_broadcast")
+RECORDING_OFF = "pulsedesk, recording off"
+WATCHED = "pulsedesk, recording on, one $events watcher"
+
+
+def recording_contenders(watched: bool = False) -> list[Contender]:
+    """PulseDesk as it ships (its event timeline records), and recording nothing
+    (``events_size=0``): what the timeline costs, side by side. ``watched`` adds PulseDesk with
+    a live ``$events`` watcher (``EventWatcher``), which the benchmark then starts."""
+    on = replace(pulsedesk(), name="pulsedesk, recording on")
+    off = replace(pulsedesk(events_size="0"), name=RECORDING_OFF)
+    return [on, replace(pulsedesk(), name=WATCHED), off] if watched else [on, off]
+
+
+class EventWatcher:
+    """An admin client subscribed to ``$events`` that reads everything, on a thread of its own;
+    ``events`` and ``missed`` count what it was pushed and told it missed."""
+
+    def __init__(self, ws_url: str) -> None:
+        self.ws_url = ws_url
+        self.events = 0
+        self.missed = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._subscribed = threading.Event()
+
+    def __enter__(self) -> EventWatcher:
+        self._thread.start()
+        if not self._subscribed.wait(30):
+            raise RuntimeError("the $events watcher did not subscribe")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        from websockets.sync.client import connect
+
+        headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        with connect(self.ws_url, additional_headers=headers, max_size=None) as ws:
+            ws.send(json.dumps({"type": "subscribe", "data": {"channel": "$events"}}))
+            while not self._stop.is_set():
+                try:
+                    frame = json.loads(ws.recv(timeout=0.2))
+                except TimeoutError:
+                    continue
+                kind = frame.get("type")
+                if kind == "subscribed":
+                    self._subscribed.set()
+                elif kind == "event":
+                    self.events += 1
+                elif kind == "events_missed":
+                    self.missed += frame["data"]["missed"]
+
+
 WEBSOCKETS_BROADCAST = Contender("websockets.broadcast", "bench.anchors.websockets_broadcast")
 SEED_LOOP = Contender("seed loop", "bench.anchors.seed_manager")
 

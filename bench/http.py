@@ -12,6 +12,11 @@ three servers run side by side, so each route's contenders are measured back to 
 table shows medians.
 
     python -m bench.http --duration 10 --rounds 3      # needs wrk (apt install wrk)
+
+``--recording`` measures what the event timeline costs instead: PulseDesk as it ships against
+PulseDesk with ``events_size=0`` (nothing recorded), side by side, on ``--path``.
+
+    python -m bench.http --recording --path /api/v1/status --duration 10 --rounds 5
 """
 
 from __future__ import annotations
@@ -24,12 +29,16 @@ import subprocess
 from typing import Any
 
 from bench.harness import (
+    RECORDING_OFF,
+    WATCHED,
     Contender,
+    EventWatcher,
     ServerProcess,
     median_of,
     print_round,
     print_table,
     pulsedesk,
+    recording_contenders,
     rotated,
 )
 
@@ -54,13 +63,13 @@ def wrk(url: str, duration: float, connections: int) -> dict[str, float]:
         check=True,
     ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    total = re.search(r"(\d+) requests in", output)
     return {
+        "requests": float(total.group(1)) if total else float("nan"),
         "rps": rate,
-        "requests": float(requests),
         "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
         "errors": float(bad.group(1)) if bad else 0.0,
     }
@@ -127,6 +136,50 @@ def run(
     return rows
 
 
+def run_recording(
+    duration: float, rounds: int, connections: int, path: str = "/api/v1/status"
+) -> list[list[Any]]:
+    """What the event timeline costs one route: recording on, on and watched, off."""
+    contenders = recording_contenders(watched=True)
+    anchor_name = RECORDING_OFF
+    samples: dict[str, list[dict[str, float]]] = {c.name: [] for c in contenders}
+    for round_number in range(rounds):
+        for contender in rotated(contenders, round_number):
+            with ServerProcess(contender) as server:
+                url = f"{server.http_url}{path}"
+                wrk(url, 1, connections)  # warm-up
+                watcher = EventWatcher(server.ws_url) if contender.name == WATCHED else None
+                with watcher or contextlib.nullcontext():
+                    cpu = server.cpu_seconds()
+                    result = wrk(url, duration, connections)
+                if watcher is not None:
+                    result["pushed"], result["missed"] = watcher.events, watcher.missed
+                # The server's own CPU per request: steadier than req/s on a shared machine.
+                result["cpu_us"] = (server.cpu_seconds() - cpu) / result["requests"] * 1e6
+            samples[contender.name].append(result)
+            print_round(round_number, contender.name, result)
+    anchor = median_of(samples[anchor_name], "rps")
+    rows = []
+    for name, results in samples.items():
+        rps = median_of(results, "rps")
+        rows.append(
+            [
+                name,
+                rps,
+                rps / anchor,
+                median_of(results, "cpu_us"),
+                median_of(results, "p99_ms"),
+                int(sum(r["errors"] for r in results)),
+            ]
+        )
+    print_table(
+        f"HTTP GET {path}, wrk -t1 -c{connections} -d{duration:g}s, median of {rounds}",
+        ["server", "req/s", f"× {anchor_name}", "server CPU µs/req", "p99 ms", "non-2xx"],
+        rows,
+    )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
@@ -135,8 +188,15 @@ def main() -> None:
     parser.add_argument(
         "--paths", nargs="+", default=list(PATHS), help="routes to measure (default: all four)"
     )
+    parser.add_argument("--path", default="/api/v1/status", help="the route --recording asks for")
+    parser.add_argument(
+        "--recording", action="store_true", help="the event timeline on against off instead"
+    )
     args = parser.parse_args()
-    run(args.duration, args.rounds, args.connections, tuple(args.paths))
+    if args.recording:
+        run_recording(args.duration, args.rounds, args.connections, args.path)
+    else:
+        run(args.duration, args.rounds, args.connections, tuple(args.paths))
 
 
 if __name__ == "__main__":

@@ -4,12 +4,14 @@ The ASGI app is called directly with a ``GET`` scope for each of the seed's rout
 and the CPU time per request is taken: for a raw ASGI callable (the ceiling); for bare FastAPI
 with the same routes (``bench.anchors.bare_routes``); for PulseDesk's whole app, as wrk and
 load balancers ask (no ``Origin``) and as a browser asks (an allowed ``Origin``: the CORS
-headers are added); and for PulseDesk without its middleware (the front door's cost is the
-difference). Each round runs every variant in turn; medians of ROUNDS. This is the profile
-behind the HTTP rows of docs/PERFORMANCE.md: it says which layer costs what, in CPU time,
-which a loaded machine disturbs less than it does wrk's requests per second.
+headers are added); for PulseDesk without its middleware (the front door's cost is the
+difference); and for PulseDesk recording nothing in its event timeline (``events_size=0``).
+Each round runs every variant in turn; medians of ROUNDS. This is the profile behind the HTTP
+rows of docs/PERFORMANCE.md: it says which layer costs what, in CPU time, which a loaded
+machine disturbs less than it does wrk's requests per second.
 
     python -m bench.http_layers --requests 20000 --rounds 3
+    python -m bench.http_layers --paths /api/v1/status
 """
 
 from __future__ import annotations
@@ -71,11 +73,11 @@ async def cost(
     return (time.process_time() - start) / requests * 1e6
 
 
-def pulsedesk_app(*, middleware: bool = True) -> Any:
+def pulsedesk_app(*, middleware: bool = True, **settings: Any) -> Any:
     from server.main import create_app
     from server.settings import Settings
 
-    app = create_app(Settings(port=0))
+    app = create_app(Settings(port=0, **settings))
     if not middleware:
         app.user_middleware = []
     return app
@@ -96,6 +98,7 @@ async def run(
         "pulsedesk": (whole, []),
         "pulsedesk, a browser's request (Origin)": (whole, BROWSER),
         "pulsedesk without its middleware": (pulsedesk_app(middleware=False), []),
+        "pulsedesk, recording nothing (events_size=0)": (pulsedesk_app(events_size=0), []),
     }
     # As `pulsedesk serve` does once it has started (app/headless.py): the collector's full
     # passes then skip what lives as long as the process, here every contender's app alike,
@@ -127,8 +130,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--paths", nargs="+", default=list(PATHS), help="routes asked for (default: all four)"
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.requests, args.rounds))
+    asyncio.run(run(args.requests, args.rounds, tuple(args.paths)))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ temporary folder, so the user's own are never touched.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 import tempfile
@@ -18,14 +19,17 @@ import httpx
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidStatus
 
 from app import config_file
+from app.cli import configure_logging
 from app.config_file import Origin
 from app.desktop import Desktop
 from common.urls import websocket_url
 from server.settings import Settings
 from server.transport.server import next_free_port
+from ui.models.timeline import ENTRY_ROLE
 from ui.monitor import MonitorTuning
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +90,7 @@ async def demo(desktop: Desktop, out: Path) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(out))
         print(f"saved {out}")
+        await timeline_demo(desktop, sensor, base, out.with_name("timeline.png"))
         await dialog_shots(desktop, out.parent)
     await desktop.shutdown()
 
@@ -143,6 +148,38 @@ async def dialog_shots(desktop: Desktop, folder: Path) -> None:
     desktop.theme.set_choice("light")
 
 
+async def timeline_demo(desktop: Desktop, sensor: ClientConnection, ws: str, out: Path) -> None:
+    """The Timeline tab: requests (a 404 among them), a client leaving, one refused, a warning."""
+    window = desktop.window
+    assert desktop.server is not None
+    url = desktop.server.url
+    async with httpx.AsyncClient(base_url=url) as client:
+        await client.get("/api/v1/status")
+        await client.get("/api/v1/orders/4417")  # no such route: a 404, a warning
+        await client.get("/api/v1/connections")  # no token: a 401
+    await sensor.close(1000, "sensor rebooting")
+    with contextlib.suppress(InvalidStatus):  # refused at the handshake: a warning
+        async with connect(ws, additional_headers={"Origin": "https://evil.example"}):
+            pass
+    await asyncio.sleep(1.2)  # the push's pace, and a second of the chart
+    window.tabs.setCurrentWidget(window.timeline)
+    panel = window.timeline
+    panel.set_client("")  # the main picture selected a client, which filtered the Timeline
+    window.resize(1400, 1060)  # taller, so that the demo's whole story fits in the list
+    panel.splitter.setSizes([900, 110])
+    panel.model.flush()
+    panel.refresh_chart()
+    rows = panel.shown.rowCount()
+    for row in range(rows - 1, -1, -1):
+        entry = panel.shown.index(row, 0).data(ENTRY_ROLE)
+        if entry.kind == "http" and entry.status == 404:
+            panel.view.selectRow(row)
+            break
+    await asyncio.sleep(0.3)
+    window.grab().save(str(out))
+    print(f"saved {out}")
+
+
 def _target_cell(window) -> str:  # type: ignore[no-untyped-def]
     item = window.health.targets.item(0, 2)
     return item.text() if item is not None else ""
@@ -163,6 +200,7 @@ def main() -> int:
             "redis": "tcp://127.0.0.1:1",
         },
     )
+    configure_logging("info")  # as `pulsedesk` does: the Timeline shows the server's log
     app = QApplication(sys.argv)
     loop = QEventLoop(app)
     asyncio.set_event_loop(loop)

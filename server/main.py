@@ -16,10 +16,12 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from server.api import admin, docs, health, metrics, root, status, users, ws
+from server.api import admin, docs, events, health, metrics, root, status, users, ws
+from server.api.routing import share_allow
 from server.edge.cors import CorsPolicy
 from server.edge.front_door import FrontDoor
 from server.edge.host_check import HostGuard
+from server.observe.events import CAPTURED_LOGGERS, EventCapture
 from server.observe.metrics import Metrics
 from server.observe.redaction import install_redaction
 from server.service import Service
@@ -39,24 +41,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             logger.warning("%s", warning)
         settings = Settings.load()
     service = Service.create(settings)
+    capture = EventCapture(service.events)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service.tokens.admin_token()  # first start: create the token file, or refuse a bad one
-        service.tokens.store.users()  # refuse an unsafe or broken user file now, not per request
-        await service.open_store()
-        await service.hub.bus.start()
-        if service.cluster is not None:
-            await service.cluster.start()
+        # The server's log records are timeline events while it runs, and only then: an app
+        # that has stopped must not go on catching the records of the next one.
+        loggers = [logging.getLogger(name) for name in CAPTURED_LOGGERS]
+        for captured in loggers if service.events.enabled else ():
+            captured.addHandler(capture)
         try:
-            yield
-        finally:
-            service.hub.close_all()
+            service.tokens.admin_token()  # first start: create the token file, or refuse a bad one
+            service.tokens.store.users()  # refuse an unsafe or broken user file now, not later
+            await service.open_store()
+            await service.hub.bus.start()
             if service.cluster is not None:
-                await service.cluster.stop()
-            await service.hub.bus.stop()
-            await service.close_store()
-            service.tokens.store.flush()
+                await service.cluster.start()
+            try:
+                yield
+            finally:
+                service.hub.close_all()
+                if service.cluster is not None:
+                    await service.cluster.stop()
+                await service.hub.bus.stop()
+                await service.close_store()
+                service.tokens.store.flush()
+        finally:
+            for captured in loggers:
+                captured.removeHandler(capture)
 
     app = FastAPI(
         title="PulseDesk",
@@ -76,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         status.router,
         admin.router,
         users.router,
+        events.router,
         ws.router,
         metrics.router,
         docs.router,
@@ -87,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cors=CorsPolicy(settings.cors_origins),
         durations=app.state.metrics.http,
         routes=lambda: app.routes,
+        events=service.events,
     )
 
     # The routes themselves, not the routers: this FastAPI keeps an included router as one
@@ -98,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routes = [route for router in routers for route in router.routes]
     routes.sort(key=lambda route: getattr(route, "path", None) not in POLLED)
     app.router.routes.extend(routes)
+    share_allow(routes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     install_redaction()

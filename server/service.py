@@ -11,6 +11,8 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 from server.auth.tokens import TokenRegistry
+from server.observe.event_push import EventPush
+from server.observe.events import ERROR, INFO, WARNING, EventLog
 from server.realtime.buses.memory import Bus
 from server.realtime.hub import Hub
 from server.realtime.store import MessageStore
@@ -48,6 +50,10 @@ class Service:
     settings: Settings
     hub: Hub
     tokens: TokenRegistry
+    #: The event timeline (server.observe.events).
+    events: EventLog = field(default_factory=EventLog)
+    #: The ``$events`` channel's live push; made from ``events`` and ``hub``.
+    event_push: EventPush = field(init=False)
     version: str = field(default_factory=package_version)
     started: float = field(default_factory=time.monotonic)
     #: Opened in the lifespan; None until then, or when disabled.
@@ -55,20 +61,38 @@ class Service:
     #: Presence across instances sharing a Redis bus; None with the in-memory bus.
     cluster: ClusterPresence | None = None
 
+    def __post_init__(self) -> None:
+        self.event_push = EventPush(self.events, self.hub)
+
     @classmethod
     def create(cls, settings: Settings) -> Service:
         bus: Bus | None = None
+        events = EventLog(settings.events_size)
         if settings.broadcast_url:
             from server.realtime.buses.redis import RedisBus  # imports redis only when it is used
 
-            bus = RedisBus(settings.broadcast_url, settings.history_size)
+            redis_bus = RedisBus(settings.broadcast_url, settings.history_size)
+            redis_bus.on_state = lambda state, why: events.health(
+                "bus",
+                WARNING if state == "degraded" else INFO,
+                f"Redis bus {state}" + (f": {why}" if why else ""),
+                state=state,
+            )
+            bus = redis_bus
         hub = Hub(
             bus,
             queue_limit=settings.queue_limit,
             history_size=settings.history_size,
             close_timeout=settings.close_timeout,
         )
-        service = cls(settings=settings, hub=hub, tokens=TokenRegistry(settings))
+        service = cls(settings=settings, hub=hub, tokens=TokenRegistry(settings), events=events)
+        hub.on_slow_consumer = lambda conn, queued: events.health(
+            "hub",
+            WARNING,
+            f"dropped slow consumer {conn.id} ({conn.remote}): {queued} frames queued",
+            client=conn.id,
+            queued=queued,
+        )
         if settings.broadcast_url:
             from server.realtime.cluster import ClusterPresence
 
@@ -139,6 +163,10 @@ class Service:
                 f"{settings.store_file}"
             )
             logger.warning("%s", store.notice)
+        # The timeline's health events: a store set aside (notice), or degraded (problem).
+        for what, level in ((store.notice, WARNING), (store.problem, ERROR)):
+            if what is not None:
+                self.events.health("store", level, what, available=store.available)
         if store.available:
             resume = getattr(self.hub.bus, "resume_after", None)
             if resume is not None:

@@ -152,6 +152,10 @@ class Settings(BaseSettings):
     load_max_clients: int = Field(10_000, ge=1)
     load_max_rate: float = Field(2_000.0, gt=0, description="broadcasts per second")
 
+    # The event timeline (GET /api/v1/events, the $events channel): how many events are kept
+    # in memory, newest first out; 0 records nothing.
+    events_size: int = Field(10_000, ge=0)
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,9 @@ class Monitor(QObject):
         self._targets_known = False
         self._status_stale = False
         self._was_live = False
+        #: Shown each frame (a JSON object) first; one that returns True keeps it out of the
+        #: message log (the Timeline's ``event`` frames).
+        self.frame_listeners: list[Callable[[dict[str, Any]], bool]] = []
 
         window.health.interval_changed.connect(self.set_interval)
         window.health.check_requested.connect(self.check_targets)
@@ -303,6 +307,8 @@ class Monitor(QObject):
     # The feed ---------------------------------------------------------------------------------
 
     def _on_frame(self, frame: Any, raw: str) -> None:
+        if isinstance(frame, dict) and any(listener(frame) for listener in self.frame_listeners):
+            return
         self.window.log_panel.model.add(entry_from_frame(frame, "in", raw))
         if not isinstance(frame, dict):
             return

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
     QSystemTrayIcon,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +29,7 @@ from ui.panels.log import LogPanel
 from ui.panels.send_box import SendBox
 from ui.panels.server_bar import ServerBar
 from ui.panels.status import StatusPanel
+from ui.panels.timeline import TimelinePanel
 from ui.tray import Tray
 
 
@@ -53,6 +55,10 @@ class MainWindow(QMainWindow):
         capacity = int(str(settings.value("log/cap", DEFAULT_CAPACITY)))
         self.log_panel = LogPanel(log or MessageLog(capacity))
         self.send_box = SendBox()
+        self.timeline = TimelinePanel()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.log_panel, "Messages")
+        self.tabs.addTab(self.timeline, "Timeline")
         self.feed_label = QLabel()
         self.statusBar().addWidget(self.feed_label, 1)
         self.tray = Tray(self)
@@ -65,7 +71,7 @@ class MainWindow(QMainWindow):
         messages = QWidget()
         messages_layout = QVBoxLayout(messages)
         messages_layout.setContentsMargins(0, 0, 0, 0)
-        messages_layout.addWidget(self.log_panel, 1)
+        messages_layout.addWidget(self.tabs, 1)
         messages_layout.addWidget(self.send_box)
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.setObjectName("main-splitter")
@@ -181,6 +187,7 @@ class MainWindow(QMainWindow):
             "main_splitter": self.main_splitter,
             "side_splitter": self.side_splitter,
             "log_splitter": self.log_panel.splitter,
+            "timeline_splitter": self.timeline.splitter,
         }
 
     # Closing ----------------------------------------------------------------------------------

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, WebSocket
 from starlette.routing import WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from common.close_codes import CloseCode
+from server.api import events_channel
 from server.auth.dependencies import auth_required, get_service, origin_allowed, token_from
 from server.realtime.framing import frame_writer
 from server.realtime.hub import Connection, Hub
@@ -23,7 +25,6 @@ from server.service import Service
 
 logger = logging.getLogger("pulsedesk.ws")
 router = APIRouter()
-
 
 
 class FeedEndpoint:
@@ -48,33 +49,35 @@ async def serve_feed(websocket: WebSocket) -> None:
     hub = service.hub
 
     origin = websocket.headers.get("origin")
+    address = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "?"
     if origin is not None and not origin_allowed(origin, websocket, settings.cors_origins):
         # Refused at the handshake (HTTP 403): a foreign page never gets a socket.
         logger.warning("refused a WebSocket from foreign origin %r", origin)
         await websocket.close(CloseCode.POLICY_VIOLATION)
+        service.events.ws_close(
+            "", CloseCode.POLICY_VIOLATION, "foreign origin", "server", address=address
+        )
         return
     principal = service.tokens.identify(token_from(websocket))
     if principal is None and auth_required(service, websocket):
         # Accept, then close with a reason a browser's script can read (a refused handshake
         # looks like a network error there), so the page knows to ask for a token.
-        await websocket.accept()
-        await websocket.close(CloseCode.POLICY_VIOLATION, "a valid token is required")
+        await _refuse(
+            websocket, service, address, CloseCode.POLICY_VIOLATION, "a valid token is required"
+        )
         return
     if hub.count >= settings.max_connections:
-        await websocket.accept()
-        await websocket.close(CloseCode.TRY_AGAIN_LATER, "server full")
+        await _refuse(websocket, service, address, CloseCode.TRY_AGAIN_LATER, "server full")
         return
     try:
         since = replay_from(websocket.query_params.get("since"))
     except ValueError as exc:
-        await websocket.accept()
-        await websocket.close(CloseCode.POLICY_VIOLATION, str(exc))
+        await _refuse(websocket, service, address, CloseCode.POLICY_VIOLATION, str(exc))
         return
 
     await websocket.accept()
-    remote = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "?"
     conn = hub.register(
-        remote,
+        address,
         principal is not None and principal.is_admin,
         websocket.send_text,
         websocket.close,
@@ -82,9 +85,11 @@ async def serve_feed(websocket: WebSocket) -> None:
         hold=since is not None,
     )
     conn.user = principal.name if principal is not None else None
+    service.events.ws_open(conn.id, address, conn.is_admin)
+    closed: Message | None = None
     try:
         await _greet(hub, service, conn, since)
-        await _read(websocket, service, conn)
+        closed = await _read(websocket, service, conn)
     except asyncio.CancelledError:
         # The hub cancels a reader whose client would not even take a close frame.
         task = asyncio.current_task()
@@ -93,7 +98,39 @@ async def serve_feed(websocket: WebSocket) -> None:
             return
         raise
     finally:
+        service.event_push.remove(conn)
         await hub.unregister(conn)
+        _record_close(service, conn, closed)
+
+
+async def _refuse(
+    websocket: WebSocket, service: Service, address: str, code: int, reason: str
+) -> None:
+    """Accept, then close with a reason a browser's script can read (a refused handshake
+    looks like a network error there)."""
+    await websocket.accept()
+    await websocket.close(code, reason)
+    service.events.ws_close("", code, reason, "server", address=address)
+
+
+def _record_close(service: Service, conn: Connection, closed: Message | None) -> None:
+    """The close event: the server's code when it closed, else what the client's close said
+    (1006 when it vanished without one: ``server.transport.websocket``)."""
+    if conn.close_request is not None:
+        (code, reason), by = conn.close_request, "server"
+    else:
+        closed = closed or {}
+        code, reason, by = int(closed.get("code", 1006)), closed.get("reason") or "", "client"
+    service.events.ws_close(
+        conn.id,
+        code,
+        str(reason),
+        by,
+        address=conn.remote,
+        lifetime=(datetime.now(UTC) - conn.connected_at).total_seconds(),
+        frames_in=conn.received,
+        frames_out=conn.sent,
+    )
 
 
 def replay_from(since: str | None) -> int | None:
@@ -127,7 +164,8 @@ async def _greet(hub: Hub, service: Service, conn: Connection, since: int | None
     hub.release(conn, [welcome, *(item.frame for item in replay)], replayed_up_to)
 
 
-async def _read(websocket: WebSocket, service: Service, conn: Connection) -> None:
+async def _read(websocket: WebSocket, service: Service, conn: Connection) -> Message:
+    """Read until the client's side ends; returns its ``websocket.disconnect`` message."""
     settings = service.settings
     hub = service.hub
     bucket = TokenBucket(settings.rate_limit, settings.rate_burst)
@@ -135,7 +173,7 @@ async def _read(websocket: WebSocket, service: Service, conn: Connection) -> Non
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
-            return
+            return message
         if conn.closing:
             continue  # the close is on its way; ignore what the client still sends
         text = message.get("text")
@@ -155,7 +193,9 @@ async def _read(websocket: WebSocket, service: Service, conn: Connection) -> Non
             hub.disconnect(conn.id, CloseCode.POLICY_VIOLATION, "message rate limit exceeded")
             continue
         try:
-            await _handle(hub, conn, parse_client_text(text))
+            frame = parse_client_text(text)
+            if not events_channel.handles(service, conn, frame):
+                await _handle(hub, conn, frame)
         except ProtocolError as exc:
             hub.send_error(conn, exc.code, exc.message)
 

@@ -1,12 +1,12 @@
 """The one middleware every request and WebSocket passes through, outside FastAPI's routing.
 
-PulseDesk's rules for what comes in are four: time every HTTP request for the metrics
-(``server.edge.timing``), refuse a foreign Host on a loopback socket (``server.edge.host_check``),
-answer browsers by the CORS policy (``server.edge.cors``), and turn a handler's exception into a
-500 or a 1011 close (``server.edge.error_guard``). Each lives in its own module; this layer applies
-them in that order, in one coroutine with at most one ``send`` wrapper, where four stacked
-middlewares cost four frames, four wrappers and four header parses per request, and held
-four frames for the whole life of every WebSocket.
+PulseDesk's rules for what comes in are four: time every HTTP request for the metrics and the
+timeline (``server.edge.timing``), refuse a foreign Host on a loopback socket
+(``server.edge.host_check``), answer browsers by the CORS policy (``server.edge.cors``), and turn
+a handler's exception into a 500 or a 1011 close (``server.edge.error_guard``). Each lives in its
+own module; this layer applies them in that order, in one coroutine with at most one ``send``
+wrapper, where four stacked middlewares cost four frames, four wrappers and four header parses
+per request, and held four frames for the whole life of every WebSocket.
 
 The order is the contract the four layers had when stacked:
 
@@ -27,7 +27,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server.edge.cors import CorsPolicy
 from server.edge.error_guard import guarded_websocket, internal_error, log_http_failure
 from server.edge.host_check import HostGuard, Verdict
-from server.edge.timing import KNOWN_METHODS, RequestDurations, RouteTemplates
+from server.edge.timing import RequestDurations, RouteTemplates, record_request
+from server.observe.events import EventLog
 
 RouteSource = Callable[[], Iterable[BaseRoute]]
 
@@ -43,11 +44,13 @@ class FrontDoor:
         cors: CorsPolicy,
         durations: RequestDurations,
         routes: RouteSource,
+        events: EventLog | None = None,
     ) -> None:
         self.app = app
         self.hosts = hosts
         self.cors = cors
         self.durations = durations
+        self.events = events
         self._routes = routes
         self._templates: RouteTemplates | None = None
 
@@ -68,13 +71,17 @@ class FrontDoor:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 0  # no response started yet
-        host = origin = None  # the first of each, as Starlette's Headers.get() finds them
+        # The first of each, as Starlette's Headers.get() finds them.
+        host = origin = agent = None
         for name, value in scope["headers"]:
             if name == b"host":
                 if host is None:
                     host = value
-            elif name == b"origin" and origin is None:
-                origin = value
+            elif name == b"origin":
+                if origin is None:
+                    origin = value
+            elif name == b"user-agent" and agent is None:
+                agent = value  # for the timeline: who is asking
 
         async def send_with_cors(message: Message) -> None:
             nonlocal status
@@ -102,12 +109,14 @@ class FrontDoor:
             status = 500
             await internal_error()(scope, receive, send)
         finally:
-            method = scope["method"]
-            self.durations.record(
-                method if method in KNOWN_METHODS else "other",
+            record_request(
+                self.durations,
+                self.events,
+                scope,
                 self._template(scope),
                 status or 500,  # the app failed before answering (cancelled, say)
                 time.perf_counter() - started,
+                agent,
             )
 
     def _template(self, scope: Scope) -> str:
@@ -122,4 +131,3 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
         if key == name:
             return value
     return None
-

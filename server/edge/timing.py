@@ -1,7 +1,9 @@
-"""Request durations for Prometheus: which route served a request, and how long it took.
+"""Request durations for Prometheus and the timeline: which route served a request, and how long
+it took.
 
-``server.edge.front_door`` times every request (rejected ones included) and reports it here; a
-request pays two clock reads, a dict lookup or two and a few additions.
+``server.edge.front_door`` times every request (rejected ones included) and reports it here
+(``record_request``); a request pays two clock reads, a dict lookup or two and a few additions
+for the metrics, and one small tuple appended to the event ring (``server.observe.events``).
 
 Requests are labelled by route *template* (``/api/v1/connections/{conn_id}``), never by raw
 path: a scanner requesting a million random paths must not create a million time series.
@@ -16,6 +18,7 @@ from typing import Any
 from starlette.routing import BaseRoute, Mount
 from starlette.types import Scope
 
+from server.observe.events import EventLog
 from server.observe.histogram import CountingHistogram
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -69,3 +72,31 @@ class RequestDurations(CountingHistogram):
 
     def record(self, method: str, route: str, status: int, seconds: float) -> None:
         self.observe((method, route, str(status)), seconds)
+
+
+def record_request(
+    durations: RequestDurations,
+    events: EventLog | None,
+    scope: Scope,
+    route: str,
+    status: int,
+    seconds: float,
+    agent: bytes | None = None,
+) -> None:
+    """One answered request: into the duration histogram, and the timeline when it records
+    (``agent``: its User-Agent header, when it had one)."""
+    method = scope["method"]
+    if method not in KNOWN_METHODS:
+        method = "other"  # a label per made-up method would be a time series per scanner
+    durations.record(method, route, status, seconds)
+    if events is not None and events.enabled:
+        events.http(
+            method,
+            scope["path"],
+            scope["query_string"],
+            status,
+            seconds,
+            scope.get("client"),
+            route,
+            agent,
+        )

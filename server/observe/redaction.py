@@ -1,7 +1,8 @@
 """Keeping tokens out of the logs, and client garbage out of the crash reports.
 
 Browsers can only pass a WebSocket token in the query string, and uvicorn logs each request's
-path with its query. Redaction rewrites ``token=...`` in every log record as it is created,
+path with its query (and, at DEBUG, each WebSocket handshake's headers, Authorization too).
+Redaction rewrites ``token=...`` and Authorization values in every log record as it is created,
 before any handler or filter sees it. It hooks the record factory rather than filtering
 chosen loggers because a logger's filters do not see records from its children
 (``pulsedesk.ws`` bypasses a filter on ``pulsedesk``), and a new module's logger would be
@@ -15,6 +16,9 @@ import re
 from typing import Any
 
 _TOKEN_IN_QUERY = re.compile(r"(?i)([?&]token=)[^&\s\"']+")
+# At DEBUG, uvicorn's WebSocket protocol logs each handshake's headers ("< authorization:
+# Bearer ..."): the credentials go, whatever their scheme.
+_AUTHORIZATION_HEADER = re.compile(r"(?im)(authorization:[ \t]*)[^\r\n]+")
 REDACTED = r"\1[redacted]"
 
 # uvicorn logs a client's invalid UTF-8 text frame with a traceback, as if the server had
@@ -23,7 +27,15 @@ _CLIENT_FAULTS = ("Invalid UTF-8 sequence received from client.",)
 
 
 def redact(text: str) -> str:
-    return _TOKEN_IN_QUERY.sub(REDACTED, text)
+    text = _TOKEN_IN_QUERY.sub(REDACTED, text)
+    if "authorization" in text.lower():
+        text = _AUTHORIZATION_HEADER.sub(REDACTED, text)
+    return text
+
+
+def _needs_redaction(text: str) -> bool:
+    lowered = text.lower()
+    return "token=" in lowered or "authorization:" in lowered
 
 
 def _redact_record(record: logging.LogRecord) -> None:
@@ -37,11 +49,11 @@ def _redact_record(record: logging.LogRecord) -> None:
         message = record.getMessage()
     except Exception:  # a broken format string: logging reports it when the record is handled
         return
-    if "token=" in message.lower():
+    if _needs_redaction(message):
         record.msg, record.args = redact(message), None
     if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
         text = _traceback_formatter.formatException(record.exc_info)
-        if "token=" in text.lower():
+        if _needs_redaction(text):
             record.exc_text = redact(text)  # formatters use exc_text when it is set
 
 

@@ -222,6 +222,8 @@ class Hub:
         self.presence_extra: Callable[[], dict[str, Any]] | None = None
         #: Connections closed because their queue overflowed.
         self.dropped_slow = 0
+        #: Told of each (the connection, frames queued): the timeline's health events.
+        self.on_slow_consumer: Callable[[Connection, int], None] | None = None
         self.delivered = 0
         self.received = 0
 
@@ -332,6 +334,8 @@ class Hub:
                 conn.remote,
                 len(conn.queue),
             )
+            if self.on_slow_consumer is not None:
+                self.on_slow_consumer(conn, len(conn.queue))
             self.disconnect(
                 conn.id, CloseCode.TRY_AGAIN_LATER, "too slow to keep up", drop_queued=True
             )

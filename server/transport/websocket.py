@@ -67,6 +67,11 @@ class ReceiveQueue:
     def empty(self) -> bool:
         return not self._items
 
+    def last_disconnect_code(self, code: int) -> None:
+        """Set the code of the ``websocket.disconnect`` message just queued."""
+        if self._items and self._items[-1].get("type") == "websocket.disconnect":
+            self._items[-1]["code"] = code
+
 
 class Flag:
     """``asyncio.Event``'s ``set``, ``clear``, ``is_set`` and ``wait``, holding a list of
@@ -207,7 +212,13 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.pending = None
+        # uvicorn tells the application 1005 ("no status") when an open connection's socket
+        # simply goes away; RFC 6455 calls that 1006 (closed abnormally, no close frame), which
+        # is what the timeline should say. A close frame received or sent was reported already.
+        vanished = self.handshake_complete and not self.close_sent and self.conn.close_rcvd is None
         super().connection_lost(exc)
+        if vanished:
+            self.queue.last_disconnect_code(1006)  # type: ignore[attr-defined]  # ours
         # The scope holds a bound method of this protocol: let the pair go without the cycle
         # collector's help.
         scope = getattr(self, "scope", None)

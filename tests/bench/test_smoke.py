@@ -47,6 +47,17 @@ def test_http_every_server_answers_every_route() -> None:
         assert errors == 0, (path, name)
 
 
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_http_recording_on_watched_and_off_all_answer() -> None:
+    rows = http.run_recording(duration=1, rounds=1, connections=4, path="/api/v1/status")
+    assert [row[0] for row in rows] == [
+        "pulsedesk, recording on",
+        "pulsedesk, recording on, one $events watcher",
+        "pulsedesk, recording off",
+    ]
+    assert all(row[1] > 0 and row[-1] == 0 for row in rows)
+
+
 def test_scale_holds_connections_and_reaches_them_all() -> None:
     rows = asyncio.run(
         scale.run(clients=40, broadcasts=2, rounds=1, workers=1, settle=0.3, rate=10)

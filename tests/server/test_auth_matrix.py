@@ -63,6 +63,10 @@ ACCESS: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/users/{name}/token"): Call(
         "admin", ok=404, path="/api/v1/users/nobody/token"
     ),
+    ("GET", "/api/v1/events"): Call("admin"),
+    ("GET", "/api/v1/log-level"): Call("admin"),
+    # "debug": the level the test session runs at, so the matrix changes nothing for others.
+    ("PUT", "/api/v1/log-level"): Call("admin", json={"level": "debug"}),
     ("GET", "/metrics"): Call("admin_if_auth"),
     ("WS", "/ws"): Call("user_if_auth"),
     # FastAPI's own documentation routes and the static folder: open, like the page itself.

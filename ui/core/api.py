@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     import httpx
 
 
+#: What the window's requests say they are, so that its Timeline can leave its own polls out.
+USER_AGENT = "PulseDesk-window"
+
+
 class ApiError(Exception):
     """A request that failed; ``str()`` is a short reason fit for the window.
 
@@ -45,7 +49,9 @@ class ApiClient:
     def __init__(self, base_url: str, token: str | None, timeout: float = 2.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._headers = {"User-Agent": USER_AGENT}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
         self._client: httpx.AsyncClient | None = None  # made at the first request
 
     def _connection(self) -> httpx.AsyncClient:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, NamedTuple, TextIO
 
 from common.timestamps import utc_timestamp
@@ -111,6 +111,8 @@ class MessageLog:
         # Bounded too: while paused under a flood only the newest ``capacity`` can ever show.
         self.pending: deque[LogEntry] = deque(maxlen=capacity)
         self.captured = 0
+        #: Called with each entry as it is added (the Timeline takes every one too).
+        self.listeners: list[Callable[[LogEntry], None]] = []
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -118,6 +120,8 @@ class MessageLog:
     def add(self, entry: LogEntry) -> None:
         self.pending.append(entry)
         self.captured += 1
+        for listener in self.listeners:
+            listener(entry)
 
     def take_pending(self) -> list[LogEntry]:
         """The captured entries not yet in ``rows``, oldest first; pending is emptied."""

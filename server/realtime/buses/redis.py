@@ -50,6 +50,7 @@ import logging
 import random
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -178,7 +179,9 @@ class RedisBus:
 
     def __init__(self, url: str, history_size: int) -> None:
         self.url = url
-        self.state = "degraded"  # until the first connection succeeds
+        self._state = "degraded"  # until the first connection succeeds
+        #: Told of each change of ``state`` (the new state, why): the timeline's health events.
+        self.on_state: Callable[[str, str], None] | None = None
         self.history = History(history_size)
         self._history_size = history_size
         self._stream_length = max(history_size, MIN_STREAM_LENGTH)
@@ -202,6 +205,21 @@ class RedisBus:
         if self._flushed is not None and time.monotonic() - self._flushed[0] < FAULT_HOLD:
             return self._flushed[1]
         return None
+
+    @property
+    def state(self) -> str:
+        """ "connected", or "degraded" while Redis cannot be reached."""
+        return self._state
+
+    @state.setter
+    def state(self, state: str) -> None:
+        self._set_state(state)
+
+    def _set_state(self, state: str, why: str = "") -> None:
+        changed = state != self._state
+        self._state = state
+        if changed and self.on_state is not None:
+            self.on_state(state, why)
 
     def bind(self, deliver: Deliver) -> None:
         self._deliver = deliver
@@ -322,7 +340,7 @@ class RedisBus:
     def _degrade(self, exc: BaseException) -> None:
         if self.state != "degraded":
             logger.warning("Redis unreachable (%s); broadcasts wait for it", exc)
-        self.state = "degraded"
+        self._set_state("degraded", str(exc))
         since = time.strftime("%H:%M:%S")
         if self._outage is None:
             self._outage = (

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from server.api import admin, docs, health, metrics, root, status, users, ws
+from server.api import admin, docs, events, health, metrics, root, status, users, ws
 from server.api.serialized import serialized
 from server.main import create_app
 from server.schemas.responses import ApiStatusResponse, ClusterInfo, HealthCheckResponse
@@ -73,6 +73,7 @@ def test_the_app_documents_its_routes_as_included_routers_would(tmp_path, monkey
         status.router,
         admin.router,
         users.router,
+        events.router,
         ws.router,
         metrics.router,
         docs.router,

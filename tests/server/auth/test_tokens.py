@@ -23,7 +23,7 @@ from server.auth.tokens import (
 from server.observe.redaction import install_redaction
 from server.settings import Settings
 from tests.conftest import StartServer, admin_token, remember_token, ws_url
-from tests.server.wsclient import recv_type
+from tests.server.wsclient import recv_json, recv_type
 
 
 def test_the_token_file_is_created_0600_in_a_0700_folder(tmp_path: Path) -> None:
@@ -160,3 +160,22 @@ def test_redaction_covers_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
         logging.getLogger("pulsedesk.probe").exception("probe failed")
     handler_output = logging.Formatter().format(caplog.records[-1])
     assert secret not in handler_output and "token=[redacted]" in handler_output
+
+
+def test_a_debug_level_server_logs_no_bearer_token_from_a_handshake(
+    start_server: StartServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At DEBUG, uvicorn's WebSocket protocol logs every request header it receives."""
+    server = start_server(log_level="debug")
+    token = admin_token(server)
+    caplog.set_level(logging.DEBUG)
+
+    async def handshake() -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with connect(ws_url(server), additional_headers=headers) as ws:
+            await recv_json(ws)
+
+    asyncio.run(handshake())
+    lines = [record.getMessage() for record in caplog.records]
+    assert any("authorization: [redacted]" in line.lower() for line in lines)
+    assert not any(token in line for line in lines)
