@@ -32,6 +32,7 @@ from dataclasses import replace
 from typing import Any
 
 from bench.harness import (
+    PICOWS,
     WEBSOCKETS_BROADCAST,
     ClientPool,
     Contender,
@@ -144,7 +145,8 @@ async def run(
             print_round(round_number, contender.name, result)
     if channel:
         anchor_name = contenders[0].name  # the global broadcast
-    anchor = median_of(samples[anchor_name], "cpu_us")
+    fastest = median_of(samples[PICOWS.name], "cpu_us") if PICOWS.name in samples else 0
+    broadcast = median_of(samples[anchor_name], "cpu_us")
     rows = []
     for name, results in samples.items():
         cpu = median_of(results, "cpu_us")
@@ -153,7 +155,8 @@ async def run(
                 name,
                 clients,
                 cpu,
-                cpu / anchor if anchor else math.nan,  # CPU time comes in 10 ms ticks
+                cpu / fastest if fastest else math.nan,  # CPU time comes in 10 ms ticks
+                cpu / broadcast if broadcast else math.nan,
                 median_of(results, "per_s"),
                 median_of(results, "p50_ms"),
                 median_of(results, "p99_ms"),
@@ -167,6 +170,7 @@ async def run(
             "server",
             "N",
             "CPU µs/delivery",
+            "× picows",
             f"× {anchor_name}",
             "deliveries/s",
             "p50 ms",
@@ -202,6 +206,14 @@ def main() -> None:
     parser.add_argument(
         "--profile", metavar="FILE", help="py-spy profiles of each window, FILE.<server> (raw)"
     )
+    everyone = {contender.name: contender for contender in websocket_contenders()}
+    parser.add_argument(
+        "--servers",
+        nargs="+",
+        choices=list(everyone),
+        default=list(everyone),
+        help="which contenders (default: all)",
+    )
     parser.add_argument(
         "--recording", action="store_true", help="the event timeline on against off instead"
     )
@@ -220,7 +232,13 @@ def main() -> None:
             args.rate or None,
             args.rounds,
             workers,
-            contenders=recording_contenders() if args.recording else None,
+            contenders=(
+                recording_contenders()
+                if args.recording
+                else None
+                if args.channel
+                else [everyone[name] for name in args.servers]
+            ),
             profile=args.profile,
             channel=args.channel,
             bystanders=args.bystanders,

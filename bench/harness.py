@@ -79,6 +79,7 @@ def pulsedesk(**settings: str) -> Contender:
     )
 
 
+PICOWS = Contender("picows", "bench.anchors.picows_broadcast")
 RECORDING_OFF = "pulsedesk, recording off"
 WATCHED = "pulsedesk, recording on, one $events watcher"
 
@@ -139,7 +140,7 @@ SEED_LOOP = Contender("seed loop", "bench.anchors.seed_manager")
 
 
 def websocket_contenders() -> list[Contender]:
-    return [pulsedesk(), WEBSOCKETS_BROADCAST, SEED_LOOP]
+    return [pulsedesk(), PICOWS, WEBSOCKETS_BROADCAST, SEED_LOOP]
 
 
 def python_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -497,7 +498,7 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
 class Profile:
     """py-spy sampling one server process, written as collapsed stacks (``--format raw``).
 
-    py-spy is not a dependency: ``.venv/bin/pip install py-spy`` to use ``--profile``.
+    py-spy comes with the ``bench`` extra: ``.venv/bin/pip install -e '.[bench]'``.
     """
 
     def __init__(self, pid: int, out: str, rate: int = 250) -> None:

@@ -1,11 +1,15 @@
-"""Benchmark 3, HTTP: ``GET /healthz`` requests per second with wrk, one uvicorn worker each.
+"""Benchmark 3, HTTP: requests per second of ordinary routes with wrk, one uvicorn worker each.
 
-Contenders, each in a fresh process under the same uvicorn configuration (uvloop, httptools,
-logging at warning): PulseDesk's whole app (``python -m app serve``: its front door checks the
-Host, applies CORS, times the request for the metrics and answers /healthz itself, without
-FastAPI's routing); a bare FastAPI app with that one route; a raw ASGI callable, the ceiling. The
-ratio is against bare FastAPI. Every round runs each contender once, in a rotating order,
-after a one-second warm-up; the table shows medians.
+Routes: the seed's ``/healthz``, ``/api/v1/status``, ``/status/`` and ``/health/``. Contenders,
+each in a process of its own under the same uvicorn configuration (uvloop, httptools, logging at
+warning): PulseDesk's whole app (``python -m app serve``: the front door checks the Host,
+applies CORS, times the request for the metrics; FastAPI routes it); a bare FastAPI app with
+the same four routes answering the same fields (``bench.anchors.bare_routes``); a raw ASGI
+callable answering one fixed body, the ceiling. The ratio is against bare FastAPI, route by
+route, in requests per second and in the server's own CPU time per request. Every round
+runs each contender once, in a rotating order, each route after a one-second warm-up; the
+three servers run side by side, so each route's contenders are measured back to back. The
+table shows medians.
 
     python -m bench.http --duration 10 --rounds 3      # needs wrk (apt install wrk)
 
@@ -38,7 +42,8 @@ from bench.harness import (
     rotated,
 )
 
-BARE_FASTAPI = Contender("bare FastAPI", "bench.anchors.bare_fastapi")
+BARE_FASTAPI = Contender("bare FastAPI", "bench.anchors.bare_routes")
+PATHS = ("/healthz", "/api/v1/status", "/status/", "/health/")
 RAW_ASGI = Contender("raw ASGI (ceiling)", "bench.anchors.raw_asgi")
 
 
@@ -71,12 +76,72 @@ def wrk(url: str, duration: float, connections: int) -> dict[str, float]:
 
 
 def run(
-    duration: float, rounds: int, connections: int, path: str = "/healthz", recording: bool = False
+    duration: float, rounds: int, connections: int, paths: tuple[str, ...] = PATHS
 ) -> list[list[Any]]:
-    contenders = (
-        recording_contenders(watched=True) if recording else [pulsedesk(), BARE_FASTAPI, RAW_ASGI]
+    contenders = [pulsedesk(), BARE_FASTAPI, RAW_ASGI]
+    samples: dict[tuple[str, str], list[dict[str, float]]] = {
+        (c.name, path): [] for path in paths for c in contenders
+    }
+    with contextlib.ExitStack() as stack:
+        # All running at once, idle but for the one wrk is measuring: each route's contenders
+        # are measured back to back, so a change in the machine's load hits them alike.
+        servers = {c.name: stack.enter_context(ServerProcess(c)) for c in contenders}
+        for round_number in range(rounds):
+            for path in paths:
+                for contender in rotated(contenders, round_number):
+                    server = servers[contender.name]
+                    url = f"{server.http_url}{path}"
+                    wrk(url, 1, connections)  # warm-up
+                    cpu = server.cpu_seconds()
+                    result = wrk(url, duration, connections)
+                    # The server's own CPU per request: what a loaded machine's other work
+                    # disturbs far less than requests per second.
+                    result["cpu_us"] = (server.cpu_seconds() - cpu) / result["requests"] * 1e6
+                    samples[contender.name, path].append(result)
+                    print_round(round_number, f"{contender.name} {path}", result)
+    rows = []
+    for path in paths:
+        anchor = median_of(samples[BARE_FASTAPI.name, path], "rps")
+        anchor_cpu = median_of(samples[BARE_FASTAPI.name, path], "cpu_us")
+        for contender in contenders:
+            results = samples[contender.name, path]
+            rps = median_of(results, "rps")
+            cpu_us = median_of(results, "cpu_us")
+            rows.append(
+                [
+                    path,
+                    contender.name,
+                    rps,
+                    rps / anchor,
+                    cpu_us,
+                    cpu_us / anchor_cpu,
+                    median_of(results, "p99_ms"),
+                    int(sum(r["errors"] for r in results)),
+                ]
+            )
+    print_table(
+        f"HTTP GET, wrk -t1 -c{connections} -d{duration:g}s, median of {rounds}",
+        [
+            "route",
+            "server",
+            "req/s",
+            "× bare FastAPI",
+            "server CPU µs/request",
+            "CPU × bare FastAPI",
+            "p99 ms",
+            "non-2xx",
+        ],
+        rows,
     )
-    anchor_name = RECORDING_OFF if recording else BARE_FASTAPI.name
+    return rows
+
+
+def run_recording(
+    duration: float, rounds: int, connections: int, path: str = "/api/v1/status"
+) -> list[list[Any]]:
+    """What the event timeline costs one route: recording on, on and watched, off."""
+    contenders = recording_contenders(watched=True)
+    anchor_name = RECORDING_OFF
     samples: dict[str, list[dict[str, float]]] = {c.name: [] for c in contenders}
     for round_number in range(rounds):
         for contender in rotated(contenders, round_number):
@@ -120,12 +185,18 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--path", default="/healthz", help="what wrk asks for")
+    parser.add_argument(
+        "--paths", nargs="+", default=list(PATHS), help="routes to measure (default: all four)"
+    )
+    parser.add_argument("--path", default="/api/v1/status", help="the route --recording asks for")
     parser.add_argument(
         "--recording", action="store_true", help="the event timeline on against off instead"
     )
     args = parser.parse_args()
-    run(args.duration, args.rounds, args.connections, args.path, args.recording)
+    if args.recording:
+        run_recording(args.duration, args.rounds, args.connections, args.path)
+    else:
+        run(args.duration, args.rounds, args.connections, tuple(args.paths))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ import time
 from typing import Any
 
 from bench.harness import (
+    SEED_LOOP,
+    WEBSOCKETS_BROADCAST,
     ClientPool,
     Contender,
     ServerProcess,
@@ -25,9 +27,9 @@ from bench.harness import (
     median_of,
     print_round,
     print_table,
+    pulsedesk,
     rotated,
     send_broadcasts,
-    websocket_contenders,
 )
 
 
@@ -85,7 +87,7 @@ async def run(
     rounds: int,
     workers: int,
 ) -> list[list[Any]]:
-    contenders = websocket_contenders()
+    contenders = [pulsedesk(), WEBSOCKETS_BROADCAST, SEED_LOOP]
     samples: dict[str, list[dict[str, Any]]] = {c.name: [] for c in contenders}
     for round_number in range(rounds):
         for contender in rotated(contenders, round_number):

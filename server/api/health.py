@@ -6,10 +6,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from server.api.errors import UNAUTHORIZED, UNPARSEABLE_BODY
-from server.auth.dependencies import ServiceDep, require_user_if_auth
+from server.api.serialized import serialized
+from server.auth.dependencies import ServiceDep, get_service, require_user_if_auth
 from server.auth.token_first import TokenFirstRoute
 from server.auth.tokens import Principal
 from server.observe.probes import probe
@@ -23,13 +24,15 @@ UserIfAuth = Annotated[Principal | None, Depends(require_user_if_auth)]
 
 
 @router.get("/", response_model=HealthCheckResponse)
-async def health(service: ServiceDep) -> HealthCheckResponse:
+async def health(request: Request) -> Response:
     """This process's own health: uptime, resident memory, open WebSocket connections, and
     ``degraded`` with ``details.problems`` while the bus or the store is in trouble."""
+    # The Request, not ServiceDep, and one serialization: monitors poll this all the time.
+    service = get_service(request)
     uptime = service.uptime
     rss = service.resident_memory()
     problems = service.problems()
-    return HealthCheckResponse(
+    answer = HealthCheckResponse(
         status="degraded" if problems else "healthy",
         service=service.settings.service_name,
         version=service.version,
@@ -50,6 +53,7 @@ async def health(service: ServiceDep) -> HealthCheckResponse:
             "store": _store_details(service),
         },
     )
+    return serialized(answer)
 
 
 def _store_details(service: Service) -> dict[str, object]:

@@ -5,40 +5,57 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 
 from server.api.errors import UNAUTHORIZED
-from server.auth.dependencies import ServiceDep, require_token
+from server.api.serialized import serialized
+from server.auth.dependencies import get_service, require_token
 from server.auth.tokens import Principal
-from server.schemas.responses import ApiStatusResponse, StatusResponse, UserStatusResponse
+from server.schemas.responses import (
+    ApiStatusResponse,
+    ClusterInfo,
+    StatusResponse,
+    UserStatusResponse,
+)
 
 router = APIRouter(tags=["status"])
 
 
+# The two ordinary status routes take the Request (which FastAPI hands over for free) rather
+# than ServiceDep, and serialize their model once: both are polled all the time
+# (docs/PERFORMANCE.md, round two).
+
+
 @router.get("/api/v1/status", response_model=ApiStatusResponse)
-async def api_status(service: ServiceDep) -> dict[str, object]:
+async def api_status(request: Request) -> Response:
+    service = get_service(request)
     cluster = service.cluster.snapshot if service.cluster is not None else None
-    return {
-        "status": "operational",
-        "timestamp": datetime.now(UTC),
-        "version": service.version,
-        "environment": service.settings.environment,
-        "service": service.settings.service_name,
-        "connections": service.hub.count,
-        # {"instances", "connections"} across every instance on the Redis bus; null without one
-        # (or while Redis is unreachable).
-        "cluster": cluster.as_dict() if cluster is not None else None,
-    }
+    return serialized(
+        ApiStatusResponse(
+            status="operational",
+            timestamp=datetime.now(UTC),
+            version=service.version,
+            environment=service.settings.environment,
+            service=service.settings.service_name,
+            connections=service.hub.count,
+            # {"instances", "connections"} across every instance on the Redis bus; null
+            # without one (or while Redis is unreachable).
+            cluster=ClusterInfo(**cluster.as_dict()) if cluster is not None else None,
+        )
+    )
 
 
 @router.get("/status/", response_model=StatusResponse)
-async def get_status(service: ServiceDep) -> dict[str, object]:
-    return {
-        "status": "operational",
-        "timestamp": datetime.now(UTC),
-        "version": service.version,
-        "environment": service.settings.environment,
-    }
+async def get_status(request: Request) -> Response:
+    service = get_service(request)
+    return serialized(
+        StatusResponse(
+            status="operational",
+            timestamp=datetime.now(UTC),
+            version=service.version,
+            environment=service.settings.environment,
+        )
+    )
 
 
 @router.get("/status/user", response_model=UserStatusResponse, responses=UNAUTHORIZED)

@@ -69,7 +69,14 @@ class CorsPolicy:
             _set(headers, ALLOW_CREDENTIALS, b"true")
             if self.allows(origin):
                 _set(headers, ALLOW_ORIGIN, origin)
-        _vary_on_origin(headers)
+            _vary_on_origin(headers)
+        else:
+            for key, _ in headers:
+                if key == VARY:
+                    _vary_on_origin(headers)
+                    break
+            else:  # nearly every request without an Origin: nothing to merge or replace
+                headers.append((VARY, b"Origin"))
         return {**message, "headers": headers}
 
 

@@ -14,6 +14,12 @@ close has started, the peer compressed (its frames then are uvicorn's to build) 
 transport has asked us to pause. A refused frame goes the ASGI way, which waits for the socket
 to drain. Under any other server the extension is absent and everything goes the ASGI way.
 
+Frames written within one turn of the event loop (a burst of broadcasts) pile up per
+connection and go out together at the end of the turn, one ``writelines`` (one ``writev``)
+per connection per turn instead of one ``write`` per frame (``TurnFlusher``). Everything
+uvicorn writes itself (pong, ping, close, an ASGI send) first flushes what is pending, so the
+order on the wire is the order of the calls.
+
 It is also lighter per connection, which matters at 10,000 of them (section 7): it drops the
 parsed handshake request and response once they are answered, and its receive queue and
 "writable" flag are small single-purpose objects instead of an ``asyncio.Queue`` and an
@@ -28,6 +34,7 @@ answered with an HTTP refusal counts as complete, which uvicorn logged as an ERR
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -105,6 +112,39 @@ class Flag:
         await waiter
 
 
+class TurnFlusher:
+    """One per event loop: at the end of the current turn, flush every protocol that has
+    frames pending, with a single ``call_soon`` for all of them."""
+
+    __slots__ = ("_loop", "_waiting")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._waiting: list[FrameWritingProtocol] = []
+
+    def add(self, protocol: FrameWritingProtocol) -> None:
+        if not self._waiting:
+            self._loop.call_soon(self._flush)
+        self._waiting.append(protocol)
+
+    def _flush(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for protocol in waiting:
+            protocol.flush_frames()
+
+
+_flushers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, TurnFlusher] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def turn_flusher(loop: asyncio.AbstractEventLoop) -> TurnFlusher:
+    flusher = _flushers.get(loop)
+    if flusher is None:
+        flusher = _flushers[loop] = TurnFlusher(loop)
+    return flusher
+
+
 class FrameWritingProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O protocol that also offers ``WRITE_FRAME`` to the application."""
 
@@ -114,10 +154,50 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
         self.writable = Flag()  # type: ignore[assignment]
         self.writable.set()
         self.failed = False  # closed for the client's fault: what it still sends is dropped
+        #: Frames taken this turn, not yet written; None when there are none.
+        self.pending: list[bytes] | None = None
+        self.flusher = turn_flusher(self.loop)
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        if self.handshake_initiated and not self.close_sent:  # a 101 is being negotiated
+            self.scope["extensions"][WRITE_FRAME] = {"write": self.write_frame}
+
+    def write_frame(self, frame: bytes) -> bool:
+        """Take a finished frame for this turn's write; False (nothing taken) when it must go
+        through ASGI."""
+        pending = self.pending
+        if pending is not None:
+            # Frames were taken this turn, so all of the checks below held then, and nothing
+            # that could undo one has run since: uvicorn's own writes, the close among them,
+            # flush first, and a lost connection drops what is pending.
+            pending.append(frame)
+            return True
+        if (
+            self.handshake_complete
+            and not self.close_sent
+            and self.writable.is_set()
+            and not self.conn.extensions
+            and not self.transport.is_closing()
+        ):
+            self.pending = [frame]
+            self.flusher.add(self)
+            return True
+        return False
+
+    def flush_frames(self) -> None:
+        """Write the frames taken this turn, in one system call."""
+        pending, self.pending = self.pending, None
+        if pending and not self.transport.is_closing():
+            self.transport.writelines(pending)
+
+    # Every path on which uvicorn writes to the socket itself flushes first.
 
     def data_received(self, data: bytes) -> None:
-        if not self.failed:
-            super().data_received(data)
+        if self.failed:
+            return
+        self.flush_frames()  # a pong or a close answered here goes after the frames taken
+        super().data_received(data)
 
     def handle_parser_exception(self) -> None:
         """Fail the connection for what the client sent (1009 too big, 1002, 1007), so that
@@ -137,6 +217,7 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
         self.queue.put_nowait(
             {"type": "websocket.disconnect", "code": close.code, "reason": close.reason}
         )
+        self.flush_frames()  # what was taken this turn goes before the close frame
         self.transport.write(b"".join(self.conn.data_to_send()))
         self.close_sent = True
         if self.transport.can_write_eof():
@@ -148,25 +229,20 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
         if self.close_timer is None:
             self.close_timer = self.loop.call_later(LINGER, self.transport.close)
 
-    def handle_connect(self, event: Any) -> None:
-        super().handle_connect(event)
-        if self.handshake_initiated and not self.close_sent:  # a 101 is being negotiated
-            self.scope["extensions"][WRITE_FRAME] = {"write": self.write_frame}
+    def send_keepalive_ping(self) -> None:
+        self.flush_frames()
+        super().send_keepalive_ping()
 
-    def write_frame(self, frame: bytes) -> bool:
-        """Write a finished frame now; False (nothing written) when it must go through ASGI."""
-        if (
-            self.handshake_complete
-            and not self.close_sent
-            and self.writable.is_set()
-            and not self.conn.extensions
-            and not self.transport.is_closing()
-        ):
-            self.transport.write(frame)
-            return True
-        return False
+    def keepalive_timeout(self) -> None:
+        self.flush_frames()
+        super().keepalive_timeout()
+
+    def shutdown(self) -> None:
+        self.flush_frames()
+        super().shutdown()
 
     async def send(self, message: Any) -> None:
+        self.flush_frames()
         await super().send(message)
         if self.initial_response is not None and self.close_sent:
             # An HTTP answer instead of the upgrade (a refusal) has been sent in full: that
@@ -179,6 +255,7 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
             self.request = self.response = None  # type: ignore[assignment]
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.pending = None
         # uvicorn tells the application 1005 ("no status") when an open connection's socket
         # simply goes away; RFC 6455 calls that 1006 (closed abnormally, no close frame), which
         # is what the timeline should say. A close frame received or sent was reported already.

@@ -16,13 +16,13 @@ import pytest
 
 from bench import fanout, http, idle, launch, scale, slow_consumer
 
-DELIVERED = 7  # column of the fan-out table holding the share delivered
+DELIVERED = 8  # column of the fan-out table holding the share delivered
 
 
 def test_fanout_delivers_every_broadcast_on_every_server() -> None:
     rows = asyncio.run(fanout.run(clients=20, messages=5, rate=50, rounds=1, workers=1))
-    assert [row[0] for row in rows] == ["pulsedesk", "websockets.broadcast", "seed loop"]
-    assert [row[DELIVERED] for row in rows] == ["100.0%"] * 3
+    assert [row[0] for row in rows] == ["pulsedesk", "picows", "websockets.broadcast", "seed loop"]
+    assert [row[DELIVERED] for row in rows] == ["100.0%"] * 4
     assert all(row[2] >= 0 for row in rows)  # CPU per delivery (0 in 10 ms clock ticks)
 
 
@@ -46,17 +46,18 @@ def test_slow_consumer_leaves_healthy_clients_whole_on_pulsedesk() -> None:
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
-def test_http_every_server_answers_healthz() -> None:
+def test_http_every_server_answers_every_route() -> None:
     rows = http.run(duration=1, rounds=1, connections=4)
-    assert {row[0] for row in rows} == {"pulsedesk", "bare FastAPI", "raw ASGI (ceiling)"}
-    for name, rps, _ratio, cpu_us, _p99, errors in rows:
-        assert rps > 0 and cpu_us > 0, name
-        assert errors == 0, name
+    assert {row[1] for row in rows} == {"pulsedesk", "bare FastAPI", "raw ASGI (ceiling)"}
+    assert {row[0] for row in rows} == set(http.PATHS)
+    for path, name, rps, _ratio, _cpu, _cpu_ratio, _p99, errors in rows:
+        assert rps > 0, (path, name)
+        assert errors == 0, (path, name)
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_http_recording_on_watched_and_off_all_answer() -> None:
-    rows = http.run(duration=1, rounds=1, connections=4, path="/api/v1/status", recording=True)
+    rows = http.run_recording(duration=1, rounds=1, connections=4, path="/api/v1/status")
     assert [row[0] for row in rows] == [
         "pulsedesk, recording on",
         "pulsedesk, recording on, one $events watcher",
@@ -108,4 +109,5 @@ def test_http_layers_prices_each_middleware() -> None:
     names = [row[0] for row in rows]
     assert names[:3] == ["raw ASGI", "bare FastAPI", "pulsedesk"]
     assert "pulsedesk without its middleware" in names
-    assert all(row[1] > 0 for row in rows)
+    assert {row[1] for row in rows} == set(http_layers.PATHS)
+    assert all(row[2] > 0 for row in rows)

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
 
 from server.main import create_app
+from server.realtime.wire import encode_frame
 from server.settings import Settings
 from server.transport.websocket import Flag, ReceiveQueue
 from tests.server.appserver import serve_app
-from tests.server.wsclient import recv_type
+from tests.server.wsclient import recv_json, recv_type
 
 pytestmark = pytest.mark.anyio
 
@@ -70,3 +72,54 @@ async def test_receive_queue_hands_over_in_order_and_wakes_a_waiting_reader() ->
     assert await reader == {"n": 0}
     assert [await queue.get(), await queue.get()] == [{"n": 1}, {"n": 2}]
     assert queue.empty()
+
+
+class CountingTransport:
+    """The protocol's real transport, counting the writes it is asked for (white-box: how
+    many system calls a burst costs is not visible from the client)."""
+
+    def __init__(self, transport: Any) -> None:
+        self._transport = transport
+        self.writes: list[int] = []  # frames (or uvicorn's own outputs) per call
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(1)
+        self._transport.write(data)
+
+    def writelines(self, chunks: list[bytes]) -> None:
+        self.writes.append(len(chunks))
+        self._transport.writelines(chunks)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+async def test_a_burst_goes_out_in_one_write_per_turn_in_the_order_it_was_sent(
+    make_settings: Callable[..., Settings],
+) -> None:
+    app = create_app(make_settings())
+    hub = app.state.pulsedesk.hub
+    with serve_app(app, app.state.pulsedesk.settings) as url:
+        async with connect(url.replace("http://", "ws://") + "/ws", compression=None) as ws:
+            await recv_type(ws, "welcome")
+            (conn,) = hub.connections()
+            protocol = conn._write_frame.__self__  # type: ignore[union-attr]
+            counting = protocol.transport = CountingTransport(protocol.transport)
+
+            async def burst() -> None:  # on the server's loop, all within one turn
+                for n in range(20):
+                    await hub.broadcast("server", {"n": n})
+                    if n == 9:
+                        hub.send(conn, encode_frame("note", {"n": "direct"}))
+
+            assert conn.reader is not None
+            loop = conn.reader.get_loop()
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(burst(), loop))
+            got = []
+            while len(got) < 21:
+                frame = await recv_json(ws)
+                if frame["type"] in ("broadcast", "note"):
+                    got.append(frame["data"]["n"])
+            assert got == [*range(10), "direct", *range(10, 20)]
+            assert counting.writes == [21]
+            assert conn.writer is None  # no frame had to wait for the ASGI path
