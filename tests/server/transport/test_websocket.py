@@ -123,3 +123,32 @@ async def test_a_burst_goes_out_in_one_write_per_turn_in_the_order_it_was_sent(
             assert got == [*range(10), "direct", *range(10, 20)]
             assert counting.writes == [21]
             assert conn.writer is None  # no frame had to wait for the ASGI path
+
+
+async def test_frames_taken_in_the_turn_a_client_breaks_the_protocol_arrive_before_the_close(
+    make_settings: Callable[..., Settings],
+) -> None:
+    app = create_app(make_settings())
+    hub = app.state.pulsedesk.hub
+    with serve_app(app, app.state.pulsedesk.settings) as url:
+        async with connect(url.replace("http://", "ws://") + "/ws", compression=None) as ws:
+            await recv_type(ws, "welcome")
+            (conn,) = hub.connections()
+            protocol = conn._write_frame.__self__  # type: ignore[union-attr]
+
+            async def broadcasts_then_a_bad_frame() -> None:  # one turn of the server's loop
+                for n in range(3):
+                    await hub.broadcast("server", {"n": n})
+                # What the client's socket would bring next: a frame without the mask RFC 6455
+                # requires of a client, which fails the connection with 1002.
+                protocol.data_received(b"\x81\x02hi")
+
+            assert conn.reader is not None
+            loop = conn.reader.get_loop()
+            await asyncio.wrap_future(
+                asyncio.run_coroutine_threadsafe(broadcasts_then_a_bad_frame(), loop)
+            )
+            got = [(await recv_type(ws, "broadcast"))["data"]["n"] for _ in range(3)]
+            assert got == [0, 1, 2]
+            await ws.wait_closed()
+            assert ws.close_code == 1002
