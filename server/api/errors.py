@@ -1,8 +1,9 @@
 """The error answers routes declare, so the OpenAPI document lists every status they return.
 
 FastAPI documents a route's success and its 422 on its own; the refusals that come from
-dependencies (401, 403) or from Starlette before validation (400 for a body that is not
-JSON) have to be declared by the route, with these.
+dependencies (401, 403) or from FastAPI before validation (400 for a body that cannot be
+decoded as text; a body that is text but not JSON is a 422 ``json_invalid``) have to be
+declared by the route, with these.
 """
 
 from __future__ import annotations
@@ -25,5 +26,5 @@ FORBIDDEN: Responses = {
     403: {"model": ErrorDetail, "description": "A valid token, but not the admin token"}
 }
 UNPARSEABLE_BODY: Responses = {
-    400: {"model": ErrorDetail, "description": "The body could not be parsed as JSON"}
+    400: {"model": ErrorDetail, "description": "The body could not be decoded (not UTF-8 text)"}
 }
