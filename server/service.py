@@ -15,7 +15,7 @@ from server.auth.tokens import TokenRegistry
 from server.observe.event_push import EventPush
 from server.observe.events import ERROR, INFO, WARNING, EventLog
 from server.realtime.buses.memory import Bus
-from server.realtime.channels import EVERY_CHANNEL, ChannelRules, Rule, ServerChannels
+from server.realtime.channels import EVERY_CHANNEL, ChannelRules, Rule
 from server.realtime.hub import Hub
 from server.realtime.store import MessageStore
 from server.realtime.wire import Broadcast
@@ -62,8 +62,6 @@ class Service:
     store: MessageStore | None = None
     #: Presence across instances sharing a Redis bus; None with the in-memory bus.
     cluster: ClusterPresence | None = None
-    #: The ``$``-channels the server feeds itself; /ws refuses any other ``$``-name.
-    server_channels: ServerChannels = field(default_factory=ServerChannels)
 
     def __post_init__(self) -> None:
         self.event_push = EventPush(self.events, self.hub)

@@ -33,11 +33,8 @@ def subscription_target(service: Service, name: Any, role: str | None) -> str:
             raise ProtocolError("forbidden", "only the admin token may subscribe to '*'")
         return EVERY_CHANNEL
     if isinstance(name, str) and name.startswith(SERVER_PREFIX):
-        if service.server_channels.get(name) is None:
-            raise ProtocolError("reserved_channel", f"{name!r}: $-names are the server's")
-        if not service.server_channels.may_subscribe(name, role):
-            raise ProtocolError("forbidden", f"not allowed to subscribe to {name!r}")
-        return name
+        # The server's own channels are answered before this (``$events``: events_channel).
+        raise ProtocolError("reserved_channel", f"{name!r}: $-names are the server's")
     check_name(name)
     if not service.hub.channels.rules.may_subscribe(name, role):
         raise ProtocolError("forbidden", f"not allowed to subscribe to {name!r}")
@@ -64,13 +61,11 @@ def _since(value: Any) -> int | None:
     raise ProtocolError("invalid_since", "since must be a whole number, 0 or more")
 
 
-def subscribed_frames(
-    service: Service, name: str, replay: list[Broadcast], gap: bool
-) -> list[str]:
-    """The ``subscribed`` answer, then what a server channel gives its new subscribers."""
+def subscribed_answer(service: Service, name: str, replay: list[Broadcast], gap: bool) -> str:
+    """The ``subscribed`` frame: the subscriber count, where the channel stands, the replay."""
     hub = service.hub
     channel = hub.channels.get(name)
-    answer = encode_frame(
+    return encode_frame(
         "subscribed",
         {
             "channel": name,
@@ -80,9 +75,6 @@ def subscribed_frames(
             "gap": gap,
         },
     )
-    server_channel = service.server_channels.get(name)
-    extra = server_channel.on_subscribe() if server_channel and server_channel.on_subscribe else []
-    return [answer, *extra]
 
 
 async def subscribe(
@@ -113,7 +105,7 @@ async def subscribe(
                 replay = [item for item in replay if item.channel not in covered_before]
             else:
                 replay, gap = await service.channel_replay(name, since)
-        first = [*subscribed_frames(service, name, replay, gap), *(i.frame for i in replay)]
+        first = [subscribed_answer(service, name, replay, gap), *(i.frame for i in replay)]
     except BaseException:
         hub.release(conn, [], 0)
         raise

@@ -21,7 +21,7 @@ from server.api.channel_access import (
     channel_names,
     publish_target,
     subscribe,
-    subscribed_frames,
+    subscribed_answer,
     subscription_target,
     unsubscribe,
 )
@@ -185,7 +185,7 @@ async def _greet(
     wanted = frozenset([None, *joined])
     replay, gap = await service.replay(since, wanted) if since is not None else ([], False)
     for name in joined:
-        answers += subscribed_frames(service, name, replay, gap)
+        answers.append(subscribed_answer(service, name, replay, gap))
     welcome = encode_frame(
         "welcome",
         {

@@ -20,7 +20,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import OrderedDict, deque
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -108,41 +108,6 @@ class ChannelRules:
     def history_size(self, name: str) -> int:
         size = self.rule_for(name).history
         return self.default_history if size is None else size
-
-
-# Server channels ($-names) --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ServerChannel:
-    """A ``$``-channel the server itself feeds (the inside view: ``$events``).
-
-    ``roles`` may subscribe (admins always may). ``on_subscribe``, when set, returns frames a new
-    subscriber gets first (a snapshot, say), before what the server sends to the channel later.
-    """
-
-    name: str
-    roles: tuple[str, ...] = ()
-    on_subscribe: Callable[[], list[str]] | None = None
-
-
-class ServerChannels:
-    """The registry of ``$``-channels; ``/ws`` refuses a ``$``-name that is not in it."""
-
-    def __init__(self) -> None:
-        self._channels: dict[str, ServerChannel] = {}
-
-    def register(self, channel: ServerChannel) -> None:
-        if not channel.name.startswith(SERVER_PREFIX) or not _NAME.fullmatch(channel.name[1:]):
-            raise ValueError(f"a server channel is ${{name}}, not {channel.name!r}")
-        self._channels[channel.name] = channel
-
-    def get(self, name: str) -> ServerChannel | None:
-        return self._channels.get(name)
-
-    def may_subscribe(self, name: str, role: str | None) -> bool:
-        channel = self._channels.get(name)
-        return channel is not None and (role == "admin" or role in channel.roles)
 
 
 # The index ---------------------------------------------------------------------------------------

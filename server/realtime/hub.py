@@ -434,18 +434,6 @@ class Hub:
                 self.send(conn, frame)  # the slow path: counts and closes it
         self.delivered += len(targets)
 
-    def send_to_channel(self, name: str, frame: str) -> int:
-        """Send one frame that is not a broadcast (no id, no history) to a channel's
-        subscribers here: how server channels (``$events``) reach theirs. Returns how many."""
-        channel = self.channels.get(name)
-        if channel is None or not channel.subscribers:
-            return 0
-        wire = text_frame(frame)
-        targets = list(channel.subscribers)
-        for conn in targets:
-            self.send(conn, frame, wire)
-        return len(targets)
-
     def direct(self, conn_id: str, client: str, data: dict[str, Any]) -> bool:
         """Send a ``direct`` frame to one local connection; False when there is no such id."""
         conn = self._connections.get(conn_id)

@@ -199,34 +199,6 @@ async def test_release_drops_only_the_replayed_channels_held_messages() -> None:
     assert [f["data"]["n"] for f in socket.of("broadcast")] == [2, 1, 3]
 
 
-@pytest.mark.anyio
-async def test_a_server_channel_is_the_registry_s_and_fed_by_the_server() -> None:
-    from server.realtime.channels import ServerChannel
-    from server.realtime.wire import encode_frame
-
-    service = Service.create(Settings())
-    hub = service.hub
-    snapshot = encode_frame("snapshot", {"events": []})
-    service.server_channels.register(ServerChannel("$events", on_subscribe=lambda: [snapshot]))
-    admin, admin_socket = await connect(hub, admin=True)
-    user, _ = await connect(hub)
-    await handle_frame(service, admin, "admin", ClientFrame("subscribe", {"channel": "$events"}))
-    assert [f["type"] for f in admin_socket.frames] == ["subscribed", "snapshot"]
-    with pytest.raises(ProtocolError) as refused:
-        await handle_frame(service, user, "user", ClientFrame("subscribe", {"channel": "$events"}))
-    assert refused.value.code == "forbidden"
-    with pytest.raises(ProtocolError) as refused:
-        await handle_frame(service, admin, "admin", ClientFrame("subscribe", {"channel": "$x"}))
-    assert refused.value.code == "reserved_channel"
-    with pytest.raises(ProtocolError) as refused:
-        await handle_frame(service, admin, "admin", ClientFrame("message", {}, "$events"))
-    assert refused.value.code == "reserved_channel"
-    assert hub.send_to_channel("$events", encode_frame("event", {"n": 1})) == 1
-    assert admin_socket.frames[-1] == {**admin_socket.frames[-1], "type": "event"}
-    with pytest.raises(ValueError):
-        service.server_channels.register(ServerChannel("events"))
-
-
 # The state machine ------------------------------------------------------------------------------
 
 CHANNELS = ["a", "b", "ops-x", "*"]
