@@ -17,6 +17,7 @@ from typing import Any
 import tomlkit
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from server.config_errors import ConfigFile, Origins
 from server.settings import Settings, default_config_file
 
 MASK = "********"
@@ -110,28 +111,23 @@ def sources(
     config: str | Path | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> Sources:
-    """Where each setting of ``Settings`` would come from, by the same precedence it uses."""
-    path = file_in_use(config, environ)
-    in_file: dict[str, Any] = {}
-    if path.is_file():
-        in_file = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+    """Where each setting of ``Settings`` would come from: the rules ``Settings.load`` explains
+    its errors with (``server.config_errors.Origins``), so the two never disagree."""
+    path: Path | None = file_in_use(config, environ)
+    file = None
+    if path is not None and path.is_file():
+        text = path.read_text(encoding="utf-8")
+        file = ConfigFile(path, text, tomlkit.parse(text).unwrap())
     else:
-        path = None  # type: ignore[assignment]
-    upper = {key.upper(): key for key in environ}
+        path = None
+    given = {key: value for key, value in flags.items() if value is not None}
+    origins = Origins(flags=given, environ=environ, config=file)
     found = Sources(file=path)
     for name in Settings.model_fields:
-        variable = f"PULSEDESK_{name.upper()}"
-        nested = [key for key in upper if key.startswith(variable + "__")]
-        if flags.get(name) is not None:
-            found.where[name] = "flag"
-            found.detail[name] = "--" + name.replace("_", "-")
-        elif variable in upper or nested:
-            found.where[name] = "environment"
-            found.detail[name] = upper.get(variable, nested[0] if nested else variable)
-        elif name in in_file:
-            found.where[name] = "file"
-        else:
-            found.where[name] = "default"
+        kind, detail = origins.source(name)
+        found.where[name] = kind
+        if kind in ("flag", "environment"):
+            found.detail[name] = detail
     return found
 
 

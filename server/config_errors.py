@@ -94,16 +94,28 @@ class Origins:
     environ: Mapping[str, str]
     config: ConfigFile | None = None
 
-    def of(self, loc: tuple[str | int, ...]) -> str:
-        key = str(loc[0])
+    def source(self, key: str) -> tuple[str, str]:
+        """Where the setting ``key`` comes from: ("flag", "--port"), ("environment", the
+        variable's name as given), ("file", the file's path) or ("default", "")."""
         if key in self.flags:
-            return f"the flag --{key.replace('_', '-')}"
+            return "flag", "--" + key.replace("_", "-")
         variable = self._variable(key)
         if variable is not None:
-            return f"the variable {variable}"
+            return "environment", variable
         if self.config is not None and key in self.config.values:
+            return "file", str(self.config.path)
+        return "default", ""
+
+    def of(self, loc: tuple[str | int, ...]) -> str:
+        """The words for where the value at ``loc`` came from, with the file's line."""
+        kind, detail = self.source(str(loc[0]))
+        if kind == "flag":
+            return f"the flag {detail}"
+        if kind == "environment":
+            return f"the variable {detail}"
+        if kind == "file" and self.config is not None:
             line = _line_of(self.config.text, ".".join(map(str, loc)))
-            return f"{self.config.path}, line {line}" if line else str(self.config.path)
+            return f"{detail}, line {line}" if line else detail
         return "the settings"
 
     def _variable(self, key: str) -> str | None:

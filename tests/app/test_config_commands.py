@@ -10,6 +10,7 @@ import pytest
 
 from app import config_file
 from app.cli import main
+from server.config_errors import ConfigError
 from server.settings import Settings
 from tests.conftest import StartServer, remember_token
 
@@ -78,6 +79,19 @@ def test_config_show_names_each_source_and_masks_tokens(
     assert lines["service_name"].endswith(f"# file {config_dir / 'pulsedesk.toml'}")
     assert lines["host"].endswith("# default")
     assert secret not in out and "********" in lines["users"]
+
+
+def test_config_show_and_an_error_name_the_same_source(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A variable in lower case, and a nested one: the settings read both, so both say so.
+    monkeypatch.setenv("pulsedesk_port", "not-a-port")
+    monkeypatch.setenv("PULSEDESK_CHECK_TARGETS__db", "tcp://127.0.0.1:5432")
+    where = config_file.sources({})
+    assert (where.where["port"], where.detail["port"]) == ("environment", "pulsedesk_port")
+    assert where.detail["check_targets"] == "PULSEDESK_CHECK_TARGETS__db"
+    with pytest.raises(ConfigError, match="the variable pulsedesk_port"):
+        Settings.load()
 
 
 def test_saving_keeps_the_users_comments_and_order(tmp_path: Path) -> None:
