@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -91,6 +91,9 @@ class Monitor(QObject):
         #: Shown each frame (a JSON object) first; one that returns True keeps it out of the
         #: message log (the Timeline's ``event`` frames).
         self.frame_listeners: list[Callable[[dict[str, Any]], bool]] = []
+        #: Awaited first when watching stops, while the feed and the API client are still open:
+        #: what uses them ends before they close.
+        self.stop_hooks: list[Callable[[], Awaitable[None]]] = []
 
         window.health.interval_changed.connect(self.set_interval)
         window.health.check_requested.connect(self.check_targets)
@@ -134,6 +137,8 @@ class Monitor(QObject):
         self._poller = asyncio.get_running_loop().create_task(self._poll_forever())
 
     async def stop(self) -> None:
+        for hook in self.stop_hooks:
+            await hook()
         for task in (self._poller, self._table.cancel()):
             if task is not None:
                 task.cancel()

@@ -6,12 +6,14 @@ last of them, so nothing is missed or shown twice; from then on events are pushe
 frames go to the Timeline only, not to the message log; every message-log entry goes to the
 Timeline too. The same works against a remote server (``--connect``) with its admin token;
 without one the panel says why it stays empty. Selecting a client in the connections table or
-in the message log filters the Timeline to that client.
+in the message log filters the Timeline to that client. A catch-up under way when the monitor
+stops watching (quitting, or another server) is ended before its clients close (``stop``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -44,6 +46,7 @@ class TimelineFeed(QObject):
         self._catching_up: asyncio.Task[None] | None = None
         self._table_client: str | None = None
         monitor.frame_listeners.append(self._on_frame)
+        monitor.stop_hooks.append(self.stop)
         window = monitor.window
         window.log_panel.model.log.listeners.append(self._on_message)
         panel.log_level_chosen.connect(self.set_level)
@@ -83,6 +86,14 @@ class TimelineFeed(QObject):
     def _catch_up_soon(self) -> None:
         if self._catching_up is None or self._catching_up.done():
             self._catching_up = asyncio.get_running_loop().create_task(self.catch_up())
+
+    async def stop(self) -> None:
+        """End a catch-up under way: the monitor calls this before it closes its clients."""
+        task, self._catching_up = self._catching_up, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def catch_up(self) -> None:
         """Fetch what was missed, subscribe from there, and show the server's log level."""

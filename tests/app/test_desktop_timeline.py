@@ -204,3 +204,38 @@ def test_after_a_restart_the_new_servers_events_show(make_desktop: MakeDesktop, 
     httpx.get(f"{desktop.server.url}/after/the/restart")
     qtbot.waitUntil(lambda: "/after/the/restart" in http_paths(panel), timeout=10_000)
     assert "/before/0" in http_paths(panel)  # the earlier rows stay
+
+
+def test_quitting_during_a_catch_up_ends_it_before_the_http_client_closes(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    """A welcome that came as the window quits (a signal at start-up) starts a catch-up: the
+    quit must end it, not leave it to send its next request on the closed client."""
+    desktop = make_desktop()
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+    timeline = desktop.timeline
+    qtbot.waitUntil(lambda: timeline._catching_up is not None and timeline._catching_up.done())
+    timeline._catch_up_soon()  # what the welcome frame does
+    catching_up = timeline._catching_up
+    assert catching_up is not None and not catching_up.done()
+    run(qtbot, desktop.shutdown())
+    assert catching_up.done()
+    assert catching_up.cancelled() or catching_up.exception() is None
+
+
+def test_quitting_while_a_catch_up_waits_to_try_again_ends_it(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    """The same with the catch-up waiting to try again (the server did not answer it)."""
+    desktop = make_desktop()
+    assert desktop.control is not None
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+    desktop.control.stop()
+    qtbot.waitUntil(lambda: desktop.monitor.stopped, timeout=15_000)
+    timeline = desktop.timeline
+    timeline._catch_up_soon()
+    catching_up = timeline._catching_up
+    assert catching_up is not None
+    qtbot.waitUntil(lambda: "trying again" in timeline.panel.status.text(), timeout=10_000)
+    run(qtbot, desktop.shutdown())
+    assert catching_up.done()
