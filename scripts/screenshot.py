@@ -96,7 +96,7 @@ async def demo(desktop: Desktop, out: Path) -> None:
         window.health.check_now.click()
         await until(lambda: "✔" in _target_cell(window) or "✘" in _target_cell(window))
         await asyncio.sleep(4)  # a few more polls: the latency sparkline fills in
-        await desktop.monitor.poll_once()
+        await desktop.monitor.poller.poll_once()
         window.log_panel.model.flush()
         view = window.log_panel.view
         view.selectRow(window.log_panel.shown.rowCount() - 3)
@@ -256,7 +256,7 @@ async def conflict(desktop: Desktop, out: Path) -> None:
                 await who.send(text)
                 await asyncio.sleep(0.25)
             await asyncio.sleep(2)
-            await desktop.monitor.poll_once()
+            await desktop.monitor.poller.poll_once()
             window.log_panel.model.flush()
             await asyncio.sleep(0.3)
             save(desktop, out)

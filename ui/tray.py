@@ -91,16 +91,12 @@ class Tray(QSystemTrayIcon):
         running = self.server_state in ("running", "starting")
         (self.stop_requested if running else self.start_requested).emit()
 
-    # Each poll reports the same values again: repaint the icon only when one changed.
-
-    def set_health(self, health: str) -> None:
-        if health != self.health:
+    def display(self, health: str, count: int | None) -> None:
+        """The watched server's health and connection count (None: not known yet). Each
+        poll reports the same values again: the icon is repainted only when one changed."""
+        if health != self.health or (count is not None and count != self.count):
             self.health = health
-            self._refresh()
-
-    def set_count(self, count: int) -> None:
-        if count != self.count:
-            self.count = count
+            self.count = count if count is not None else self.count
             self._refresh()
 
     def set_server_state(self, state: str) -> None:

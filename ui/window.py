@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         side.setStretchFactor(2, 1)
         side.setSizes([330, 100, 300, 140])  # until the user's own layout is restored
         self.channels.channel_selected.connect(self.log_panel.set_channel_filter)
+        self.channels.names_changed.connect(self.send_box.set_known_channels)
         messages = QWidget()
         messages_layout = QVBoxLayout(messages)
         messages_layout.setContentsMargins(0, 0, 0, 0)
@@ -108,6 +109,15 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         self.shortcut_actions.append(action)
         return action
+
+    def default_interval(self, seconds: float) -> None:
+        """The poll interval to show when the user saved no choice of their own."""
+        if not self.interval_restored:
+            self.health.set_interval(seconds)
+
+    def show_own_client(self, client_id: str | None) -> None:
+        """The window's own connection id on the server (the log folds its broadcasts)."""
+        self.log_panel.set_own_client(client_id)
 
     def show_feed(self, detail: str) -> None:
         """The live feed's state, in the status bar."""

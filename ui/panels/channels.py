@@ -30,10 +30,13 @@ _KEYS = ("name", "subscribers", "messages", "last_id")
 class ChannelsPanel(QGroupBox):
     #: The channel whose messages the log should show; "" for all of them.
     channel_selected = Signal(str)
+    #: The channels' names, sorted, whenever one comes or goes (the send box offers them).
+    names_changed = Signal(list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Channels", parent)
         self.rows: dict[str, dict[str, Any]] = {}
+        self._names: list[str] = []
         self.summary = QLabel("no channels yet")
         self.summary.setStyleSheet("color:#616161;")
         self.show_all = QPushButton("Show all messages")
@@ -110,6 +113,10 @@ class ChannelsPanel(QGroupBox):
         )
         if keep and keep not in self.rows:
             self._selection_changed()
+        names = self.names()
+        if names != self._names:
+            self._names = names
+            self.names_changed.emit(names)
 
     def _selection_changed(self) -> None:
         name = self.selected()

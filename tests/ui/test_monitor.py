@@ -1,0 +1,49 @@
+"""The controller's lifecycle: watch a real server, rest while it is stopped on purpose, stop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import StartServer
+from tests.ui.qasync_support import run
+from tests.ui.watching import Watch, feed_live
+from ui.core.health import Health
+
+
+def test_watching_fills_the_window_and_stop_closes_its_clients(
+    start_server: StartServer, watching: Watch, qtbot: Any
+) -> None:
+    server = start_server()
+    monitor = watching(server)
+    window = monitor.window
+    qtbot.waitUntil(lambda: feed_live(monitor) and monitor.tracker.state is Health.UP)
+    qtbot.waitUntil(lambda: monitor.count == 1 and window.tray.count == 1)
+    assert window.tray.health == "UP"
+    assert window.windowTitle() == f"PulseDesk — my-awesome-service @ {server.url}"
+    run(qtbot, monitor.stop())
+    assert monitor.feed is None and monitor.api is None
+
+
+def test_a_server_stopped_on_purpose_rests_everything_and_resumes(
+    start_server: StartServer, watching: Watch, qtbot: Any
+) -> None:
+    server = start_server()
+    monitor = watching(server)
+    window = monitor.window
+    qtbot.waitUntil(lambda: feed_live(monitor) and monitor.tracker.state is Health.UP)
+    monitor.server_stopped()
+    assert monitor.tracker.state is Health.STOPPED and window.tray.health == "STOPPED"
+    assert monitor.count == 0 and window.connections.view.stopped
+    assert window.feed_label.text() == "Live feed: server stopped"
+    monitor.server_running()
+    qtbot.waitUntil(lambda: feed_live(monitor) and monitor.tracker.state is Health.UP)
+    qtbot.waitUntil(lambda: monitor.count == 1)
+    assert not window.connections.view.stopped
+
+
+def test_the_users_saved_interval_wins_over_the_default(
+    start_server: StartServer, watching: Watch, qt_settings: Any
+) -> None:
+    qt_settings.setValue("health/interval", 7.0)
+    monitor = watching(start_server())
+    assert monitor.interval == 7.0 and monitor.window.health.interval_seconds == 7.0

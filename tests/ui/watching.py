@@ -1,0 +1,60 @@
+"""A real window and its controller watching a real server on port 0: what the controller's
+tests share (import ``watching`` into a test module to use it as a fixture)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from app.embedded import EmbeddedServer
+from tests.conftest import admin_token
+from tests.ui.qasync_support import run
+from ui.core.feed import FeedState
+from ui.monitor import Monitor, MonitorTuning
+from ui.window import MainWindow
+
+#: Fast polls and reconnects, and the slow fetches with every poll even while the feed is live,
+#: so that a test waits on its condition for little time.
+FAST = MonitorTuning(
+    interval=0.2,
+    live_interval=0.2,
+    timeout=1.0,
+    down_after=2,
+    reconnect_min=0.05,
+    reconnect_max=0.3,
+    slow_every=1,
+)
+
+Watch = Callable[..., Monitor]
+
+
+@pytest.fixture
+def watching(qtbot: Any, qasync_loop: Any, qt_settings: QSettings) -> Iterator[Watch]:
+    """``watching(server, token=admin)``: a shown window whose Monitor watches ``server``.
+
+    Ask for ``start_server`` before this fixture, so that the monitor stops before the
+    servers do (a server stopped under a watching window is a test of its own)."""
+    made: list[Monitor] = []
+
+    def watch(
+        server: EmbeddedServer, token: str | None = "", tuning: MonitorTuning = FAST
+    ) -> Monitor:
+        window = MainWindow(qt_settings)
+        monitor = Monitor(window, tuning)
+        made.append(monitor)
+        window.show()
+        run(qtbot, monitor.watch(server.url, admin_token(server) if token == "" else token))
+        return monitor
+
+    yield watch
+    for monitor in made:
+        run(qtbot, monitor.stop())
+        monitor.window.hide()
+        monitor.window.deleteLater()
+
+
+def feed_live(monitor: Monitor) -> bool:
+    return monitor.feed is not None and monitor.feed.state is FeedState.CONNECTED
