@@ -95,7 +95,10 @@ class Service:
             "hub",
             WARNING,
             f"dropped slow consumer {conn.id} ({conn.remote}): {queued} frames queued",
+            event="dropped_slow",
             client=conn.id,
+            user=conn.user,
+            address=conn.remote,
             queued=queued,
         )
         if settings.broadcast_url:

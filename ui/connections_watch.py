@@ -105,6 +105,7 @@ class ConnectionsWatch:
             return  # the connections table's own message says the server is unreachable
         channels = answer.body.get("channels", [])
         self.window.channels.show_channels(channels)
+        self.monitor.alerts.channels_listed(str(row.get("name")) for row in channels)
 
     @asyncSlot(str)
     async def disconnect_client(self, conn_id: str) -> None:

@@ -1,7 +1,7 @@
 """The live feed's frames and state, each sent where it is news.
 
 ``FeedRouter.frame`` shows every frame to the monitor's ``frame_listeners`` (the recording,
-the Timeline), then, unless one of them took it, logs it; presence and welcome
+the alerts, the Timeline), then, unless one of them took it, logs it; presence and welcome
 frames give the count, broadcasts move the table's counters and the channels' message counts,
 ``error`` frames show under the send box. ``state`` puts the feed's state in the status bar
 and wakes the poller when the feed's news changes (connected: fill the panels now; dropped:
@@ -54,7 +54,9 @@ class FeedRouter:
         if kind == "broadcast":
             connections.moved()
             if frame.get("channel"):
-                self.window.channels.count_message(str(frame["channel"]), frame.get("id"))
+                channel = str(frame["channel"])
+                self.window.channels.count_message(channel, frame.get("id"))
+                self.monitor.alerts.channel_seen(channel)
         elif kind == "presence" or kind == "welcome":
             if "cluster" in data:
                 connections.view = replace(connections.view, cluster=data["cluster"])

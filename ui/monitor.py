@@ -55,6 +55,10 @@ class MonitorTuning:
     check_timeout: float = 5.0
     #: Status and the connections table come with every this many answered polls.
     slow_every: int = 3
+    #: A storm of slow clients dropped or channels opened is one notification: told this
+    #: many seconds after the last one, or this many after the first (``ui.core.notices``).
+    notice_quiet: float = 1.0
+    notice_longest: float = 10.0
 
 
 class Monitor(QObject):
@@ -88,6 +92,7 @@ class Monitor(QObject):
         self.connections = ConnectionsWatch(self)
         self.router = FeedRouter(self)
         self.sending = Sender(self)
+        self.frame_listeners.append(self.alerts.take)
 
         window.health.interval_changed.connect(self.set_interval)
         window.health.check_requested.connect(self.poller.check_targets)

@@ -14,6 +14,7 @@ from tests.conftest import admin_token
 from tests.ui.qasync_support import run
 from ui.core.feed import FeedState
 from ui.monitor import Monitor, MonitorTuning
+from ui.timeline_feed import TimelineFeed
 from ui.window import MainWindow
 
 #: Fast polls and reconnects, and the slow fetches with every poll even while the feed is live,
@@ -26,6 +27,8 @@ FAST = MonitorTuning(
     reconnect_min=0.05,
     reconnect_max=0.3,
     slow_every=1,
+    notice_quiet=0.2,
+    notice_longest=2.0,
 )
 
 Watch = Callable[..., Monitor]
@@ -33,17 +36,23 @@ Watch = Callable[..., Monitor]
 
 @pytest.fixture
 def watching(qtbot: Any, qasync_loop: Any, qt_settings: QSettings) -> Iterator[Watch]:
-    """``watching(server, token=admin)``: a shown window whose Monitor watches ``server``.
+    """``watching(server, token=admin, timeline=False)``: a shown window whose Monitor
+    watches ``server`` (and whose Timeline follows its events, with ``timeline``).
 
     Ask for ``start_server`` before this fixture, so that the monitor stops before the
     servers do (a server stopped under a watching window is a test of its own)."""
     made: list[Monitor] = []
 
     def watch(
-        server: EmbeddedServer, token: str | None = "", tuning: MonitorTuning = FAST
+        server: EmbeddedServer,
+        token: str | None = "",
+        tuning: MonitorTuning = FAST,
+        timeline: bool = False,
     ) -> Monitor:
         window = MainWindow(qt_settings)
         monitor = Monitor(window, tuning)
+        if timeline:  # it subscribes the feed to $events, as the desktop's always does
+            TimelineFeed(window.timeline, monitor)
         made.append(monitor)
         window.show()
         run(qtbot, monitor.watch(server.url, admin_token(server) if token == "" else token))

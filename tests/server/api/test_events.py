@@ -311,3 +311,6 @@ def test_a_slow_consumer_dropped_is_a_health_event(start_server: StartServer) ->
         stalled.close()
     item = events(server.url, token, kind="health", q="slow consumer")["items"][0]
     assert item["level"] == "warning" and item["data"]["client"].startswith("c")
+    # What the window's notification names: the person (none here: no token) and the address.
+    assert item["data"]["event"] == "dropped_slow" and item["data"]["user"] is None
+    assert item["data"]["address"].startswith("127.0.0.1:")
