@@ -105,6 +105,9 @@ async def demo(desktop: Desktop, out: Path) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(out))
         print(f"saved {out}")
+        # Offscreen there is no system tray to show them in: say what the tray would have.
+        for title, text in window.tray.notifications:
+            print(f"notified: {title}: {text}")
         await timeline_demo(desktop, sensor, base, out.with_name("timeline.png"))
         await dialog_shots(desktop, out.parent)
     await desktop.shutdown()
