@@ -141,6 +141,7 @@ def test_a_storm_of_500_drops_is_one_notification(
     """500 real slow clients are more than this machine should hold for a test: their 500
     events, made by the server's own EventLog, come in as the feed would bring them."""
     monitor = watching(start_server())
+    qtbot.waitUntil(lambda: feed_live(monitor), timeout=10_000)
     log = EventLog(1000)
     for n in range(500):
         log.health("hub", WARNING, "dropped", event="dropped_slow", client=f"c{n}", queued=512)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import StartServer
-from tests.ui.watching import Watch
+from tests.ui.watching import Watch, feed_live
 from ui.core.health import Health
 
 
@@ -33,6 +33,7 @@ def test_check_now_shows_each_targets_result(
     target = start_server(store_enabled=False)
     server = start_server(check_targets={"twin": f"{target.url}/healthz"})
     monitor = watching(server)
+    qtbot.waitUntil(lambda: feed_live(monitor), timeout=10_000)
     qtbot.waitUntil(lambda: bool(monitor.window.health.view.targets), timeout=10_000)
     monitor.window.health.check_requested.emit()
 
