@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 
 from common.close_codes import CloseCode
 from server.api.errors import FORBIDDEN, UNAUTHORIZED, UNPARSEABLE_BODY, Responses
+from server.api.query import each_given_once
 from server.auth.dependencies import ServiceDep, require_admin
 from server.auth.token_first import TokenFirstRoute
 from server.realtime.buses.memory import BusUnavailable
@@ -107,7 +108,11 @@ async def disconnect(conn_id: str, service: ServiceDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/messages", response_model=PaginatedResponse[MessageRecord])
+@router.get(
+    "/messages",
+    response_model=PaginatedResponse[MessageRecord],
+    dependencies=[Depends(each_given_once)],
+)
 async def messages(
     service: ServiceDep,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from server.api.errors import FORBIDDEN, UNAUTHORIZED, UNPARSEABLE_BODY
+from server.api.query import each_given_once
 from server.api.routing import SharedPathRoute
 from server.auth.dependencies import ServiceDep, require_admin
 from server.observe.events import KINDS, LEVELS
@@ -27,7 +28,7 @@ router = APIRouter(
 KIND_LIST = rf"^({'|'.join(KINDS)})(,({'|'.join(KINDS)}))*$"
 
 
-@router.get("/events", response_model=EventPage)
+@router.get("/events", response_model=EventPage, dependencies=[Depends(each_given_once)])
 async def list_events(
     service: ServiceDep,
     kind: Annotated[

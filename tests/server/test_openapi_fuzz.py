@@ -66,6 +66,10 @@ schema.config.reports.directory = FOLDER / "schemathesis-report"
 FUZZ = settings(
     max_examples=25,
     deadline=None,
+    # The same examples every run: schemathesis's negative_data_rejection can count a query
+    # value generated as a non-string (true, 0) as invalid although HTTP sends it as the
+    # valid string "true" (its issues #2312, #3962), which would fail a run now and then.
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
