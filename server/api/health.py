@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
+from server.api.direct_route import DirectRoute
 from server.api.errors import UNAUTHORIZED, UNPARSEABLE_BODY
 from server.api.serialized import serialized
 from server.auth.dependencies import ServiceDep, get_service, require_user_if_auth
@@ -18,7 +19,12 @@ from server.schemas.requests import HealthCheckRequest
 from server.schemas.responses import CheckTargetList, HealthCheckResponse
 from server.service import Service
 
-router = APIRouter(prefix="/health", tags=["health"], route_class=TokenFirstRoute)
+
+class HealthRoute(DirectRoute, TokenFirstRoute):
+    """Token first for the routes that take a body; the polled ``/health/`` called directly."""
+
+
+router = APIRouter(prefix="/health", tags=["health"], route_class=HealthRoute)
 
 UserIfAuth = Annotated[Principal | None, Depends(require_user_if_auth)]
 
@@ -27,7 +33,8 @@ UserIfAuth = Annotated[Principal | None, Depends(require_user_if_auth)]
 async def health(request: Request) -> Response:
     """This process's own health: uptime, resident memory, open WebSocket connections, and
     ``degraded`` with ``details.problems`` while the bus or the store is in trouble."""
-    # The Request, not ServiceDep, and one serialization: monitors poll this all the time.
+    # The Request alone (DirectRoute calls it directly) and one serialization: monitors poll
+    # this all the time.
     service = get_service(request)
     uptime = service.uptime
     rss = service.resident_memory()

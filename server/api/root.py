@@ -12,18 +12,21 @@ from pathlib import Path
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
+from server.api.direct_route import DirectRoute
 from server.api.serialized import serialized
 from server.auth.dependencies import ServiceDep, get_service
 from server.schemas.responses import LivenessResponse, WelcomeResponse
 
-router = APIRouter(tags=["root"])
+router = APIRouter(tags=["root"], route_class=DirectRoute)
 
 PAGE = Path(__file__).resolve().parent.parent / "static" / "index.html"
+
 
 @router.get("/healthz", response_model=LivenessResponse)
 async def healthz(request: Request) -> Response:
     """Liveness, with this instance's live connection count and the bus state."""
-    # The Request, not ServiceDep, and one serialization: load balancers call this all the time.
+    # The Request alone (DirectRoute calls it directly) and one serialization: load balancers
+    # call this all the time.
     service = get_service(request)
     hub = service.hub
     return serialized(

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from server.api.direct_route import DirectRoute
 from server.api.errors import UNAUTHORIZED
 from server.api.serialized import serialized
 from server.auth.dependencies import get_service, require_token
@@ -18,11 +19,11 @@ from server.schemas.responses import (
     UserStatusResponse,
 )
 
-router = APIRouter(tags=["status"])
+router = APIRouter(tags=["status"], route_class=DirectRoute)
 
 
-# The two ordinary status routes take the Request (which FastAPI hands over for free) rather
-# than ServiceDep, and serialize their model once: both are polled all the time
+# The two ordinary status routes take the Request alone, so that DirectRoute calls them without
+# FastAPI's dependency solving, and serialize their model once: both are polled all the time
 # (docs/PERFORMANCE.md, round two).
 
 
