@@ -194,11 +194,21 @@ class EventLog:
         route: str,
         agent: bytes | None = None,
     ) -> None:
+        if not self.enabled:
+            return
         if query:
             text = query.decode("latin-1")
             path = f"{path}?{redact('?' + text)[1:] if 'token=' in text.lower() else text}"
         request = (method, path, status, seconds, client, route, agent)
-        self._record("http", http_level(status), "http", request)
+        level = INFO if status < 400 else WARNING if status < 500 else ERROR  # http_level's
+        # ``_record`` written out: this runs once per request, the others seldom.
+        with self._lock:
+            event_id = next(self._ids)
+            self._ring.append((event_id, time.time(), "http", level, "http", request))
+            self._last_id = event_id
+        wake = self.on_record
+        if wake is not None:
+            wake()
 
     def ws_open(self, client: str, address: str, admin: bool) -> None:
         data = {"event": "open", "client": client, "address": address, "admin": admin}

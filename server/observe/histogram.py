@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from prometheus_client.core import Metric
 
 
-class _Series:
+class Series:
     """One label set's histogram: a count per bucket (not cumulative), and a sum."""
 
     __slots__ = ("counts", "created", "total")
@@ -40,19 +40,27 @@ class CountingHistogram:
         self.name = name
         self.documentation = documentation
         self.labelnames = list(labelnames)
-        self._bounds = tuple(sorted(bounds))
-        self._series: dict[tuple[str, ...], _Series] = {}
+        self.bounds = tuple(sorted(bounds))
+        self._series: dict[tuple[str, ...], Series] = {}
         if not self.labelnames:
             # An unlabelled histogram is exposed from the start, all zeros, as prometheus_client's.
-            self._series[()] = _Series(len(self._bounds) + 1)
+            self._series[()] = Series(len(self.bounds) + 1)
 
     def observe(self, labels: tuple[str, ...], seconds: float) -> None:
         series = self._series.get(labels)
         if series is None:
-            series = self._series[labels] = _Series(len(self._bounds) + 1)
+            series = self._series[labels] = Series(len(self.bounds) + 1)
         # A bucket counts observations up to and including its bound, as Prometheus defines.
-        series.counts[bisect_left(self._bounds, seconds)] += 1
+        series.counts[bisect_left(self.bounds, seconds)] += 1
         series.total += seconds
+
+    def series(self, labels: tuple[str, ...]) -> Series:
+        """The series of ``labels``, created at first need: for a caller that keeps it, and
+        counts into it as ``observe`` does."""
+        series = self._series.get(labels)
+        if series is None:
+            series = self._series[labels] = Series(len(self.bounds) + 1)
+        return series
 
     def collect(self) -> Iterator[Metric]:
         from prometheus_client.core import HistogramMetricFamily
@@ -61,7 +69,7 @@ class CountingHistogram:
 
         # prometheus_client leaves floatToGoString unannotated: it takes a float, gives a str.
         go_string: Callable[[float], str] = floatToGoString
-        le = [go_string(bound) for bound in self._bounds] + ["+Inf"]
+        le = [go_string(bound) for bound in self.bounds] + ["+Inf"]
         family = HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
         for labels, series in list(self._series.items()):
             cumulative = list(zip(le, accumulate(series.counts), strict=True))
