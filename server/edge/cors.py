@@ -26,6 +26,7 @@ from starlette.types import Message, Receive, Scope, Send
 ALLOW_ORIGIN = b"access-control-allow-origin"
 ALLOW_CREDENTIALS = b"access-control-allow-credentials"
 VARY = b"vary"
+VARY_ORIGIN = (VARY, b"Origin")
 
 
 async def _no_app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -63,20 +64,20 @@ class CorsPolicy:
         A copy: an app may send the same message object every time (a constant), and
         headers added to it in place would pile up from one response to the next.
         """
+        if origin is None:
+            raw = message.get("headers", ())
+            for key, _ in raw:
+                if key == VARY:
+                    break
+            else:  # nearly every request without an Origin: nothing to merge or replace
+                return {**message, "headers": [*raw, VARY_ORIGIN]}
         headers = list(message.get("headers", ()))
         if origin is not None:
             # With credentials allowed, an allowed origin is named, never "*".
             _set(headers, ALLOW_CREDENTIALS, b"true")
             if self.allows(origin):
                 _set(headers, ALLOW_ORIGIN, origin)
-            _vary_on_origin(headers)
-        else:
-            for key, _ in headers:
-                if key == VARY:
-                    _vary_on_origin(headers)
-                    break
-            else:  # nearly every request without an Origin: nothing to merge or replace
-                headers.append((VARY, b"Origin"))
+        _vary_on_origin(headers)
         return {**message, "headers": headers}
 
 

@@ -18,8 +18,8 @@ The order is the contract the four layers had when stacked:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Iterable
+from time import perf_counter
 
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -69,7 +69,7 @@ class FrontDoor:
         return self.app(scope, receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
+        started = perf_counter()
         status = 0  # no response started yet
         # The first Origin and User-Agent, as Starlette's Headers.get() finds them.
         host = origin = agent = None
@@ -82,21 +82,23 @@ class FrontDoor:
             elif name == b"user-agent" and agent is None:
                 agent = value  # for the timeline: who is asking
 
+        cors, hosts = self.cors, self.hosts
+
         async def send_with_cors(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message = self.cors.decorate(message, origin)
+                message = cors.decorate(message, origin)
             await send(message)
 
         try:
-            verdict = self.hosts.verdict(host) if self.hosts.applies(scope) else Verdict.ALLOW
+            verdict = hosts.verdict(host) if hosts.applies(scope) else Verdict.ALLOW
             if verdict is not Verdict.ALLOW:
-                refusal = self.hosts.refusal(scope, verdict)
+                refusal = hosts.refusal(scope, verdict)
                 status = refusal.status_code
                 await refusal(scope, receive, send)
-            elif self.cors.is_preflight(scope, origin):
-                preflight = self.cors.preflight(scope)
+            elif origin is not None and cors.is_preflight(scope, origin):
+                preflight = cors.preflight(scope)
                 status = preflight.status_code
                 await preflight(scope, receive, send)
             else:
@@ -112,17 +114,15 @@ class FrontDoor:
                 self.durations,
                 self.events,
                 scope,
-                self._template(scope),
+                (self._templates or self._learn_templates()).of(scope),
                 status or 500,  # the app failed before answering (cancelled, say)
-                time.perf_counter() - started,
+                perf_counter() - started,
                 agent,
             )
 
-    def _template(self, scope: Scope) -> str:
-        templates = self._templates
-        if templates is None:
-            templates = self._templates = RouteTemplates(self._routes())
-        return templates.of(scope)
+    def _learn_templates(self) -> RouteTemplates:
+        self._templates = RouteTemplates(self._routes())
+        return self._templates
 
 
 def _host_header(scope: Scope) -> bytes | None:
