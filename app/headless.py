@@ -23,6 +23,15 @@ from server.transport.server import (
 )
 
 
+def prints_access_lines(level: str) -> bool:
+    """Whether uvicorn's per-request lines (logged at info) show at this server's log level.
+
+    Below it uvicorn would still format each request's line, its client and quoted path, for
+    its logger to drop; the log-level route never changes ``uvicorn.access``'s level.
+    """
+    return level.lower() in ("trace", "debug", "info")
+
+
 def serve(settings: Settings) -> int:
     """Serve until SIGINT or SIGTERM, then return 0; 2 when it cannot listen (port in use,
     address not here), the token or user file is unsafe or another running server holds the
@@ -43,7 +52,10 @@ def serve(settings: Settings) -> int:
         return 2
     port = sock.getsockname()[1]
     settings = settings.model_copy(update={"port": port})
-    server = QuietServer(uvicorn_config(create_app(settings), settings))
+    config = uvicorn_config(
+        create_app(settings), settings, access_log=prints_access_lines(settings.log_level)
+    )
+    server = QuietServer(config)
     url = display_url(settings.host, port)
     auth = "token required" if settings.auth_required else "no token needed on loopback"
     ws = websocket_url(url)

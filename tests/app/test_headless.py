@@ -214,3 +214,22 @@ def test_tokens_never_reach_the_log_at_debug_level(tmp_path: Path) -> None:
     # The lines are there, with the token replaced: redaction, not silence.
     assert any(re.search(r"(?i)authorization: \[redacted\]", line) for line in lines)
     assert any("/ws?token=[redacted]" in line for line in lines)
+
+
+@pytest.mark.parametrize(("level", "printed"), [("info", True), ("warning", False)])
+def test_access_lines_show_at_info_and_not_above(tmp_path: Path, level: str, printed: bool) -> None:
+    process = pulsedesk(tmp_path, "serve", "--port", "0", "--log-level", level)
+    try:
+        assert process.stdout is not None
+        match = URL_LINE.search(process.stdout.readline())
+        assert match
+        assert httpx.get(match.group(1) + "/healthz").status_code == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        _, err = process.communicate()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        close_pipes(process)
+    assert ('"GET /healthz HTTP/1.1" 200' in err) is printed, err
