@@ -143,9 +143,12 @@ def run_recording(
     contenders = recording_contenders(watched=True)
     anchor_name = RECORDING_OFF
     samples: dict[str, list[dict[str, float]]] = {c.name: [] for c in contenders}
-    for round_number in range(rounds):
-        for contender in rotated(contenders, round_number):
-            with ServerProcess(contender) as server:
+    with contextlib.ExitStack() as stack:
+        # Side by side, as in ``run``: the contenders are measured back to back in each round.
+        servers = {c.name: stack.enter_context(ServerProcess(c)) for c in contenders}
+        for round_number in range(rounds):
+            for contender in rotated(contenders, round_number):
+                server = servers[contender.name]
                 url = f"{server.http_url}{path}"
                 wrk(url, 1, connections)  # warm-up
                 watcher = EventWatcher(server.ws_url) if contender.name == WATCHED else None
@@ -156,8 +159,8 @@ def run_recording(
                     result["pushed"], result["missed"] = watcher.events, watcher.missed
                 # The server's own CPU per request: steadier than req/s on a shared machine.
                 result["cpu_us"] = (server.cpu_seconds() - cpu) / result["requests"] * 1e6
-            samples[contender.name].append(result)
-            print_round(round_number, contender.name, result)
+                samples[contender.name].append(result)
+                print_round(round_number, contender.name, result)
     anchor = median_of(samples[anchor_name], "rps")
     rows = []
     for name, results in samples.items():
