@@ -1,15 +1,11 @@
 """Routes whose endpoint takes only the Request and returns a Response, called directly.
 
-For such an endpoint FastAPI still, on every request, opens two exit stacks, solves an empty
-set of dependencies (parsing the query string and the cookies to find no parameters), opens
-its telemetry operations and wraps ``send`` to track the response; then it passes on the
-Response the endpoint returned, unchanged. ``DirectRoute`` keeps the route FastAPI built
-(matching, methods, the OpenAPI document) and has its ASGI app call the endpoint with the
-Request and send what it returns. An exception goes on to FastAPI's ``ExceptionMiddleware``,
-which answers it with the same handlers as the route would have.
-
-Any other endpoint, or a route with its own body limit, keeps FastAPI's handler; so does a
-request that FastAPI's OpenTelemetry instrumentation observes, for its spans.
+``DirectRoute`` is an ``APIRoute`` (same matching, methods and OpenAPI document) whose ASGI app
+calls such an endpoint with the Request and sends the Response it returns, skipping FastAPI's
+per-request handler, which has nothing to solve or serialize for it. Exceptions go on to
+FastAPI's ``ExceptionMiddleware`` and its handlers. Any other endpoint, a route with its own
+body limit, and every request FastAPI's OpenTelemetry instrumentation observes keep FastAPI's
+handler. Why: docs/design.md, "Polled routes".
 """
 
 from __future__ import annotations
