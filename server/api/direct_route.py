@@ -62,7 +62,10 @@ def _returns_a_response(endpoint: Callable[..., Any]) -> bool:
     """A coroutine function of one positional parameter, annotated to return a Response."""
     if not inspect.iscoroutinefunction(endpoint):
         return False
-    signature = inspect.signature(endpoint, eval_str=True)
+    try:
+        signature = inspect.signature(endpoint, eval_str=True)
+    except NameError:  # an annotation only a type checker can resolve: FastAPI's handler, then
+        return False
     kinds = [parameter.kind for parameter in signature.parameters.values()]
     returns = signature.return_annotation
     return (
