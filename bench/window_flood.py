@@ -18,6 +18,7 @@ log: a QPlainTextEdit appending one line per message (with the same maximum numb
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 import tempfile
@@ -28,8 +29,9 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import psutil
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
+from qasync import QEventLoop
 
 from bench.harness import median_of, percentile, print_round, print_table, rotated
 from ui.core.feed import LiveFeed
@@ -50,9 +52,11 @@ def broadcast_frame(seq: int) -> str:
 
 
 def flood(sink: Callable[[str], None], rate: float, seconds: float) -> dict[str, Any]:
-    """Push ``rate`` frames/s into ``sink`` on the Qt loop; heartbeat and memory figures."""
-    app = QCoreApplication.instance()
-    assert app is not None
+    """Push ``rate`` frames/s into ``sink`` on the Qt loop; heartbeat and memory figures.
+
+    Qt's loop runs as the window's asyncio loop (qasync), as in the app: the controller
+    schedules its work on it."""
+    loop = asyncio.get_event_loop()
     process = psutil.Process()
     lateness: list[float] = []
     memory: list[tuple[float, int]] = []
@@ -77,7 +81,7 @@ def flood(sink: Callable[[str], None], rate: float, seconds: float) -> dict[str,
             if sent % 100 == 0 and time.perf_counter() - start >= seconds:
                 break
         if time.perf_counter() - start >= seconds:
-            app.quit()
+            loop.stop()
 
     def sample() -> None:
         memory.append((time.perf_counter() - start, process.memory_info().rss))
@@ -89,7 +93,7 @@ def flood(sink: Callable[[str], None], rate: float, seconds: float) -> dict[str,
         timer.timeout.connect(slot)
         timer.start(interval)
         timers.append(timer)
-    app.exec()
+    loop.run_forever()
     for timer in timers:
         timer.stop()
     elapsed = time.perf_counter() - start
@@ -157,7 +161,8 @@ def measure(make: Callable[..., Any], rate: float, seconds: float, capacity: int
 
 
 def run(rate: float, seconds: float, capacity: int, rounds: int = 1) -> list[list[Any]]:
-    QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    asyncio.set_event_loop(QEventLoop(app))
     contenders = [("pulsedesk window", pulsedesk_window), ("QPlainTextEdit", naive_window)]
     samples: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in contenders}
     for round_number in range(rounds):
