@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from app import config_file
 from server.auth.tokens import InsecureTokenFile, TokenRegistry
 from server.auth.users import UnknownUser, UserExists, UserStoreError, check_name
 from server.settings import Settings
 from server.transport.server import display_url
+
+if TYPE_CHECKING:
+    import httpx
 
 #: Commands that need no valid settings: they must work to repair a broken file.
 NO_SETTINGS = {("config", "path"), ("config", "init")}
@@ -77,6 +78,9 @@ def run(args: argparse.Namespace, settings: Settings, flags: dict[str, Any]) -> 
 
 def _server(settings: Settings) -> httpx.Client | None:
     """A client for the server at the configured address when it answers, else None."""
+    # Here, not at the top: `pulsedesk` imports this module for its parser at every launch.
+    import httpx
+
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     url = display_url(host, settings.port)
     token = TokenRegistry(settings).admin_token()

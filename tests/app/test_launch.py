@@ -36,3 +36,17 @@ def test_a_host_that_cannot_be_listened_on_is_one_line_and_exit_2(
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [f"pulsedesk: cannot listen on {host}:0: {reason}"]
     assert "PulseDesk serving" not in done.stdout
+
+
+def test_the_modules_a_launch_imports_leave_httpx_for_the_first_request() -> None:
+    # httpx costs about a tenth of the window's start-up; the window's first poll and the
+    # `users` command import it when they need it.
+    code = (
+        "import sys\n"
+        "import app.cli, app.desktop\n"
+        "print('httpx' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "False"
