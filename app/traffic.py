@@ -18,6 +18,8 @@ from pathlib import Path
 from server.settings import Settings
 
 LOAD_DEFAULTS = Settings.model_fields
+#: How much nicer ``load --low-priority`` makes its processes (Unix).
+LOW_PRIORITY = 10
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,6 +44,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     load.add_argument("--workers", type=int, help="listener processes (default: by client count)")
     load.add_argument("--json", action="store_true", help="end with one JSON line of the results")
     load.add_argument("--allow-remote", action="store_true", help="allow a server elsewhere")
+    load.add_argument(
+        "--low-priority",
+        action="store_true",
+        help="run the clients at a lower CPU priority, so that a server and a window on this "
+        "machine come first when cores are short (the window's Load test does)",
+    )
     _add_client_options(load)
 
     record = commands.add_parser(
@@ -138,6 +146,8 @@ def _load(args: argparse.Namespace, settings: Settings, token: str | None) -> in
         )
     except LoadRefused as exc:
         return _fail(str(exc))
+    if args.low_priority:
+        lower_priority()
     live = sys.stderr.isatty()
 
     def progress(p: Progress) -> None:
@@ -162,6 +172,16 @@ def _load(args: argparse.Namespace, settings: Settings, token: str | None) -> in
     if args.json:
         print(report.as_json())
     return 0 if report.ok else 1
+
+
+def lower_priority() -> None:
+    """Below-normal CPU priority for this process and the processes it starts from now on
+    (they inherit it): nice +10 on Unix, the below-normal class on Windows."""
+    import psutil
+
+    me = psutil.Process()
+    below_normal = getattr(psutil, "BELOW_NORMAL_PRIORITY_CLASS", None)  # Windows only
+    me.nice(below_normal if below_normal is not None else min(19, me.nice() + LOW_PRIORITY))
 
 
 def _record(args: argparse.Namespace, token: str | None) -> int:

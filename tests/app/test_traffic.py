@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 from app.embedded import EmbeddedServer
+from app.traffic import LOW_PRIORITY
 from tests.conftest import StartServer, admin_token, remember_token
 from tests.server.instances import eventually, open_client
 
@@ -111,6 +113,25 @@ async def test_load_reports_a_client_the_server_dropped(
     assert result["lost"] > 0 and result["missing_max"] > 0 and result["missing_min"] == 0
     assert result["close_codes"] == {"1008": 1}
     assert "LOSS" in out
+
+
+async def test_load_with_low_priority_runs_its_clients_nicer(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    server = start_server()
+    args = ["load", server.url, "--clients", "4", "--rate", "10", "--duration", "3"]
+    process = pulsedesk(*args, "--low-priority", f"--token={token_of(server)}", tmp_path=tmp_path)
+    load = psutil.Process(process.pid)
+
+    async def listeners_started() -> bool:
+        return bool(load.children())
+
+    await eventually(listeners_started, "the listener process is started")
+    expected = min(19, psutil.Process().nice() + LOW_PRIORITY)
+    assert load.nice() == expected
+    assert [child.nice() for child in load.children()] == [expected]  # inherited
+    code, _out, err = await asyncio.to_thread(finish, process)
+    assert code == 0, err
 
 
 @pytest.mark.parametrize(

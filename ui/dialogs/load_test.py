@@ -104,6 +104,8 @@ class LoadTestDialog(QDialog):
             "--duration", f"{self.duration.value():g}",
             "--size", str(self.padding.value()),
             "--json", "--progress-json",
+            # The window and the server it watches come first on a busy machine.
+            "--low-priority",
         ]  # fmt: skip
         if self.channel.text().strip():
             args += ["--channel", self.channel.text().strip()]
