@@ -63,7 +63,9 @@ class Desktop(QObject):
         self.origin = origin or Origin()
         self.remote_url = connect.rstrip("/") if connect else None
         self.token = token if token is not None else TokenRegistry(settings).admin_token()
-        self.window = MainWindow(qsettings or QSettings(ORGANIZATION, APPLICATION))
+        qsettings = qsettings or QSettings(ORGANIZATION, APPLICATION)
+        self._style(qsettings)
+        self.window = MainWindow(qsettings)
         self.monitor = Monitor(self.window, tuning)
         self.timeline = TimelineFeed(self.window.timeline, self.monitor)
         self.server: EmbeddedServer | None = None
@@ -87,6 +89,14 @@ class Desktop(QObject):
         self.share_dialog: ShareDialog | None = None
         self.collector = MainThreadCollector(parent=self)
 
+    def _style(self, qsettings: QSettings) -> None:
+        """Light or dark as the user chose, before the window is built (see ``ui.theme``)."""
+        from app import settings_window
+
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self.theme = Follower(app, settings_window.read_window_values(qsettings)["theme"])
+
     def _wire_dialogs(self) -> None:
         from app import settings_window
 
@@ -95,9 +105,8 @@ class Desktop(QObject):
         self.restarts = 0
         values = settings_window.read_window_values(window.settings)
         window.tray.muted = settings_window.muted_kinds(values)
-        app = QApplication.instance()
-        assert isinstance(app, QApplication)
-        self.theme = Follower(app, values["theme"])
+        if self.theme.dark:
+            self.theme.set_choice(self.theme.choice)  # the style sheets the window set light
         window.preferences_requested.connect(lambda: settings_window.open_preferences(self))
         window.people_requested.connect(lambda: settings_window.open_people(self))
         window.about_requested.connect(lambda: settings_window.open_about(self))

@@ -122,10 +122,17 @@ def system_is_dark(app: QGuiApplication) -> bool:
 
 
 def apply(app: QApplication, choice: Choice) -> bool:
-    """Draw the whole application light or dark (``system``: as the desktop is). True: dark."""
+    """Draw the whole application light or dark (``system``: as the desktop is). True: dark.
+
+    Cheapest before any widget exists: a new style or palette reaches every widget there is,
+    so each is set only when it changes, and a widget's style sheet only when its text does.
+    """
     dark = choice == "dark" or (choice == "system" and system_is_dark(app))
-    app.setStyle("Fusion")  # the one built-in style that draws any palette faithfully
-    app.setPalette(dark_palette() if dark else app.style().standardPalette())
+    if app.style().name().casefold() != "fusion":
+        app.setStyle("Fusion")  # the one built-in style that draws any palette faithfully
+    palette = dark_palette() if dark else app.style().standardPalette()
+    if app.palette() != palette:
+        app.setPalette(palette)
     for widget in app.allWidgets():
         current, light = widget.styleSheet(), widget.property(PROPERTY)
         # A style sheet set directly since the last switch is the new light original.
@@ -134,8 +141,10 @@ def apply(app: QApplication, choice: Choice) -> bool:
         if not light:
             continue
         widget.setProperty(PROPERTY, light)
-        widget.setStyleSheet(themed(light, dark))
-        widget.update()
+        wanted = themed(light, dark)
+        if wanted != current:
+            widget.setStyleSheet(wanted)
+            widget.update()
     return dark
 
 

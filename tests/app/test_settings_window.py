@@ -240,6 +240,17 @@ def test_the_tray_menu_stops_and_starts_the_server(make_desktop: MakeDesktop, qt
         tray.activated.emit(tray.ActivationReason.DoubleClick)
 
 
+def test_a_desktop_started_dark_is_dark_from_its_first_frame(
+    make_desktop: MakeDesktop, qt_settings: QSettings
+) -> None:
+    qt_settings.setValue("appearance/theme", "dark")
+    desktop = make_desktop()  # styled before its window was built
+    window = desktop.window
+    assert desktop.theme.dark
+    assert window.palette().color(QPalette.ColorRole.Window).lightness() < 100
+    assert "#b0b0b0" in window.connections.source.styleSheet()  # set light, drawn dark
+
+
 def test_dark_mode_switches_the_palette_and_the_panels_colours(
     make_desktop: MakeDesktop, qtbot: Any
 ) -> None:
