@@ -41,11 +41,7 @@ def test_a_host_that_cannot_be_listened_on_is_one_line_and_exit_2(
 def test_the_modules_a_launch_imports_leave_httpx_for_the_first_request() -> None:
     # httpx costs about a tenth of the window's start-up; the window's first poll and the
     # `users` command import it when they need it.
-    code = (
-        "import sys\n"
-        "import app.cli, app.desktop\n"
-        "print('httpx' in sys.modules)"
-    )
+    code = "import sys\nimport app.cli, app.desktop\nprint('httpx' in sys.modules)"
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
