@@ -46,3 +46,39 @@ def test_the_modules_a_launch_imports_leave_httpx_for_the_first_request() -> Non
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "False"
+
+
+def test_a_built_window_has_built_none_of_its_dialogs(tmp_path: Path) -> None:
+    # Each dialog is imported and built by the slot that opens it; the window shows without.
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from PySide6.QtWidgets import QApplication, QDialog\n"
+        "from qasync import QEventLoop\n"
+        "import asyncio\n"
+        "qt = QApplication([])\n"
+        "asyncio.set_event_loop(QEventLoop(qt))\n"
+        "from app.desktop import Desktop\n"
+        "from app.embedded import EmbeddedServer\n"
+        "from server.settings import Settings\n"
+        "settings = Settings(port=0)\n"
+        f"qsettings = QSettings({str(tmp_path / 'window.ini')!r}, QSettings.Format.IniFormat)\n"
+        "desktop = Desktop(settings, server=EmbeddedServer(settings), token='t' * 32,"
+        " qsettings=qsettings)\n"
+        "desktop.window.show()\n"
+        "qt.processEvents()\n"
+        "print(len(desktop.window.findChildren(QDialog)))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('ui.dialogs.')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULSEDESK_")}
+    env["PULSEDESK_CONFIG_DIR"] = str(tmp_path / "config")
+    env["PULSEDESK_DATA_DIR"] = str(tmp_path / "data")
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    dialogs, modules = done.stdout.strip().splitlines()[-2:]
+    assert dialogs == "0"
+    # The port-conflict banner is part of the window; Preferences' module gives the server keys.
+    assert modules == "['ui.dialogs.port_conflict', 'ui.dialogs.preferences']"
