@@ -2,7 +2,9 @@
 effective value came from, and saving changes into it without losing the user's comments.
 
 Settings themselves are ``server.settings.Settings``; this module only reads and writes the
-file around them. tomlkit keeps comments, order and formatting of a file it rewrites.
+file around them. tomlkit keeps comments, order and formatting of a file it rewrites; it is
+imported by the functions that read or write the file, as the window's start-up needs none of
+them (tomlkit is about a fortieth of it).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomlkit
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from server.config_errors import ConfigFile, Origins
@@ -73,6 +74,7 @@ def _toml_value(value: Any) -> Any:
 
 def init_text() -> str:
     """A config file with every setting at its default, each explained; unset ones commented."""
+    import tomlkit
     document = tomlkit.document()
     document.add(tomlkit.comment("PulseDesk settings. Flags and PULSEDESK_* variables win over"))
     document.add(tomlkit.comment("this file; `pulsedesk config show` says where each value came"))
@@ -113,6 +115,7 @@ def sources(
 ) -> Sources:
     """Where each setting of ``Settings`` would come from: the rules ``Settings.load`` explains
     its errors with (``server.config_errors.Origins``), so the two never disagree."""
+    import tomlkit
     path: Path | None = file_in_use(config, environ)
     file = None
     if path is not None and path.is_file():
@@ -144,6 +147,7 @@ def masked(name: str, value: Any) -> Any:
 
 def show_text(settings: Settings, where: Sources) -> str:
     """The effective settings as TOML, each line saying where its value came from."""
+    import tomlkit
     lines = [f"# config file: {where.file or 'none'}"]
     for name in Settings.model_fields:
         value = masked(name, getattr(settings, name))
@@ -181,6 +185,7 @@ def validation_errors(values: Mapping[str, Any]) -> dict[str, str]:
 def save(path: Path, changes: Mapping[str, Any]) -> None:
     """Write ``changes`` into the TOML file at ``path``, keeping everything else as it was:
     the user's comments, the order of keys and tables, their formatting."""
+    import tomlkit
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     document = tomlkit.parse(text)
     for name, value in changes.items():

@@ -38,10 +38,11 @@ def test_a_host_that_cannot_be_listened_on_is_one_line_and_exit_2(
     assert "PulseDesk serving" not in done.stdout
 
 
-def test_the_modules_a_launch_imports_leave_httpx_for_the_first_request() -> None:
-    # httpx costs about a tenth of the window's start-up; the window's first poll and the
-    # `users` command import it when they need it.
-    code = "import sys\nimport app.cli, app.desktop\nprint('httpx' in sys.modules)"
+@pytest.mark.parametrize("module", ["httpx", "tomlkit"])
+def test_the_modules_a_launch_imports_leave_the_heavy_ones_for_first_use(module: str) -> None:
+    # httpx is about a tenth of the window's start-up (the first poll and the `users` command
+    # import it), tomlkit a fortieth (reading or writing the config file imports it).
+    code = f"import sys\nimport app.cli, app.desktop\nprint({module!r} in sys.modules)"
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
