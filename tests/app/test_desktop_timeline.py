@@ -56,7 +56,7 @@ def shown(panel: TimelinePanel) -> list[TimelineEntry]:
 
 
 def http_paths(panel: TimelinePanel) -> list[str]:
-    return [json.loads(entry.raw)["data"]["path"] for entry in shown(panel) if entry.kind == "http"]
+    return [entry.record["data"]["path"] for entry in shown(panel) if entry.kind == "http"]
 
 
 def test_a_request_made_by_a_test_client_appears_in_the_timeline(

@@ -10,11 +10,13 @@ highlights what it does not match; the rates of requests and errors feed the cha
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NamedTuple, TextIO
 
 from ui.core.api import USER_AGENT
@@ -28,8 +30,9 @@ _LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
 
 
 class TimelineEntry(NamedTuple):
-    """One row. ``time`` is the ISO timestamp (UTC, sorts as text); ``raw`` the JSON it came
-    as, for the detail view and the export."""
+    """One row. ``time`` is the ISO timestamp (UTC, sorts as text); ``record`` what it came
+    from (the event, or the frame and its direction), for the detail view and the export: kept
+    as parsed and written out only when shown, as most rows never are. Not to be changed."""
 
     time: str
     kind: str
@@ -37,15 +40,11 @@ class TimelineEntry(NamedTuple):
     source: str
     client: str
     text: str
-    raw: str
+    record: Any
     status: int = 0
     event_id: int = 0
     #: A request of a PulseDesk window's own polls (by its User-Agent).
     polled: bool = False
-
-    @property
-    def record(self) -> Any:
-        return json.loads(self.raw)
 
     def as_json(self) -> str:
         return json.dumps(self.record, indent=2, ensure_ascii=False)
@@ -64,7 +63,7 @@ def from_server_event(event: dict[str, Any]) -> TimelineEntry:
         source=str(event.get("source", "")),
         client=client,
         text=str(event.get("message", "")),
-        raw=json.dumps(event, ensure_ascii=False),
+        record=event,
         status=status if isinstance(status, int) else 0,
         event_id=int(event.get("id", 0)),
         polled=kind == "http" and data.get("agent") == USER_AGENT,
@@ -84,7 +83,7 @@ def from_log_entry(entry: LogEntry) -> TimelineEntry:
         source=source,
         client=entry.client,
         text=text,
-        raw=json.dumps(record, ensure_ascii=False),
+        record=record,
     )
 
 
@@ -238,10 +237,19 @@ class Rates:
         )
 
 
-def _epoch_second(iso_time: str) -> int | None:
-    from datetime import datetime
-
+@functools.lru_cache(maxsize=64)
+def _epoch_of(second: str) -> int | None:
     try:
-        return int(datetime.fromisoformat(iso_time.replace("Z", "+00:00")).timestamp())
+        return int(datetime.fromisoformat(second.replace("Z", "+00:00")).timestamp())
     except ValueError:
         return None
+
+
+def _epoch_second(iso_time: str) -> int | None:
+    """The whole second of an ISO time. Parsed once per second and zone: a busy server's
+    events share a handful of seconds, and parsing each one was a large part of a row's cost."""
+    head, dot, rest = iso_time.partition(".")
+    if dot:  # drop the fraction, keep the zone
+        zone = rest.lstrip("0123456789")
+        return _epoch_of(head + zone)
+    return _epoch_of(iso_time)
