@@ -21,7 +21,8 @@ uvicorn writes itself (pong, ping, close, an ASGI send) first flushes what is pe
 order on the wire is the order of the calls.
 
 It is also lighter per connection, which matters at 10,000 of them (section 7): it drops the
-parsed handshake request and response once they are answered, and its receive queue and
+parsed handshake request (its headers too, which websockets' parser would keep) and response
+once they are answered, and its receive queue and
 "writable" flag are small single-purpose objects instead of an ``asyncio.Queue`` and an
 ``asyncio.Event``, which allocate four empty deques between them (about 4 KB together).
 
@@ -248,9 +249,11 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
             # completes the handshake. uvicorn does not note it, and logs an ERROR "returned
             # without completing handshake" for every refused client.
             self.handshake_complete = True
-        if self.handshake_complete:
+        if self.handshake_complete and self.request is not None:
             # uvicorn keeps both for the connection's life but reads them only to answer
-            # the handshake.
+            # the handshake. websockets' parser keeps the request too (a local of its
+            # generator, for the connection's life), so its headers are emptied in place.
+            self.request.headers.clear()
             self.request = self.response = None  # type: ignore[assignment]
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -108,3 +108,16 @@ def test_quiet_server_replaces_uvicorns_main_loop_and_should_exit() -> None:
     assert "should_exit" in read(uvicorn.Server)
     overridden = own_methods(QuietServer) - {"__init__"}
     assert overridden - own_methods(uvicorn.Server) == set()
+
+
+def test_frame_writer_empties_the_handshake_request_in_place() -> None:
+    """uvicorn's ``request`` is the very object websockets' parser keeps (a local of
+    ``ServerProtocol.parse``), so the frame writer empties its headers rather than only
+    dropping its own reference."""
+    from websockets.datastructures import Headers
+    from websockets.server import ServerProtocol
+
+    handle_connect = inspect.getsource(WebSocketsSansIOProtocol.handle_connect)
+    assert "self.request = event" in handle_connect, "uvicorn's request is no longer the event"
+    assert "request = yield from Request.parse" in inspect.getsource(ServerProtocol.parse)
+    assert callable(getattr(Headers, "clear", None)), "websockets' Headers has no clear()"
