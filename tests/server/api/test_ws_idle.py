@@ -7,6 +7,7 @@ task are looked at while a real client sits idle on the feed.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from websockets.asyncio.client import connect
 from server.main import create_app
 from server.realtime.hub import Hub
 from server.settings import Settings
+from server.transport.keepalive import PingTimer
 from server.transport.server import QuietServer, bind_socket, uvicorn_config
 from server.transport.websocket import FrameWritingProtocol
 from tests.server.wsclient import recv_type, wait_until
@@ -108,3 +110,16 @@ async def test_an_idle_connection_holds_no_routing_frames_and_no_queue(
             assert not isinstance(conn.queue, deque)
             assert len(conn.queue) == 0
             assert conn.info()["queued"] == 0
+
+
+async def test_an_idle_connection_has_a_compact_dict_and_no_timer_of_its_own(
+    make_settings: Any,
+) -> None:
+    with served(make_settings(ping_interval=30.0)) as server:
+        async with connect(server.url) as ws:
+            await recv_type(ws, "welcome")
+            (protocol,) = server.protocols()
+            attributes = vars(protocol)
+            assert sys.getsizeof(attributes) == sys.getsizeof(dict(attributes))
+            assert isinstance(protocol.ping_timer, PingTimer)
+            assert protocol.ping_timer.pinger is protocol
