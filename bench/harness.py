@@ -255,8 +255,9 @@ class ClientPool:
             )  # fmt: skip
         self._tallies: list[Tally] | None = None
 
-    async def ready(self, within: float = 300.0) -> None:
-        await self._all_say("ready", within)
+    async def ready(self, within: float = 300.0) -> int:
+        """Wait until every worker has tried all its connections; how many opened."""
+        return sum(int(report["ready"]) for report in await self._all_say("ready", within))
 
     async def done(self, within: float) -> bool:
         """Whether every connection got every frame within ``within`` seconds."""

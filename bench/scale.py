@@ -7,6 +7,10 @@ welcomes, presence frames) what connecting them all cost. Then BROADCASTS small 
 one a second, go to everyone; the latency from the sender's clock to each client's receipt
 gives p50, p99 and the worst (the last client).
 
+The client processes have ``--ready-within`` seconds to open all their connections (by
+default 300, or 30 ms per connection when that is more: 570 s for 19,000), since on a loaded
+machine a big storm takes minutes; every connection must open, or the round fails.
+
     python -m bench.scale --clients 10000 --broadcasts 10
 """
 
@@ -40,6 +44,7 @@ async def measure(
     workers: int,
     settle: float = 2.0,
     rate: float = 1.0,
+    ready_within: float = 300.0,
 ) -> dict[str, Any]:
     with ServerProcess(contender) as server:
         await asyncio.sleep(settle / 2)  # start-up allocations settle before the baseline
@@ -47,7 +52,10 @@ async def measure(
         cpu_before = server.cpu_seconds()
         pool = ClientPool(server.ws_url, clients, broadcasts, workers)
         try:
-            await pool.ready()
+            opened = await pool.ready(ready_within)
+            if opened < clients:
+                name = contender.name
+                raise RuntimeError(f"{name}: only {opened} of {clients} connections opened")
             await asyncio.sleep(settle)
             # Connection-time traffic (welcome, presence) drains before anything is read.
             await quiesce([server.process, *pool.processes])
@@ -81,13 +89,18 @@ async def run(
     *,
     settle: float = 2.0,
     rate: float = 1.0,
+    ready_within: float | None = None,
 ) -> list[list[Any]]:
     raise_open_files_limit()
+    if ready_within is None:
+        ready_within = default_ready_within(clients)
     contenders = [pulsedesk(), WEBSOCKETS_BROADCAST]
     samples: dict[str, list[dict[str, Any]]] = {c.name: [] for c in contenders}
     for round_number in range(rounds):
         for contender in rotated(contenders, round_number):
-            result = await measure(contender, clients, broadcasts, workers, settle, rate)
+            result = await measure(
+                contender, clients, broadcasts, workers, settle, rate, ready_within
+            )
             samples[contender.name].append(result)
             print_round(round_number, contender.name, result)
     keys = ["kb_per_conn", "rss_mb", "ramp_cpu_s", "p50_ms", "p99_ms", "max_ms"]
@@ -118,6 +131,11 @@ async def run(
     return rows
 
 
+def default_ready_within(clients: int) -> float:
+    """Seconds the clients have to open: 300, or 30 ms per connection when that is more."""
+    return max(300.0, clients * 0.03)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=10_000)
@@ -129,9 +147,17 @@ def main() -> None:
         default=0,
         help="client processes (default: one per 2,500 connections)",
     )
+    parser.add_argument(
+        "--ready-within",
+        type=float,
+        default=None,
+        help="seconds for all connections to open (default: 300, or 30 ms per connection)",
+    )
     args = parser.parse_args()
     workers = args.workers or max(1, -(-args.clients // 2500))
-    asyncio.run(run(args.clients, args.broadcasts, args.rounds, workers))
+    asyncio.run(
+        run(args.clients, args.broadcasts, args.rounds, workers, ready_within=args.ready_within)
+    )
 
 
 if __name__ == "__main__":
