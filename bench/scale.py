@@ -61,7 +61,9 @@ async def measure(
             opened = await pool.ready(ready_within)
             if opened < clients:
                 name = contender.name
-                raise RuntimeError(f"{name}: only {opened} of {clients} connections opened")
+                raise RuntimeError(
+                    f"{name}: only {opened} of {clients} connections opened; {pool.failures[:5]}"
+                )
             await asyncio.sleep(settle)
             # Connection-time traffic (welcome, presence) drains before anything is read.
             await quiesce([server.process, *pool.processes])
