@@ -254,9 +254,16 @@ class ClientPool:
                 )
             )  # fmt: skip
         self._tallies: list[Tally] | None = None
+        self.failures: list[str] = []
 
-    async def ready(self, within: float = 300.0) -> None:
-        await self._all_say("ready", within)
+    async def ready(self, within: float = 300.0) -> int:
+        """Wait until every worker has tried all its connections; how many opened.
+
+        ``failures`` then holds the first few reasons each worker gave for those that did not.
+        """
+        reports = await self._all_say("ready", within)
+        self.failures = [reason for report in reports for reason in report.get("failures", [])]
+        return sum(int(report["ready"]) for report in reports)
 
     async def done(self, within: float) -> bool:
         """Whether every connection got every frame within ``within`` seconds."""

@@ -5,7 +5,12 @@ processes and left idle; the server's resident memory before and after gives its
 connection, and its CPU time from the first connect until the storm has settled (handshakes,
 welcomes, presence frames) what connecting them all cost. Then BROADCASTS small broadcasts,
 one a second, go to everyone; the latency from the sender's clock to each client's receipt
-gives p50, p99 and the worst (the last client).
+gives p50, p99 and the worst (the last client), and the server's CPU time from the first
+broadcast until every client has them all, per broadcast, its own share of that latency.
+
+The client processes have ``--ready-within`` seconds to open all their connections (by
+default 300, or 30 ms per connection when that is more: 570 s for 19,000), since on a loaded
+machine a big storm takes minutes; every connection must open, or the round fails.
 
     python -m bench.scale --clients 10000 --broadcasts 10
 """
@@ -20,9 +25,11 @@ from bench.harness import (
     WEBSOCKETS_BROADCAST,
     ClientPool,
     Contender,
+    Profile,
     ServerProcess,
     median_of,
     percentile,
+    print_profile,
     print_round,
     print_table,
     pulsedesk,
@@ -40,22 +47,36 @@ async def measure(
     workers: int,
     settle: float = 2.0,
     rate: float = 1.0,
+    ready_within: float = 300.0,
+    profile: str | None = None,
 ) -> dict[str, Any]:
+    """One contender, one fresh server; ``profile``: a py-spy profile of the connection storm."""
     with ServerProcess(contender) as server:
         await asyncio.sleep(settle / 2)  # start-up allocations settle before the baseline
         baseline = server.rss()
         cpu_before = server.cpu_seconds()
+        spy = Profile(server.process.pid, profile) if profile else None
         pool = ClientPool(server.ws_url, clients, broadcasts, workers)
         try:
-            await pool.ready()
+            opened = await pool.ready(ready_within)
+            if opened < clients:
+                name = contender.name
+                raise RuntimeError(
+                    f"{name}: only {opened} of {clients} connections opened; {pool.failures[:5]}"
+                )
             await asyncio.sleep(settle)
             # Connection-time traffic (welcome, presence) drains before anything is read.
             await quiesce([server.process, *pool.processes])
             # The server's CPU for the whole connection storm: handshakes, welcomes, presence.
             ramp_cpu = server.cpu_seconds() - cpu_before
+            if spy is not None:
+                title = f"{contender.name}: where the connection storm's time went"
+                print_profile(title, spy.stop())
             held = server.rss()
+            cpu_before = server.cpu_seconds()
             await send_broadcasts(contender, server.ws_url, broadcasts, rate)
             complete = await pool.done(within=60)
+            broadcast_cpu = server.cpu_seconds() - cpu_before
             received, codes, latencies = pool.results()
         finally:
             pool.kill()
@@ -63,6 +84,7 @@ async def measure(
         "kb_per_conn": (held - baseline) / clients / 1024,
         "rss_mb": held / 2**20,
         "ramp_cpu_s": ramp_cpu,
+        "broadcast_cpu_ms": broadcast_cpu / max(broadcasts, 1) * 1000,
         "p50_ms": percentile(latencies, 50) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
         "max_ms": max(latencies, default=float("nan")) * 1000,
@@ -81,16 +103,25 @@ async def run(
     *,
     settle: float = 2.0,
     rate: float = 1.0,
+    ready_within: float | None = None,
+    profile: str | None = None,
 ) -> list[list[Any]]:
     raise_open_files_limit()
+    if ready_within is None:
+        ready_within = default_ready_within(clients)
     contenders = [pulsedesk(), WEBSOCKETS_BROADCAST]
     samples: dict[str, list[dict[str, Any]]] = {c.name: [] for c in contenders}
     for round_number in range(rounds):
         for contender in rotated(contenders, round_number):
-            result = await measure(contender, clients, broadcasts, workers, settle, rate)
+            spy = f"{profile}.{contender.name}" if profile else None
+            result = await measure(
+                contender, clients, broadcasts, workers, settle, rate, ready_within, spy
+            )
             samples[contender.name].append(result)
             print_round(round_number, contender.name, result)
-    keys = ["kb_per_conn", "rss_mb", "ramp_cpu_s", "p50_ms", "p99_ms", "max_ms"]
+    keys = [
+        "kb_per_conn", "rss_mb", "ramp_cpu_s", "broadcast_cpu_ms", "p50_ms", "p99_ms", "max_ms",
+    ]  # fmt: skip
     rows = [
         [
             name,
@@ -108,6 +139,7 @@ async def run(
             "KB/connection",
             "RSS MB",
             "connect CPU s",
+            "CPU ms/broadcast",
             "p50 ms",
             "p99 ms",
             "last ms",
@@ -116,6 +148,11 @@ async def run(
         rows,
     )
     return rows
+
+
+def default_ready_within(clients: int) -> float:
+    """Seconds the clients have to open: 300, or 30 ms per connection when that is more."""
+    return max(300.0, clients * 0.03)
 
 
 def main() -> None:
@@ -129,9 +166,27 @@ def main() -> None:
         default=0,
         help="client processes (default: one per 2,500 connections)",
     )
+    parser.add_argument(
+        "--ready-within",
+        type=float,
+        default=None,
+        help="seconds for all connections to open (default: 300, or 30 ms per connection)",
+    )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="py-spy profiles of each connection storm, FILE.<server>"
+    )
     args = parser.parse_args()
     workers = args.workers or max(1, -(-args.clients // 2500))
-    asyncio.run(run(args.clients, args.broadcasts, args.rounds, workers))
+    asyncio.run(
+        run(
+            args.clients,
+            args.broadcasts,
+            args.rounds,
+            workers,
+            ready_within=args.ready_within,
+            profile=args.profile,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -102,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         durations=app.state.metrics.http,
         routes=lambda: app.routes,
         events=service.events,
+        # /ws straight from the front door: no routing frames held for a connection's life.
+        websockets={ws.FEED_PATH: ws.FEED},
     )
 
     # The routes themselves, not the routers: this FastAPI keeps an included router as one

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, WebSocket
@@ -48,14 +49,19 @@ class FeedEndpoint:
     Each open WebSocket holds its handler's whole call chain for as long as it lives: as a
     FastAPI route that chain carries dependency scopes, exit stacks and exception wrappers,
     about 8 KB per connection (docs/PERFORMANCE.md, section 7) for one query parameter.
-    Starlette serves an ASGI app as it is; the front door turns a crash here into close 1011.
+    Starlette serves an ASGI app as it is, and the front door calls it itself (``FEED``,
+    server.main), past Starlette's routing and exception layers; it turns a crash here into
+    close 1011.
     """
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await serve_feed(WebSocket(scope, receive, send))
+    # Not ``async``: it hands back serve_feed's coroutine, so a connection holds no frame here.
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        return serve_feed(WebSocket(scope, receive, send))
 
 
-router.routes.append(WebSocketRoute("/ws", FeedEndpoint(), name="live_feed"))
+FEED_PATH = "/ws"
+FEED = FeedEndpoint()
+router.routes.append(WebSocketRoute(FEED_PATH, FEED, name="live_feed"))
 
 
 async def serve_feed(websocket: WebSocket) -> None:
@@ -101,6 +107,7 @@ async def serve_feed(websocket: WebSocket) -> None:
         hold=since is not None or bool(joining),
     )
     conn.user = principal.name if principal is not None else None
+    forget_headers(websocket)
     service.events.ws_open(conn.id, address, conn.is_admin)
     role = principal.role if principal is not None else None
     closed: Message | None = None
@@ -118,6 +125,20 @@ async def serve_feed(websocket: WebSocket) -> None:
         service.event_push.remove(conn)
         await hub.unregister(conn)
         _record_close(service, conn, closed)
+
+
+def forget_headers(websocket: WebSocket) -> None:
+    """Drop the handshake's request headers, read by now, for the connection's life.
+
+    Everything the feed needs of them (origin, token, the address) was taken before the
+    accept; kept, the header list is about 1 KB per idle connection. Emptied in place, as
+    Starlette's ``websocket.headers`` shares the scope's list.
+    """
+    headers = websocket.scope["headers"]
+    if isinstance(headers, list):
+        headers.clear()
+    else:
+        websocket.scope["headers"] = []
 
 
 async def _refuse(

@@ -8,6 +8,12 @@ own module; this layer applies them in that order, in one coroutine with at most
 wrapper, where four stacked middlewares cost four frames, four wrappers and four header parses
 per request, and held four frames for the whole life of every WebSocket.
 
+A WebSocket endpoint given in ``websockets`` (``/ws``) is served from here, after the Host
+check and inside the error guard, without passing through FastAPI's routing and exception
+layers below: an open connection would hold their frames and exit stack for its whole life
+(about 3 KB each, docs/PERFORMANCE.md R2.3), for a route lookup that always gives the same
+endpoint. Other WebSocket paths go through the app as before.
+
 The order is the contract the four layers had when stacked:
 
 - metrics time everything, refusals and failures included;
@@ -18,7 +24,7 @@ The order is the contract the four layers had when stacked:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from time import perf_counter
 
 from starlette.routing import BaseRoute
@@ -34,7 +40,11 @@ RouteSource = Callable[[], Iterable[BaseRoute]]
 
 
 class FrontDoor:
-    """``routes`` is called once, at the first request, to learn the route templates."""
+    """``routes`` is called once, at the first request, to learn the route templates.
+
+    ``websockets`` maps an exact path (below the root path) to a bare ASGI WebSocket endpoint
+    that the front door calls itself; it must be the endpoint the app would route that path to.
+    """
 
     def __init__(
         self,
@@ -45,8 +55,10 @@ class FrontDoor:
         durations: RequestDurations,
         routes: RouteSource,
         events: EventLog | None = None,
+        websockets: Mapping[str, ASGIApp] | None = None,
     ) -> None:
         self.app = app
+        self.websockets = dict(websockets or {})
         self.hosts = hosts
         self.cors = cors
         self.durations = durations
@@ -65,7 +77,8 @@ class FrontDoor:
                 verdict = self.hosts.verdict(_host_header(scope))
                 if verdict is not Verdict.ALLOW:
                     return self.hosts.refusal(scope, verdict)(scope, receive, send)
-            return guarded_websocket(self.app, scope, receive, send)
+            endpoint = self.websockets.get(_route_path(scope), self.app)
+            return guarded_websocket(endpoint, scope, receive, send)
         return self.app(scope, receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -134,3 +147,11 @@ def _host_header(scope: Scope) -> bytes | None:
             host = value if host is None else TWO_HOSTS
     return host
 
+
+def _route_path(scope: Scope) -> str:
+    """The path below the root path, as Starlette's routing matches it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] == "/":
+        return path[len(root) :]
+    return path

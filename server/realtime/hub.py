@@ -81,7 +81,9 @@ class Connection:
         self.received = 0
         self.sent = 0
         # None in the queue means "close now": frames queued before it still go out first.
-        self.queue: deque[str | None] = deque()
+        # The deque is made the first time a frame has to wait (an empty one is 760 bytes,
+        # most connections never need it), and never replaced: its writer keeps it.
+        self.queue: deque[str | None] | tuple[()] = ()
         self.close_request: tuple[int, str] | None = None
         # While a joining client's replay is fetched, what arrives for it waits here, so the
         # welcome and the replay go out first and nothing is sent twice (see Hub.release).
@@ -121,7 +123,10 @@ class Connection:
         ):
             self.sent += 1
             return
-        self.queue.append(frame)
+        queue = self.queue
+        if not isinstance(queue, deque):
+            queue = self.queue = deque()
+        queue.append(frame)
         if self.writer is None:
             self.writer = asyncio.get_running_loop().create_task(
                 self._run_writer(), name=f"pulsedesk-writer-{self.id}"
@@ -135,7 +140,8 @@ class Connection:
             return
         self.close_request = (code, reason)
         if drop_queued:
-            self.queue.clear()
+            if isinstance(self.queue, deque):
+                self.queue.clear()
             if self._sending and self.writer is not None:
                 # Its send is still waiting for the socket to drain and has written nothing
                 # (uvicorn waits before it writes a byte), so it can be dropped whole; a new
@@ -147,6 +153,7 @@ class Connection:
 
     async def _run_writer(self) -> None:
         queue = self.queue
+        assert isinstance(queue, deque)  # the writer starts after push made it
         loop = asyncio.get_running_loop()
         try:
             while True:

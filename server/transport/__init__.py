@@ -8,8 +8,10 @@ upstream change would retire it:
 - ``websocket.FrameWritingProtocol`` (uvicorn's sans-I/O WebSocket protocol): offers the hub a
   way to write one prebuilt frame to many sockets without five ASGI layers per client, the
   difference between 0.85x and about 2x ``websockets.broadcast``'s CPU per delivery; and a
-  lighter receive queue and flag (about 4 KB less per idle connection). Retired by an ASGI
-  extension for sending prebuilt frames, or by uvicorn keeping no per-connection queue. It
+  lighter idle connection: a small receive queue and flag (about 4 KB less), no handshake kept,
+  a compact attribute dict, keepalive pings on a shared timer (``keepalive``, which imports
+  nothing of uvicorn). Retired by an ASGI extension for sending prebuilt frames, and by uvicorn
+  keeping none of these per connection. It
   also closes a connection failed for the client's fault with a lingering close (a flood of
   fragments got a reset, not its 1009), and counts a refused handshake as complete (uvicorn
   logged an ERROR for each); retired by uvicorn doing both.

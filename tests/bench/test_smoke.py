@@ -75,6 +75,20 @@ def test_scale_holds_connections_and_reaches_them_all() -> None:
         assert row[3] > 0  # the server's resident memory was read
 
 
+def test_heap_shows_where_idle_connections_memory_goes() -> None:
+    # In a process of its own: it starts tracemalloc and serves PulseDesk in that process.
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.heap", "--clients", "20", "--top", "3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    first, *sites = done.stdout.splitlines()
+    assert first.startswith("20 connections open; heap +"), done.stdout
+    assert sum(" B " in line and "blocks" in line for line in sites) == 3, done.stdout
+
+
 def test_window_flood_keeps_the_newest_messages_in_order() -> None:
     # In a process of its own, as the benchmark runs: it drives Qt's event loop its own way,
     # and the Qt tests that share this process must find Qt as they left it.

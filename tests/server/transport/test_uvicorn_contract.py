@@ -17,6 +17,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResp
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from server.transport.http import BoundedHttpProtocol
+from server.transport.keepalive import PingTimer
 from server.transport.server import QuietServer
 from server.transport.websocket import Flag, FrameWritingProtocol, ReceiveQueue
 
@@ -61,7 +62,8 @@ def own_methods(cls: type) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    ("attribute", "replacement"), [("queue", ReceiveQueue), ("writable", Flag)]
+    ("attribute", "replacement"),
+    [("queue", ReceiveQueue), ("writable", Flag), ("ping_timer", PingTimer)],
 )
 def test_frame_writer_replaces_only_what_uvicorn_uses_of_queue_and_writable(
     attribute: str, replacement: type
@@ -108,3 +110,26 @@ def test_quiet_server_replaces_uvicorns_main_loop_and_should_exit() -> None:
     assert "should_exit" in read(uvicorn.Server)
     overridden = own_methods(QuietServer) - {"__init__"}
     assert overridden - own_methods(uvicorn.Server) == set()
+
+
+def test_frame_writer_empties_the_handshake_request_in_place() -> None:
+    """uvicorn's ``request`` is the very object websockets' parser keeps (a local of
+    ``ServerProtocol.parse``), so the frame writer empties its headers rather than only
+    dropping its own reference."""
+    from websockets.datastructures import Headers
+    from websockets.server import ServerProtocol
+
+    handle_connect = inspect.getsource(WebSocketsSansIOProtocol.handle_connect)
+    assert "self.request = event" in handle_connect, "uvicorn's request is no longer the event"
+    assert "request = yield from Request.parse" in inspect.getsource(ServerProtocol.parse)
+    assert callable(getattr(Headers, "clear", None)), "websockets' Headers has no clear()"
+
+
+def test_frame_writer_schedules_pings_as_uvicorn_does() -> None:
+    """``schedule_ping`` is uvicorn's with the wheel in place of ``call_later``: same delay,
+    same callback."""
+    source = inspect.getsource(WebSocketsSansIOProtocol.schedule_ping)
+    assert "max(0.0, self.ping_interval - self.last_ping_rtt)" in source, "the delay changed"
+    assert "call_later(delay, self.send_keepalive_ping)" in source, "the callback changed"
+    ours = inspect.getsource(FrameWritingProtocol.schedule_ping)
+    assert "max(0.0, self.ping_interval - self.last_ping_rtt)" in ours
