@@ -433,7 +433,18 @@ class Hub:
         limit = self.queue_limit
         targets = list(conns)
         for conn in targets:
-            if conn.held is not None:
+            # Connection.push's fast path, inlined: nothing held, queued or being sent, so the
+            # frame goes straight to the socket if it takes it.
+            write = conn._write_frame
+            if (
+                write is not None
+                and conn.held is None
+                and not conn.queue
+                and not conn._sending
+                and write(wire)
+            ):
+                conn.sent += 1
+            elif conn.held is not None:
                 conn.held.append(item)
             elif len(conn.queue) < limit:
                 conn.push(frame, wire)

@@ -94,7 +94,7 @@ class CountingTransport:
         return getattr(self._transport, name)
 
 
-async def test_a_burst_goes_out_in_one_write_per_turn_in_the_order_it_was_sent(
+async def test_a_burst_goes_out_in_two_writes_per_turn_in_the_order_it_was_sent(
     make_settings: Callable[..., Settings],
 ) -> None:
     app = create_app(make_settings())
@@ -121,7 +121,8 @@ async def test_a_burst_goes_out_in_one_write_per_turn_in_the_order_it_was_sent(
                 if frame["type"] in ("broadcast", "note"):
                     got.append(frame["data"]["n"])
             assert got == [*range(10), "direct", *range(10, 20)]
-            assert counting.writes == [21]
+            # The turn's first frame at once, the 20 after it together at the end of the turn.
+            assert counting.writes == [1, 20]
             assert conn.writer is None  # no frame had to wait for the ASGI path
 
 
@@ -152,3 +153,28 @@ async def test_frames_taken_in_the_turn_a_client_breaks_the_protocol_arrive_befo
             assert got == [0, 1, 2]
             await ws.wait_closed()
             assert ws.close_code == 1002
+
+
+async def test_frames_alone_in_their_turns_go_out_at_once_one_write_each(
+    make_settings: Callable[..., Settings],
+) -> None:
+    app = create_app(make_settings())
+    hub = app.state.pulsedesk.hub
+    with serve_app(app, app.state.pulsedesk.settings) as url:
+        async with connect(url.replace("http://", "ws://") + "/ws", compression=None) as ws:
+            await recv_type(ws, "welcome")
+            await recv_type(ws, "presence")  # the last frame the server sends of itself
+            (conn,) = hub.connections()
+            protocol = conn._write_frame.__self__  # type: ignore[union-attr]
+            counting = protocol.transport = CountingTransport(protocol.transport)
+            assert conn.reader is not None
+            loop = conn.reader.get_loop()
+
+            async def one(n: int) -> None:  # a paced broadcast: its own turn on the server
+                await hub.broadcast("server", {"n": n})
+                assert counting.writes == [1] * (n + 1)  # written before the turn ends
+
+            for n in range(3):
+                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(one(n), loop))
+                assert (await recv_type(ws, "broadcast"))["data"]["n"] == n
+            assert counting.writes == [1, 1, 1]
