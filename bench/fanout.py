@@ -16,10 +16,11 @@ the server broadcasts each to everyone. Reported per contender, median over the 
 recording nothing (``events_size=0``), instead of the three servers.
 
 ``--channel`` compares PulseDesk's global broadcast with the same N clients subscribed to one
-channel (``?channels=bench``) and the sender publishing there; ``--bystanders K`` adds K more
-connected clients that subscribe to nothing (both servers then ping every hour, so that the
-bystanders' keepalives are not what is measured), so a channel message's cost can be seen not
-to grow with them.
+channel (``?channels=bench``) and the sender publishing there, and with python-socketio
+emitting to a room of the same N (``bench/anchors/socketio_rooms.py``, its clients speaking
+socket.io); ``--bystanders K`` adds K more connected clients that subscribe to nothing (every
+server then pings every hour, so that the bystanders' keepalives are not what is measured), so
+a channel message's cost can be seen not to grow with them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 
 from bench.harness import (
     PICOWS,
+    SOCKETIO,
     WEBSOCKETS_BROADCAST,
     ClientPool,
     Contender,
@@ -67,8 +69,15 @@ async def measure(
     ``bystanders``: connected clients that are not measured (nor subscribed to anything).
     """
     with ServerProcess(contender) as server:
-        pool = ClientPool(contender.listen_url(server.ws_url), clients, messages, workers)
-        idle = ClientPool(server.ws_url, bystanders, 1, 1) if bystanders else None
+        url = contender.listen_url(server.ws_url)
+        pool = ClientPool(url, clients, messages, workers, contender.listeners)
+        # Bystanders: one client process per 2,500 of them.
+        spread = -(-bystanders // 2500)
+        idle = (
+            ClientPool(server.ws_url, bystanders, 1, spread, contender.listeners)
+            if bystanders
+            else None
+        )
         try:
             await pool.ready()
             if idle is not None:
@@ -128,8 +137,7 @@ async def run(
         # Idle bystanders still answer a ping every 20 s: 5,000 of them are 250 pings a second,
         # more work than a small channel's deliveries. Pings every hour, for both contenders,
         # leave the deliveries to be measured.
-        quiet = {"ping_interval": "3600"} if bystanders else {}
-        contenders = contenders or channel_contenders(**quiet)
+        contenders = contenders or channel_contenders("3600" if bystanders else None)
     contenders = contenders or websocket_contenders()
     names = [contender.name for contender in contenders]
     anchor_name = WEBSOCKETS_BROADCAST.name if WEBSOCKETS_BROADCAST.name in names else names[-1]
@@ -145,7 +153,9 @@ async def run(
             print_round(round_number, contender.name, result)
     if channel:
         anchor_name = contenders[0].name  # the global broadcast
-    fastest = median_of(samples[PICOWS.name], "cpu_us") if PICOWS.name in samples else 0
+    # The fastest anchor: picows for the global broadcast, python-socketio for a channel.
+    fastest_name = SOCKETIO_ROOM if channel else PICOWS.name
+    fastest = median_of(samples[fastest_name], "cpu_us") if fastest_name in samples else 0
     broadcast = median_of(samples[anchor_name], "cpu_us")
     rows = []
     for name, results in samples.items():
@@ -170,7 +180,7 @@ async def run(
             "server",
             "N",
             "CPU µs/delivery",
-            "× picows",
+            f"× {fastest_name}",
             f"× {anchor_name}",
             "deliveries/s",
             "p50 ms",
@@ -182,12 +192,20 @@ async def run(
     return rows
 
 
-def channel_contenders(**settings: str) -> list[Contender]:
-    """PulseDesk's global broadcast (the anchor), then the same on one channel."""
-    base = pulsedesk(**settings)
+SOCKETIO_ROOM = "python-socketio room"
+
+
+def channel_contenders(ping_interval: str | None = None) -> list[Contender]:
+    """PulseDesk's global broadcast (the anchor), the same on one channel, and python-socketio
+    emitting to a room; ``ping_interval``: every server's keepalive, seconds."""
+    base = pulsedesk(ping_interval=ping_interval) if ping_interval else pulsedesk()
+    room = SOCKETIO
+    if ping_interval:
+        room = replace(room, args=("--ping-interval", ping_interval))
     return [
         replace(base, name="pulsedesk global"),
         replace(base, name="pulsedesk channel", channel="bench"),
+        replace(room, name=SOCKETIO_ROOM, channel="bench"),
     ]
 
 

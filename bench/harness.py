@@ -30,6 +30,7 @@ from typing import Any
 
 import psutil
 
+from bench.socketio_listeners import PING, PONG, socketio_handshake
 from ui.core.traffic.listeners import LOAD_KEY, Tally
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,13 +48,24 @@ class Contender:
     ws_path: str = "/ws"
     env: dict[str, str] = field(default_factory=dict)
     sender_headers: dict[str, str] = field(default_factory=dict)
-    #: PulseDesk only: listeners subscribe to this channel at connect and the sender publishes
-    #: to it, instead of the global broadcast.
+    #: Listeners subscribe to this channel (join this room) at connect and the sender
+    #: publishes to it, instead of the global broadcast.
     channel: str | None = None
+    #: What its clients speak: plain WebSocket frames, or socket.io (``bench.socketio_listeners``).
+    socketio: bool = False
 
     def listen_url(self, ws_url: str) -> str:
         """Where the listening clients connect: ``ws_url``, joining ``channel`` if there is one."""
-        return ws_url if self.channel is None else f"{ws_url}?channels={self.channel}"
+        if self.channel is None:
+            return ws_url
+        if self.socketio:
+            return f"{ws_url}&room={self.channel}"
+        return f"{ws_url}?channels={self.channel}"
+
+    @property
+    def listeners(self) -> str:
+        """The module of the listening clients' processes."""
+        return "bench.socketio_listeners" if self.socketio else "ui.core.traffic.listeners"
 
 
 def pulsedesk(**settings: str) -> Contender:
@@ -136,6 +148,13 @@ class EventWatcher:
 
 
 WEBSOCKETS_BROADCAST = Contender("websockets.broadcast", "bench.anchors.websockets_broadcast")
+#: python-socketio in ASGI mode under uvicorn (bench/anchors/socketio_rooms.py).
+SOCKETIO = Contender(
+    "python-socketio",
+    "bench.anchors.socketio_rooms",
+    ws_path="/socket.io/?EIO=4&transport=websocket",
+    socketio=True,
+)
 SEED_LOOP = Contender("seed loop", "bench.anchors.seed_manager")
 
 
@@ -233,9 +252,17 @@ class ServerProcess:
 
 class ClientPool:
     """Listening clients spread over ``workers`` processes: ``pulsedesk load``'s own listeners
-    (``ui.core.traffic.listeners``), which count every benchmark frame per connection."""
+    (``ui.core.traffic.listeners``, or ``listeners``: their socket.io variant), which count
+    every benchmark frame per connection."""
 
-    def __init__(self, url: str, count: int, expect: int, workers: int) -> None:
+    def __init__(
+        self,
+        url: str,
+        count: int,
+        expect: int,
+        workers: int,
+        listeners: str = "ui.core.traffic.listeners",
+    ) -> None:
         self.count = count
         self.expect = expect
         sizes = [count // workers + (1 if i < count % workers else 0) for i in range(workers)]
@@ -244,7 +271,7 @@ class ClientPool:
             self.procs.append(
                 subprocess.Popen(
                     [
-                        sys.executable, "-m", "ui.core.traffic.listeners",
+                        sys.executable, "-m", listeners,
                         url, str(size), str(expect + 16),
                     ],
                     cwd=ROOT,
@@ -388,6 +415,14 @@ def benchmark_frame(seq: int, pad: str, channel: str | None = None) -> str:
     return f'{{"type":"message",{to}"data":{{{stamp},"pad":"{pad}"}}}}'
 
 
+def socketio_frame(seq: int, pad: str, room: str | None = None) -> str:
+    """The same for python-socketio: a ``publish`` event (engine.io message ``4``, socket.io
+    event ``2``) to ``room``, which bench/anchors/socketio_rooms.py emits as ``broadcast``."""
+    to = f'"room":"{room}",' if room else ""
+    stamp = f'"{LOAD_KEY}":[{seq},{time.time():.6f}]'
+    return f'42["publish",{{{to}"data":{{{stamp},"pad":"{pad}"}}}}]'
+
+
 async def send_broadcasts(
     contender: Contender,
     url: str,
@@ -411,6 +446,7 @@ async def send_broadcasts(
 
     pad = "x" * payload
     sent = 0
+    frame = socketio_frame if contender.socketio else benchmark_frame
     async with connect(
         url,
         additional_headers=contender.sender_headers,
@@ -418,11 +454,14 @@ async def send_broadcasts(
         max_size=None,
         ping_interval=None,
     ) as ws:
+        if contender.socketio:
+            await socketio_handshake(ws)
 
         async def drain() -> None:
             with contextlib.suppress(ConnectionClosed):
-                async for _ in ws:
-                    pass
+                async for message in ws:
+                    if contender.socketio and message == PING:
+                        await ws.send(PONG)
 
         drainer = asyncio.create_task(drain())
         if on_open is not None:
@@ -430,7 +469,7 @@ async def send_broadcasts(
         start = time.perf_counter()
         try:
             for seq in range(count):
-                await ws.send(benchmark_frame(seq, pad, contender.channel))
+                await ws.send(frame(seq, pad, contender.channel))
                 sent += 1
                 if rate:
                     delay = start + (seq + 1) / rate - time.perf_counter()

@@ -30,8 +30,12 @@ def test_fanout_on_a_channel_delivers_to_its_subscribers_only() -> None:
     rows = asyncio.run(
         fanout.run(clients=20, messages=5, rate=50, rounds=1, workers=1, channel=True, bystanders=5)
     )
-    assert [row[0] for row in rows] == ["pulsedesk global", "pulsedesk channel"]
-    assert [row[DELIVERED] for row in rows] == ["100.0%"] * 2
+    assert [row[0] for row in rows] == [
+        "pulsedesk global",
+        "pulsedesk channel",
+        "python-socketio room",
+    ]
+    assert [row[DELIVERED] for row in rows] == ["100.0%"] * 3
 
 
 def test_slow_consumer_leaves_healthy_clients_whole_on_pulsedesk() -> None:
