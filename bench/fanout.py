@@ -70,11 +70,11 @@ async def measure(
     """
     with ServerProcess(contender) as server:
         url = contender.listen_url(server.ws_url)
-        pool = ClientPool(url, clients, messages, workers, contender.listeners)
-        # Bystanders: one client process per 2,500 of them.
-        spread = -(-bystanders // 2500)
+        pool = ClientPool(url, clients, messages, workers, contender.listeners())
+        # Bystanders send no pings (see bench.listeners), one client process per 2,500.
+        quiet = contender.listeners(keepalive=False)
         idle = (
-            ClientPool(server.ws_url, bystanders, 1, spread, contender.listeners)
+            ClientPool(server.ws_url, bystanders, 1, -(-bystanders // 2500), quiet)
             if bystanders
             else None
         )

@@ -30,7 +30,7 @@ from typing import Any
 
 import psutil
 
-from bench.socketio_listeners import PING, PONG, socketio_handshake
+from bench.listeners import PING, PONG, socketio_handshake
 from ui.core.traffic.listeners import LOAD_KEY, Tally
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ class Contender:
     #: Listeners subscribe to this channel (join this room) at connect and the sender
     #: publishes to it, instead of the global broadcast.
     channel: str | None = None
-    #: What its clients speak: plain WebSocket frames, or socket.io (``bench.socketio_listeners``).
+    #: Whether its clients speak socket.io (``bench.listeners --socketio``), not plain frames.
     socketio: bool = False
 
     def listen_url(self, ws_url: str) -> str:
@@ -62,10 +62,13 @@ class Contender:
             return f"{ws_url}&room={self.channel}"
         return f"{ws_url}?channels={self.channel}"
 
-    @property
-    def listeners(self) -> str:
-        """The module of the listening clients' processes."""
-        return "bench.socketio_listeners" if self.socketio else "ui.core.traffic.listeners"
+    def listeners(self, keepalive: bool = True) -> tuple[str, ...]:
+        """The listening clients' module and its options; without ``keepalive`` they send no
+        pings of their own (idle bystanders)."""
+        if not self.socketio and keepalive:
+            return ("ui.core.traffic.listeners",)
+        socketio = ("--socketio",) if self.socketio else ()
+        return ("bench.listeners", *socketio, *(() if keepalive else ("--no-keepalive",)))
 
 
 def pulsedesk(**settings: str) -> Contender:
@@ -252,8 +255,8 @@ class ServerProcess:
 
 class ClientPool:
     """Listening clients spread over ``workers`` processes: ``pulsedesk load``'s own listeners
-    (``ui.core.traffic.listeners``, or ``listeners``: their socket.io variant), which count
-    every benchmark frame per connection."""
+    (``ui.core.traffic.listeners``; ``listeners``: another module and its options, such as
+    ``bench.listeners --socketio``), which count every benchmark frame per connection."""
 
     def __init__(
         self,
@@ -261,7 +264,7 @@ class ClientPool:
         count: int,
         expect: int,
         workers: int,
-        listeners: str = "ui.core.traffic.listeners",
+        listeners: Sequence[str] = ("ui.core.traffic.listeners",),
     ) -> None:
         self.count = count
         self.expect = expect
@@ -271,7 +274,7 @@ class ClientPool:
             self.procs.append(
                 subprocess.Popen(
                     [
-                        sys.executable, "-m", listeners,
+                        sys.executable, "-m", *listeners,
                         url, str(size), str(expect + 16),
                     ],
                     cwd=ROOT,

@@ -10,7 +10,7 @@ has it; like the other anchors it has no slow-client protection of its own beyon
     python -m bench.anchors.socketio_rooms [--ping-interval S]   # prints "listening on http://..."
 
 Clients speak socket.io over engine.io 4 on ``/socket.io/?EIO=4&transport=websocket``
-(``bench.socketio_listeners``, ``bench.harness.send_broadcasts``).
+(``bench.listeners --socketio``, ``bench.harness.send_broadcasts``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The python-socketio anchor and its socket.io clients, at a tiny size, for correctness only.
 
 The anchor runs in a process of its own as the benchmark starts it (``ServerProcess``), the
-listeners are ``bench.socketio_listeners`` processes (``ClientPool``), and the sender is the
+listeners are ``bench.listeners --socketio`` processes (``ClientPool``), and the sender is the
 harness's own: a room's broadcast reaches the room's members and nobody else, a broadcast
 without a room reaches everyone, and a client answers engine.io's pings.
 """
@@ -16,8 +16,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from bench.harness import SOCKETIO, ClientPool, ServerProcess, send_broadcasts, socketio_frame
-from bench.socketio_listeners import PONG, socketio_handshake
-from bench.socketio_listeners import connect as socketio_connect
+from bench.listeners import PONG, connect_socketio, socketio_handshake
 
 pytestmark = pytest.mark.anyio
 
@@ -25,9 +24,9 @@ pytestmark = pytest.mark.anyio
 async def test_a_room_broadcast_reaches_its_members_and_one_without_a_room_everyone() -> None:
     room = replace(SOCKETIO, channel="bench")
     with ServerProcess(room) as server:
-        members = ClientPool(room.listen_url(server.ws_url), 4, 3, 1, room.listeners)
+        members = ClientPool(room.listen_url(server.ws_url), 4, 3, 1, room.listeners())
         # Bystanders are in no room: they are to get the last broadcast only.
-        bystanders = ClientPool(server.ws_url, 3, 1, 1, room.listeners)
+        bystanders = ClientPool(server.ws_url, 3, 1, 1, room.listeners())
         try:
             await members.ready()
             await bystanders.ready()
@@ -50,7 +49,7 @@ async def test_a_room_broadcast_reaches_its_members_and_one_without_a_room_every
 async def test_a_client_answers_every_engineio_ping_with_a_pong() -> None:
     quick = replace(SOCKETIO, args=("--ping-interval", "0.2"))
     with ServerProcess(quick) as server:
-        client = await socketio_connect(server.ws_url, compression=None)
+        client = await connect_socketio(server.ws_url, compression=None)
         ws: Any = client._ws  # white-box: the pongs go out on the underlying WebSocket
         pongs = asyncio.Event()
         sent: list[str] = []

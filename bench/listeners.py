@@ -1,13 +1,19 @@
-"""``pulsedesk load``'s listeners (``ui.core.traffic.listeners``), speaking socket.io.
+"""``pulsedesk load``'s listeners (``ui.core.traffic.listeners``) as a benchmark needs them.
+
+    python -m bench.listeners [--socketio] [--no-keepalive] URL COUNT CAPACITY
 
 The same worker process, the same accounting and the same JSON lines to the coordinator; only
-the connection differs. Each WebSocket first does what a socket.io client does on
-``/socket.io/?EIO=4&transport=websocket``: read engine.io's open packet (``0{...}``), connect to
-the default namespace (``40``) and wait for its answer (``40{...}``); from then on it answers
-every engine.io ping (``2``) with a pong (``3``) and hands every other text on. A broadcast
-arrives as ``42["broadcast",{..."pdl":[seq,sent_at]...}]``, in which the listeners find their
-mark as they do in PulseDesk's frames. Run as ``python -m bench.socketio_listeners URL COUNT
-CAPACITY``, like the listeners.
+the connection differs:
+
+- ``--socketio``: each WebSocket first does what a socket.io client does on
+  ``/socket.io/?EIO=4&transport=websocket``: read engine.io's open packet (``0{...}``), connect
+  to the default namespace (``40``) and wait for its answer (``40{...}``); from then on it
+  answers every engine.io ping (``2``) with a pong (``3``) and hands every other text on. A
+  broadcast arrives as ``42["broadcast",{..."pdl":[seq,sent_at]...}]``, in which the listeners
+  find their mark as they do in PulseDesk's frames.
+- ``--no-keepalive``: the clients send no pings of their own (websockets' default is one every
+  20 s): 10,000 idle bystanders would otherwise cost every server 500 pongs a second, more work
+  than the small channel next to them that is measured.
 """
 
 from __future__ import annotations
@@ -70,7 +76,7 @@ class SocketIOConnection:
 _plain_connect = websockets.asyncio.client.connect
 
 
-async def connect(url: str, **options: Any) -> SocketIOConnection:
+async def connect_socketio(url: str, **options: Any) -> SocketIOConnection:
     ws = await _plain_connect(url, **options)
     try:
         await socketio_handshake(ws)
@@ -81,9 +87,21 @@ async def connect(url: str, **options: Any) -> SocketIOConnection:
 
 
 def main(argv: list[str]) -> None:
+    options = {arg for arg in argv if arg.startswith("--")}
+    unknown = options - {"--socketio", "--no-keepalive"}
+    if unknown:
+        raise SystemExit(f"bench.listeners: unknown option {sorted(unknown)[0]}")
+    opener = connect_socketio if "--socketio" in options else _plain_connect
+    quiet = "--no-keepalive" in options
+
+    async def open_connection(url: str, **kwargs: Any) -> Any:
+        if quiet:
+            kwargs["ping_interval"] = None
+        return await opener(url, **kwargs)
+
     # The listeners import ``connect`` from websockets when they start: hand them this one.
-    websockets.asyncio.client.connect = connect  # type: ignore[misc, assignment]
-    listeners.main(argv)
+    websockets.asyncio.client.connect = open_connection  # type: ignore[misc, assignment]
+    listeners.main([arg for arg in argv if arg not in options])
 
 
 if __name__ == "__main__":
