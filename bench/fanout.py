@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import math
 import time
 from dataclasses import replace
@@ -52,6 +53,10 @@ from bench.harness import (
     send_broadcasts,
     websocket_contenders,
 )
+from server.realtime.hub import Hub, presence_interval
+
+#: The hub's presence delay as PulseDesk runs it, the floor of its presence interval.
+PRESENCE_FLOOR: float = inspect.signature(Hub).parameters["presence_delay"].default
 
 
 async def measure(
@@ -95,8 +100,11 @@ async def measure(
             async def begin() -> None:
                 # Connection-time traffic is not measured: PulseDesk's presence frames, the
                 # sender's own arrival among them (a frame to every connection, bystanders
-                # included).
-                await quiesce([server.process, *pool.processes])
+                # included), which goes out up to one presence interval after it: the quiet
+                # window is longer than that.
+                total = clients + bystanders + 1
+                window = max(0.5, 2 * presence_interval(PRESENCE_FLOOR, total))
+                await quiesce([server.process, *pool.processes], window=window)
                 started["spy"] = Profile(server.process.pid, profile) if profile else None
                 started["cpu"] = server.cpu_seconds()
                 started["at"] = time.perf_counter()
