@@ -57,6 +57,8 @@ from server.realtime.hub import Hub, presence_interval
 
 #: The hub's presence delay as PulseDesk runs it, the floor of its presence interval.
 PRESENCE_FLOOR: float = inspect.signature(Hub).parameters["presence_delay"].default
+#: The channel runs' python-socketio contender, the anchor of their first ratio column.
+SOCKETIO_ROOM = "python-socketio room"
 
 
 async def measure(
@@ -143,7 +145,7 @@ async def run(
 ) -> list[list[Any]]:
     if channel:
         # Idle bystanders still answer a ping every 20 s: 5,000 of them are 250 pings a second,
-        # more work than a small channel's deliveries. Pings every hour, for both contenders,
+        # more work than a small channel's deliveries. Pings every hour, for every contender,
         # leave the deliveries to be measured.
         contenders = contenders or channel_contenders("3600" if bystanders else None)
     contenders = contenders or websocket_contenders()
@@ -198,9 +200,6 @@ async def run(
         rows,
     )
     return rows
-
-
-SOCKETIO_ROOM = "python-socketio room"
 
 
 def channel_contenders(ping_interval: str | None = None) -> list[Contender]:
