@@ -54,14 +54,6 @@ class SocketIOConnection:
     async def close(self) -> None:
         await self._ws.close()
 
-    async def send(self, text: str) -> None:
-        await self._ws.send(text)
-
-    async def recv(self) -> str:
-        async for message in self:
-            return message
-        raise ConnectionError("closed")
-
     def __aiter__(self) -> AsyncIterator[str]:
         return self._messages()
 
@@ -77,6 +69,8 @@ _plain_connect = websockets.asyncio.client.connect
 
 
 async def connect_socketio(url: str, **options: Any) -> SocketIOConnection:
+    """A socket.io client on ``url``, connected to the default namespace; ``options`` are
+    websockets' ``connect``'s."""
     ws = await _plain_connect(url, **options)
     try:
         await socketio_handshake(ws)
