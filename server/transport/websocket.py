@@ -1,38 +1,17 @@
 """uvicorn's WebSocket protocol, plus a way for the hub to hand it finished frames.
 
-Through ASGI, every message to every client is a ``websocket.send`` event: several coroutine
-layers (Starlette's WebSocket, exception wrappers, our middleware) and then uvicorn building the
-frame again for that one connection. A broadcast's frame is the same bytes for every client (a
-server never masks), so the hub builds it once (``text_frame``) and writes it to each socket
-through ``scope["extensions"][WRITE_FRAME]``, which this protocol class adds. It is the fan-out
-path that makes PulseDesk cheaper per delivery than ``websockets.broadcast``
-(docs/PERFORMANCE.md, section 1).
+The contract: ``scope["extensions"][WRITE_FRAME]["write"](frame)`` takes one finished frame
+and returns True, or returns False (nothing taken) when the frame must go the ASGI way: before
+the handshake is done, once a close has started, on a compressed connection, or while the
+transport asks to pause. Frames taken go out in the order of the calls, in order with
+everything uvicorn writes itself (pong, ping, close, an ASGI send); a connection's first frame
+in a loop turn is written at once, the rest of that turn in one ``writelines`` at its end.
+Under any other server the extension is absent.
 
-The writer only ever takes a frame when it can send all of it now, in order with everything
-uvicorn itself writes (handshake, pings, close): it refuses when the handshake is not done, a
-close has started, the peer compressed (its frames then are uvicorn's to build) or the
-transport has asked us to pause. A refused frame goes the ASGI way, which waits for the socket
-to drain. Under any other server the extension is absent and everything goes the ASGI way.
-
-The first frame a connection takes in a turn of the event loop is written at once (a paced
-broadcast, alone in its turn, costs one ``write`` and nothing more); the frames it takes after
-that in the same turn (a burst of broadcasts) pile up and go out together at the end of the
-turn, one ``writelines`` (one ``writev``) per connection instead of one ``write`` per frame
-(``TurnFlusher``). Everything uvicorn writes itself (pong, ping, close, an ASGI send) first
-flushes what is pending, so the order on the wire is the order of the calls.
-
-It is also lighter per connection, which matters at 10,000 of them (section 7): it drops the
-parsed handshake request (its headers too, which websockets' parser would keep) and response
-once they are answered, and its receive queue and
-"writable" flag are small single-purpose objects instead of an ``asyncio.Queue`` and an
-``asyncio.Event``, which allocate four empty deques between them (about 4 KB together). Its
-keepalive pings share one timer per tenth of a second (``server.transport.keepalive``), and
-its attribute dict is compacted once the handshake has set every attribute.
-
-Two of uvicorn's endings are mended here: a connection failed for the client's fault (a
-message over the limit, 1009) closes with a lingering close, so that a client still sending
-reads its close frame instead of a reset (``handle_parser_exception``); and a handshake
-answered with an HTTP refusal counts as complete, which uvicorn logged as an ERROR.
+Beyond that it keeps an idle connection small (no handshake kept, a small receive queue and
+flag, pings on a shared timer, a compact attribute dict), closes a connection failed for the
+client's fault with a lingering close, and counts an HTTP refusal as a completed handshake.
+Why each, with figures: docs/design.md ("Fan-out") and this package's docstring.
 """
 
 from __future__ import annotations
