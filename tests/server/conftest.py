@@ -1,0 +1,33 @@
+"""Fixtures for the server's tests: the app in process, through Starlette's TestClient."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server.auth.tokens import TokenRegistry
+from server.main import create_app
+from server.settings import Settings
+
+AppClient = Callable[..., TestClient]
+
+
+@pytest.fixture
+def app_client(make_settings: Callable[..., Settings]) -> Iterator[AppClient]:
+    """A TestClient (lifespan run) for an app with these settings, the admin token preset."""
+    clients: list[TestClient] = []
+
+    def make(**overrides: object) -> TestClient:
+        settings = make_settings(**overrides)
+        test_client = TestClient(create_app(settings))
+        test_client.__enter__()
+        clients.append(test_client)
+        token = TokenRegistry(settings).admin_token()
+        test_client.headers["Authorization"] = f"Bearer {token}"
+        return test_client
+
+    yield make
+    for test_client in clients:
+        test_client.__exit__(None, None, None)
