@@ -202,7 +202,7 @@ class LogPanel(QWidget):
         self.detail.clear()
 
     def filter_accepts(self, entry: LogEntry) -> bool:
-        return self.proxy.log_filter.accepts(entry)
+        return self.proxy.entry_filter.accepts(entry)
 
     def _scrolled(self, value: int) -> None:
         # The user's scroll position decides: at the bottom means "follow the news".
