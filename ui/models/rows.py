@@ -55,7 +55,8 @@ def shown_entries(model: QAbstractItemModel) -> list[Any]:
 
 class BatchedRowsModel(QAbstractTableModel):
     """A table of ``COLUMNS`` over ``rows``; subclasses say how a flush takes rows in
-    (``_flush``) and what a cell shows (``_data``, asked only for ``ROLES``)."""
+    (``_flush``), what a cell shows (``_data``, asked only for ``ROLES``) and how ``clear``
+    empties the store."""
 
     #: After a flush (how many rows it put in).
     rows_flushed = Signal(int)
@@ -113,6 +114,9 @@ class BatchedRowsModel(QAbstractTableModel):
         append(added)
         self.endInsertRows()
         self.rows_flushed.emit(len(added))
+
+    def clear(self) -> None:
+        raise NotImplementedError
 
     def _reset(self, change: Callable[[], None]) -> None:
         self.beginResetModel()
