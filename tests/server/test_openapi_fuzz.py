@@ -11,6 +11,7 @@ and every declared response, not volume.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,9 @@ from server.observe.log_level import LOGGERS
 from server.settings import Settings
 from tests.conftest import remember_token
 
-FOLDER = Path(tempfile.mkdtemp(prefix="pulsedesk-schemathesis-"))
+# Inside the session's scratch folder (tests/conftest.py), which goes when the session ends.
+SCRATCH = Path(os.environ["PULSEDESK_DATA_DIR"]).parent
+FOLDER = Path(tempfile.mkdtemp(prefix="schemathesis-", dir=SCRATCH))
 
 
 def _build_app() -> tuple[object, str]:
