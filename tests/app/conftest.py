@@ -11,8 +11,7 @@ from PySide6.QtCore import QSettings
 from app.desktop import Desktop
 from app.embedded import EmbeddedServer
 from server.settings import Settings
-from tests.app.desktops import FAST, MakeDesktop
-from tests.ui.qasync_support import run
+from tests.app.desktops import FAST, MakeDesktop, close_desktops
 from ui.monitor import MonitorTuning
 
 
@@ -42,7 +41,4 @@ def make_desktop(
         return desktop
 
     yield make
-    for desktop in made:
-        run(qtbot, desktop.shutdown())
-        desktop.window.hide()
-        desktop.window.deleteLater()
+    close_desktops(qtbot, made)

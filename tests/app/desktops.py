@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.desktop import Desktop
+from tests.ui.qasync_support import run
 from ui.core.feed import FeedState
 from ui.monitor import MonitorTuning
 
@@ -30,3 +31,11 @@ def broadcast_texts(desktop: Desktop) -> list[str]:
         for entry in log_rows(desktop)
         if entry.type == "broadcast"
     ]
+
+
+def close_desktops(qtbot: Any, desktops: list[Desktop]) -> None:
+    """Shut each down as Quit does, and have Qt delete its window."""
+    for desktop in desktops:
+        run(qtbot, desktop.shutdown())
+        desktop.window.hide()
+        desktop.window.deleteLater()

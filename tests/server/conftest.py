@@ -1,7 +1,9 @@
-"""Fixtures for the server's tests: the app in process, through Starlette's TestClient."""
+"""Fixtures for the server's tests: the app in process through Starlette's TestClient, and the
+log levels put back."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -9,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from server.auth.tokens import TokenRegistry
 from server.main import create_app
+from server.observe.log_level import LOGGERS
 from server.settings import Settings
 
 AppClient = Callable[..., TestClient]
@@ -31,3 +34,12 @@ def app_client(make_settings: Callable[..., Settings]) -> Iterator[AppClient]:
     yield make
     for test_client in clients:
         test_client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def log_levels_come_back() -> Iterator[None]:
+    """The server loggers' levels as they were before the test (the level is the process's)."""
+    levels = {name: logging.getLogger(name).level for name in LOGGERS}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 
 from server.observe.log_level import LOGGERS, current_level, set_level
 
-
-@pytest.fixture(autouse=True)
-def _levels_come_back() -> Iterator[None]:
-    levels = {name: logging.getLogger(name).level for name in LOGGERS}
-    yield
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
+pytestmark = pytest.mark.usefixtures("log_levels_come_back")
 
 
 def test_set_level_sets_every_server_logger_and_returns_the_level_before() -> None:
