@@ -111,6 +111,16 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
 
 @pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config dir of this test's own, where the default file is looked for."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv("PULSEDESK_CONFIG_DIR", str(folder))
+    monkeypatch.setenv("PULSEDESK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("PULSEDESK_CONFIG", raising=False)
+    return folder
+
+
+@pytest.fixture
 def start_server(make_settings: Callable[..., Settings]) -> Iterator[StartServer]:
     """Start real uvicorn servers on port 0 in threads; all are stopped after the test."""
     servers: list[EmbeddedServer] = []
