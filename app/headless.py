@@ -67,8 +67,8 @@ def serve(settings: Settings) -> int:
     # turns the re-raised signal into a plain return, so a requested stop exits 0.
     previous = {sig: signal.signal(sig, _stop_requested) for sig in STOP_SIGNALS}
     # What is imported and built by now lives as long as the process: freezing it keeps the
-    # garbage collector's full passes from rescanning it each time, pauses that were most of
-    # /healthz's p99 under load (docs/PERFORMANCE.md, section 3).
+    # garbage collector's full passes from rescanning it each time, pauses that would otherwise
+    # dominate /healthz's p99 under load.
     gc.collect()
     gc.freeze()
     try:

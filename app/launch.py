@@ -3,8 +3,8 @@
 Nothing here imports Qt at module level, and Qt is first imported once the server thread has
 imported and built its app. Importing ``PySide6.QtCore`` installs an import hook that reads
 the source of every module imported after it (to look for ``from __feature__``): FastAPI,
-pydantic and the rest imported on the server thread while Qt loaded cost about 80 ms of CPU
-more, a tenth of the launch. Waiting costs nothing in exchange: both threads' start-up is
+pydantic and the rest imported on the server thread while Qt loads would cost a tenth of the
+launch in CPU. Waiting costs nothing in exchange: both threads' start-up is
 Python code, which CPython's GIL runs one thread at a time anyway.
 """
 

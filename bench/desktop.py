@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,10 +31,11 @@ BARE_HEADLESS = ("bare FastAPI (uvicorn)", ["-m", "bench.anchors.bare_fastapi"])
 
 
 class Child:
-    """One process started at ``started`` (perf_counter), with time-stamped output lines."""
+    """One process started at ``started`` (perf_counter), with time-stamped output lines; its
+    files live in a temporary folder that ``stop`` removes."""
 
     def __init__(self, args: list[str]) -> None:
-        scratch = tempfile.mkdtemp(prefix="pulsedesk-bench-desktop-")
+        scratch = self.scratch = tempfile.mkdtemp(prefix="pulsedesk-bench-desktop-")
         env = python_env(
             {
                 "QT_QPA_PLATFORM": "offscreen",
@@ -113,6 +115,7 @@ class Child:
         self.reader.join(10)  # it ends at the pipe's end, which the exit brings
         assert self.popen.stdout is not None
         self.popen.stdout.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def first_answer(port: int, timeout: float = 60.0) -> float:

@@ -7,7 +7,7 @@ starts just before the process is spawned and stops when both the window has bee
 
 Both start from compiled bytecode, as an installed app does (pip compiles what it installs).
 A source checkout run with PYTHONDONTWRITEBYTECODE set, as on the machine these figures come
-from, would otherwise compile every PulseDesk module again at each launch (70-100 ms here),
+from, would otherwise compile every PulseDesk module again at each launch (a large share of it),
 and the anchor's single file hardly at all; so the checkout is compiled once before round 1.
 
     python -m bench.launch --rounds 5

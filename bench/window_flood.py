@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -103,6 +105,7 @@ def flood(sink: Callable[[str], None], rate: float, seconds: float) -> dict[str,
 def pulsedesk_window(capacity: int) -> tuple[Callable[[str], None], Callable[[], list[int]], Any]:
     """The real window; its feed's receive path as the sink; the ids its log holds."""
     folder = tempfile.mkdtemp(prefix="pulsedesk-bench-window-")
+    atexit.register(shutil.rmtree, folder, True)  # the window saves its state there until then
     qsettings = QSettings(f"{folder}/window.ini", QSettings.Format.IniFormat)
     window = MainWindow(qsettings)
     window.log_panel.model.log.__init__(capacity)  # type: ignore[misc]

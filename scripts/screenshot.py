@@ -13,8 +13,10 @@ another PulseDesk holds the port and this window watches it).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -298,6 +300,7 @@ def main() -> int:
 
 def _desktop(port: int) -> Desktop:
     scratch = Path(tempfile.mkdtemp(prefix="pulsedesk-screenshot-"))
+    atexit.register(shutil.rmtree, scratch, True)  # the desktop writes there until it quits
     settings = Settings(
         port=port,
         config_dir=scratch / "config",

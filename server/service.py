@@ -143,7 +143,7 @@ class Service:
 
     @cached_property
     def process(self) -> psutil.Process:
-        import psutil  # at the first health check: start-up (the desktop's launch) skips 15 ms
+        import psutil  # at the first health check, so that start-up (the desktop's launch) skips it
 
         return psutil.Process()
 

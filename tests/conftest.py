@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from app.embedded import EmbeddedServer
@@ -42,13 +43,27 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in list(os.environ):
         if name.startswith("PULSEDESK_"):
             del os.environ[name]
-    _scratch = Path(tempfile.mkdtemp(prefix="pulsedesk-tests-"))
+    _scratch = _new_scratch()
     os.environ["PULSEDESK_CONFIG_DIR"] = str(_scratch / "config")
     os.environ["PULSEDESK_DATA_DIR"] = str(_scratch / "data")
     # The desktop's log file and autostart entry: platformdirs puts them under these on Linux.
     os.environ["XDG_STATE_HOME"] = str(_scratch / "state")
     os.environ["XDG_CONFIG_HOME"] = str(_scratch / "xdg-config")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+_SCRATCH_PREFIX = "pulsedesk-tests-"
+
+
+def _new_scratch() -> Path:
+    """A fresh folder for this session, named after its pid. A session killed before its
+    unconfigure (a timeout's SIGTERM, a crash) leaves its folder behind: each new session first
+    removes those of our own sessions whose process is gone."""
+    for stale in Path(tempfile.gettempdir()).glob(f"{_SCRATCH_PREFIX}*-*"):
+        pid = stale.name.removeprefix(_SCRATCH_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and stale.stat().st_uid == os.getuid() and not psutil.pid_exists(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -93,6 +108,16 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
         return Settings(**values)  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config dir of this test's own, where the default file is looked for."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv("PULSEDESK_CONFIG_DIR", str(folder))
+    monkeypatch.setenv("PULSEDESK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("PULSEDESK_CONFIG", raising=False)
+    return folder
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
 """Routes that check the caller's token before the request's body is read.
 
-FastAPI reads and parses a request's body before it solves the route's dependencies, so a
-token dependency alone lets a stranger's 100 MB POST be read and parsed (600 MB of memory for
-one request) before its 401. ``TokenFirstRoute`` runs the route's token check on the bare
-request first, for routes that take a body; the server's transport then drops the unread body.
-A caller let in is checked a second time by FastAPI's own run of the dependency, once the body
-is in: a few microseconds, on routes that are not the hot path.
+``TokenFirstRoute`` runs the route's token check on the bare request first, for routes that take
+a body, so a stranger's large upload is refused before it is read; the server's transport then
+drops the unread body. A caller let in is checked again by FastAPI's own run of the dependency
+(docs/design.md, "Tokens", says why).
 """
 
 from __future__ import annotations

@@ -2,18 +2,9 @@
 
 Users live in ``users.json`` in the config dir (mode 0600), beside a per-server key in
 ``users.key`` (0600). The file holds, for each user, its role, when it was made and last used,
-and a keyed digest of its token, never the token: the token exists in plain text only in the
-answer that creates it.
-
-Why HMAC-SHA256 and not a slow password hash (bcrypt, scrypt, Argon2): those make guessing a
-*low-entropy* secret expensive. These tokens are 256 random bits
-(``server.auth.minting.new_token``), which no amount of guessing finds, fast hash or slow,
-and a slow hash would cost every request tens of milliseconds. The per-server key makes the
-digests worthless on their own: a copy of ``users.json`` without ``users.key`` cannot even
-confirm a guessed token, and the same token on two servers gives two unrelated digests.
-
-Looking a digest up in a dict takes time that depends on the digest, not on the token: it
-tells an attacker nothing they could use to build a token.
+and an HMAC-SHA256 digest of its token under that key, never the token: the token exists in
+plain text only in the answer that creates it (docs/design.md, "Tokens", says why a keyed fast
+hash and not a password hash).
 """
 
 from __future__ import annotations

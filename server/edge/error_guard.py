@@ -1,17 +1,11 @@
 """A handler's exception becomes the answer its protocol has for it: 500, or close 1011.
 
-HTTP: Starlette's ServerErrorMiddleware sends a 500 and then re-raises so that uvicorn logs
-it, and uvicorn then drops the keep-alive connection under the client, whose next request on
-it fails with a read error. Here the exception is logged once, the 500 is sent, and the
-connection stays usable. A response that had already started cannot be replaced: that
-exception goes on to uvicorn, which closes the connection, the only honest ending then.
-
-WebSocket: for a socket that was already accepted, uvicorn only logs and closes the TCP
-connection, so the client sees 1006 and cannot tell a server fault from a network fault.
-Here the client gets the close code RFC 6455 has for it: 1011, "internal error".
-
-Other connections are untouched either way: each has its own task. ``server.edge.front_door``
-applies both, as the outermost of PulseDesk's own layers.
+HTTP: the exception is logged once and a 500 sent, and the keep-alive connection stays usable;
+a response that had already started cannot be replaced, so that exception goes on to uvicorn,
+which closes the connection. WebSocket: an accepted socket is closed with 1011 ("internal
+error", RFC 6455) rather than dropped, so the client can tell a server fault from a network
+fault. Other connections are untouched either way. ``server.edge.front_door`` applies both, as
+the outermost of PulseDesk's own layers (docs/design.md, "The front door").
 """
 
 from __future__ import annotations

@@ -1,25 +1,19 @@
 """The one middleware every request and WebSocket passes through, outside FastAPI's routing.
 
-PulseDesk's rules for what comes in are four: time every HTTP request for the metrics and the
-timeline (``server.edge.timing``), refuse a foreign Host on a loopback socket
-(``server.edge.host_check``), answer browsers by the CORS policy (``server.edge.cors``), and turn
-a handler's exception into a 500 or a 1011 close (``server.edge.error_guard``). Each lives in its
-own module; this layer applies them in that order, in one coroutine with at most one ``send``
-wrapper, where four stacked middlewares cost four frames, four wrappers and four header parses
-per request, and held four frames for the whole life of every WebSocket.
+It applies PulseDesk's four rules for what comes in, in one coroutine with at most one ``send``
+wrapper, in this order (docs/design.md, "The front door", says why one layer and not four):
 
-A WebSocket endpoint given in ``websockets`` (``/ws``) is served from here, after the Host
-check and inside the error guard, without passing through FastAPI's routing and exception
-layers below: an open connection would hold their frames and exit stack for its whole life
-(about 3 KB each, docs/PERFORMANCE.md R2.3), for a route lookup that always gives the same
-endpoint. Other WebSocket paths go through the app as before.
+- time every HTTP request, refusals and failures included (``server.edge.timing``);
+- turn a handler's exception into a 500 or a 1011 close (``server.edge.error_guard``), around
+  everything else: its 500 carries no CORS headers;
+- refuse a foreign Host on a loopback socket (``server.edge.host_check``), before CORS, so a
+  refusal carries none either;
+- answer preflights, and decorate every other response, by the CORS policy
+  (``server.edge.cors``).
 
-The order is the contract the four layers had when stacked:
-
-- metrics time everything, refusals and failures included;
-- the error guard covers everything inside it, and its 500 carries no CORS headers;
-- the Host check comes before CORS, so a refusal carries none either;
-- CORS answers preflights itself and decorates every other response.
+A WebSocket endpoint given in ``websockets`` (``/ws``) is served from here, after the Host check
+and inside the error guard, past FastAPI's routing and exception layers (docs/design.md says
+why); other WebSocket paths go through the app.
 """
 
 from __future__ import annotations

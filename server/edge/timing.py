@@ -2,12 +2,9 @@
 it took.
 
 ``server.edge.front_door`` times every request (rejected ones included) and reports it here
-(``record_request``); a request pays two clock reads, a dict lookup or two and a few additions
-for the metrics, and one small tuple appended to the event ring (``server.observe.events``).
-
-Requests are labelled by route *template* (``/api/v1/connections/{conn_id}``), never by raw
-path: a scanner requesting a million random paths must not create a million time series.
-Paths no route matched count as ``unmatched``.
+(``record_request``). Requests are labelled by route *template*
+(``/api/v1/connections/{conn_id}``), never by raw path, so a scanner's random paths cannot make
+a time series each; paths no route matched count as ``unmatched``, made-up methods as ``other``.
 """
 
 from __future__ import annotations
@@ -31,8 +28,8 @@ class RouteTemplates:
     """Which route template served a request, after routing.
 
     FastAPI leaves the matched ``APIRoute`` in ``scope["route"]``, but a plain Starlette route
-    (the fast ``/healthz``) only leaves its ``endpoint``, and a mount neither; so endpoints and
-    mount prefixes are learnt from the routes once, and looked up in a dict per request.
+    only leaves its ``endpoint``, and a mount neither; so endpoints and mount prefixes are
+    learnt from the routes once, and looked up in a dict per request.
     """
 
     def __init__(self, routes: Iterable[BaseRoute]) -> None:

@@ -154,7 +154,7 @@ class EventLog:
         self.enabled = capacity > 0
         # Plain tuples, made Events when read: the garbage collector stops tracking a plain
         # tuple of plain values, so 10,000 of them cost its full passes nothing (an Event, a
-        # tuple subclass, would be scanned at every one; PERFORMANCE.md, section 8).
+        # tuple subclass, would be scanned at every one).
         self._ring: deque[tuple[Any, ...]] = deque(maxlen=max(1, capacity))
         self._ids = itertools.count(1)
         self._last_id = 0

@@ -1,7 +1,7 @@
 """A histogram counted in plain Python numbers, exposed through prometheus_client at scrape time.
 
 prometheus_client's ``Histogram`` takes a lock for its sum and another for the bucket on every
-observation, and importing prometheus_client costs a server about 25 ms of start-up. Here an
+observation, and importing prometheus_client is a noticeable part of a server's start-up. Here an
 observation is a dict lookup, a bisect and two additions, and prometheus_client is imported at
 the first scrape. Observations and scrapes both happen on the event loop's thread, so nothing
 needs a lock. The exposition is what prometheus_client's ``Histogram`` writes: the same name,

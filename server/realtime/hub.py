@@ -1,13 +1,11 @@
 """The hub: every live WebSocket connection, and fan-out that no slow client can stall.
 
-The seed's ConnectionManager awaited each client in turn, so one client that stopped reading
-held up everyone behind it. Here publishing never awaits a client. A broadcast is encoded once,
-as JSON and then as one WebSocket frame, and those bytes go straight to every socket that takes
-them at once (``server.realtime.framing``); for a client whose socket is still draining they wait in
-that connection's bounded queue, which a writer task of its own sends through ASGI. A
-connection whose queue overflows is closed with 1013 ("try again later") and counted, and the
-others never notice. This is the design python-websockets' broadcast guide recommends, with a
-bound added.
+Publishing never awaits a client. A broadcast is encoded once, as JSON and then as one
+WebSocket frame, and those bytes go straight to every socket that takes them at once
+(``server.realtime.framing``); for a client whose socket is still draining they wait in that
+connection's bounded queue, which a writer task of its own sends through ASGI. A connection
+whose queue overflows is closed with 1013 ("try again later") and counted, and the others
+never notice (docs/design.md, "Fan-out", says why).
 
 A broadcast without a channel goes to every connection; one on a channel goes to that channel's
 subscribers and to the ``*`` subscribers only, found through ``server.realtime.channels``, so it

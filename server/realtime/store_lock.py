@@ -1,13 +1,10 @@
 """One message store belongs to one running service: an exclusive lock beside the database.
 
 The lock is an OS advisory lock (``flock``) on ``<store>.lock``, held from the moment the store
-opens until it closes; the OS releases it when the process dies, ``kill -9`` included, so a
-crash never leaves a stale lock behind. The holder writes who it is into the file, so that a
-second server on the same data dir can say whom it found there. ``flock`` locks belong to an
-open file, not to a process, so two servers in one process (the tests, an embedded server
-restarted on another port) exclude each other too.
-
-On systems without ``fcntl`` (Windows) the lock is not taken: see docs/RELIABILITY.md.
+opens until it closes, and released by the OS when the process dies (``kill -9`` included). The
+holder writes who it is into the file, so a second server on the same data dir can say whom it
+found there. Two servers in one process exclude each other too (``flock`` locks belong to an
+open file). Without ``fcntl`` (Windows) the lock is not taken: see docs/RELIABILITY.md.
 """
 
 from __future__ import annotations

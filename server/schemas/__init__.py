@@ -1,1 +1,1 @@
-"""Request and response models; the seed's, kept, plus what the real routes return."""
+"""Request and response models: the seed's API contract and what the routes return."""

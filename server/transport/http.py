@@ -9,7 +9,7 @@ the request itself and no limit on its size. Here, as nginx's ``client_header_ti
   sends nothing, or its headers a byte at a time, "slowloris", would hold its connection as
   long as it liked);
 - its request line and headers may take ``max_header_bytes``, or the answer is 431 and a
-  closed connection (httptools has no limit: a 1 MiB header was accepted);
+  closed connection (httptools has no limit of its own: it takes a 1 MiB header);
 - its body may take ``max_body_bytes``, or the answer is 413 and a closed connection, as soon
   as the bytes received pass the limit, whatever the app is doing with them, and whether the
   app ever reads them or not (a body the app answered without reading is still received, to

@@ -7,7 +7,7 @@ import asyncio
 import json
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,66 +21,12 @@ from app.desktop import Desktop
 from app.embedded import EmbeddedServer, ServerState
 from server.realtime.store import MessageStore
 from server.settings import Settings
+from tests.app.desktops import FAST, MakeDesktop, broadcast_texts, feed_connected, log_rows
 from tests.conftest import StartServer, admin_token, port_is_free, ws_url
 from tests.filesystems import read_only
 from tests.ui.qasync_support import run, until
-from ui.core.feed import FeedState
 from ui.core.health import Health
 from ui.monitor import MonitorTuning
-
-# Fast polls and reconnects so the test waits on conditions for little time.
-FAST = MonitorTuning(interval=0.2, timeout=1.0, down_after=3, reconnect_min=0.05, reconnect_max=0.3)
-
-MakeDesktop = Callable[..., Desktop]
-
-
-@pytest.fixture
-def make_desktop(
-    qtbot: Any, qasync_loop: Any, make_settings: Callable[..., Settings], qt_settings: QSettings
-) -> Iterator[MakeDesktop]:
-    made: list[Desktop] = []
-
-    def make(
-        connect: str | None = None,
-        token: str | None = None,
-        tuning: MonitorTuning = FAST,
-        server: EmbeddedServer | None = None,
-        **overrides: Any,
-    ) -> Desktop:
-        desktop = Desktop(
-            server.settings if server is not None else make_settings(**overrides),
-            connect=connect,
-            token=token,
-            qsettings=qt_settings,
-            tuning=tuning,
-            server=server,
-        )
-        made.append(desktop)
-        desktop.launch()
-        return desktop
-
-    yield make
-    for desktop in made:
-        run(qtbot, desktop.shutdown())
-        desktop.window.hide()
-        desktop.window.deleteLater()
-
-
-def feed_connected(desktop: Desktop) -> bool:
-    feed = desktop.monitor.feed
-    return feed is not None and feed.state is FeedState.CONNECTED
-
-
-def log_rows(desktop: Desktop) -> list[Any]:
-    return list(desktop.window.log_panel.model.log.rows)
-
-
-def broadcast_texts(desktop: Desktop) -> list[str]:
-    return [
-        entry.frame["data"].get("text")
-        for entry in log_rows(desktop)
-        if entry.type == "broadcast"
-    ]
 
 
 def test_external_client_is_counted_logged_and_hears_the_send_box(

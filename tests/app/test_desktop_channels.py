@@ -10,11 +10,9 @@ from typing import Any
 from PySide6.QtCore import Qt
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.app.test_desktop import MakeDesktop, feed_connected, log_rows, make_desktop
+from tests.app.desktops import MakeDesktop, feed_connected, log_rows
 from tests.conftest import ws_url
-from tests.ui.qasync_support import qasync_loop, qasync_session_loop, qt_settings, run, until
-
-__all__ = ["make_desktop", "qasync_loop", "qasync_session_loop", "qt_settings"]
+from tests.ui.qasync_support import run, until
 
 
 async def frames_until(ws: ClientConnection, kind: str) -> list[dict[str, Any]]:

@@ -4,49 +4,17 @@ clients, and the panel's widgets driven as a user would."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
-import pytest
-from PySide6.QtCore import QSettings
 from websockets.asyncio.client import connect
 
-from app.desktop import Desktop
-from server.settings import Settings
-from tests.app.test_desktop import FAST, feed_connected
+from tests.app.desktops import MakeDesktop, feed_connected
 from tests.conftest import StartServer, admin_token, remember_token, ws_url
 from tests.ui.qasync_support import run, until
 from ui.core.timeline import TimelineEntry
 from ui.models.timeline import ENTRY_ROLE
 from ui.panels.timeline import TimelinePanel
-
-MakeDesktop = Callable[..., Desktop]
-
-
-@pytest.fixture
-def make_desktop(
-    qtbot: Any, qasync_loop: Any, make_settings: Callable[..., Settings], qt_settings: QSettings
-) -> Iterator[MakeDesktop]:
-    made: list[Desktop] = []
-
-    def make(connect: str | None = None, token: str | None = None, **overrides: Any) -> Desktop:
-        desktop = Desktop(
-            make_settings(**overrides),
-            connect=connect,
-            token=token,
-            qsettings=qt_settings,
-            tuning=FAST,
-        )
-        made.append(desktop)
-        desktop.launch()
-        return desktop
-
-    yield make
-    for desktop in made:
-        run(qtbot, desktop.shutdown())
-        desktop.window.hide()
-        desktop.window.deleteLater()
 
 
 def shown(panel: TimelinePanel) -> list[TimelineEntry]:

@@ -21,13 +21,12 @@ from app.desktop import Desktop
 from app.embedded import ServerState
 from server.settings import Settings
 from server.transport.server import next_free_port
+from tests.app.desktops import FAST, close_desktops
 from tests.conftest import port_is_free, remember_token, ws_url
 from tests.ui.qasync_support import run, until
 from ui.dialogs.preferences import TargetsEditor
 from ui.dialogs.shortcuts import ShortcutsDialog
-from ui.monitor import MonitorTuning
 
-FAST = MonitorTuning(interval=0.2, timeout=1.0, down_after=3, reconnect_min=0.05, reconnect_max=0.3)
 MakeDesktop = Callable[..., Desktop]
 
 
@@ -57,10 +56,8 @@ def make_desktop(
 
     yield make
     for desktop in made:
-        run(qtbot, desktop.shutdown())
-        desktop.theme.set_choice("light")
-        desktop.window.hide()
-        desktop.window.deleteLater()
+        desktop.theme.set_choice("light")  # the next test's window starts light
+    close_desktops(qtbot, made)
 
 
 def running(desktop: Desktop) -> bool:

@@ -10,9 +10,8 @@ and every declared response, not volume.
 
 from __future__ import annotations
 
-import logging
+import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,11 +20,12 @@ from hypothesis import HealthCheck, settings
 
 from server.auth.tokens import TokenRegistry
 from server.main import create_app
-from server.observe.log_level import LOGGERS
 from server.settings import Settings
 from tests.conftest import remember_token
 
-FOLDER = Path(tempfile.mkdtemp(prefix="pulsedesk-schemathesis-"))
+# Inside the session's scratch folder (tests/conftest.py), which goes when the session ends.
+SCRATCH = Path(os.environ["PULSEDESK_DATA_DIR"]).parent
+FOLDER = Path(tempfile.mkdtemp(prefix="schemathesis-", dir=SCRATCH))
 
 
 def _build_app() -> tuple[object, str]:
@@ -43,13 +43,8 @@ def _build_app() -> tuple[object, str]:
     return app, remember_token(TokenRegistry(app_settings).admin_token())
 
 
-@pytest.fixture(autouse=True)
-def _log_levels_come_back() -> Iterator[None]:
-    """PUT /api/v1/log-level is called with every level: the tests after these keep theirs."""
-    levels = {name: logging.getLogger(name).level for name in LOGGERS}
-    yield
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
+# PUT /api/v1/log-level is called with every level: the tests after these keep theirs.
+pytestmark = pytest.mark.usefixtures("log_levels_come_back")
 
 
 APP, ADMIN_TOKEN = _build_app()

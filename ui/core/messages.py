@@ -24,9 +24,9 @@ class LogEntry(NamedTuple):
     """One row: a frame received ("in"), sent ("out"), or a note from the window ("event").
 
     A NamedTuple of strings and an int: immutable, cheap to build, and holding no container,
-    so a full collection visits each row once and nothing below it. Keeping the parsed
-    frames made every full collection walk 50,000 dicts of dicts, and the window stuttered
-    under a flood. The frame is kept as the JSON text it came as, parsed again when asked.
+    so a full collection visits each row once and nothing below it, where parsed frames would
+    make every full collection walk 50,000 dicts of dicts and pause the window under a flood.
+    The frame is kept as the JSON text it came as, parsed again when asked.
     """
 
     time: str

@@ -11,25 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from ui.core.timeline import Timeline, TimelineEntry, TimelineFilter
-from ui.models.headers import column_title
-from ui.models.refilter import refilter
-
-Index = QModelIndex | QPersistentModelIndex
+from ui.models.rows import ENTRY_ROLE, BatchedRowsModel, EntryFilterProxy, clipped, short_time
 
 COLUMNS = ("Time (UTC)", "Kind", "Level", "Client", "Source", "What")
-ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 #: Colour and icon of each kind: a glance tells requests from connections from log lines.
 KIND_STYLE = {
@@ -43,20 +31,10 @@ LEVEL_COLORS = {"warning": "#e65100", "error": "#b71c1c", "critical": "#b71c1c"}
 HIGHLIGHT = "#fff59d"
 DIMMED = "#9e9e9e"
 
-_ROLES = frozenset(
-    {
-        Qt.ItemDataRole.DisplayRole,
-        Qt.ItemDataRole.ToolTipRole,
-        Qt.ItemDataRole.ForegroundRole,
-        Qt.ItemDataRole.BackgroundRole,
-        ENTRY_ROLE,
-    }
-)
-
 
 def _column_text(entry: TimelineEntry, column: int) -> str:
     if column == 0:
-        return entry.time[11:23] if len(entry.time) >= 23 else entry.time
+        return short_time(entry.time)
     if column == 1:
         return f"{KIND_STYLE.get(entry.kind, ('', '·'))[1]} {entry.kind}"
     if column == 2:
@@ -66,92 +44,65 @@ def _column_text(entry: TimelineEntry, column: int) -> str:
     if column == 4:
         return entry.source
     if column == 5:
-        return entry.text if len(entry.text) <= 500 else entry.text[:500] + "…"
+        return clipped(entry.text)
     return ""
 
 
-class TimelineModel(QAbstractTableModel):
-    #: After a flush put rows in (how many).
-    rows_flushed = Signal(int)
+class TimelineModel(BatchedRowsModel):
+    COLUMNS = COLUMNS
+    ROLES = frozenset(
+        {
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.BackgroundRole,
+            ENTRY_ROLE,
+        }
+    )
 
     def __init__(
         self, timeline: Timeline, flush_interval_ms: int = 100, parent: Any = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__(flush_interval_ms, parent)
         self.timeline = timeline
-        self.paused = False
         #: Marks, with "highlight" on, the rows this filter matches (None: no marks).
         self.highlight: TimelineFilter | None = None
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(flush_interval_ms)
-        self._timer.timeout.connect(self.flush)
+
+    @property
+    def rows(self) -> list[TimelineEntry]:
+        return self.timeline.rows
 
     @property
     def waiting(self) -> int:
         return len(self.timeline.pending)
-
-    def arm(self) -> None:
-        """Rows were added to the timeline: take them in at the next flush."""
-        if not self._timer.isActive():
-            self._timer.start()
-
-    def set_paused(self, paused: bool) -> None:
-        self.paused = paused
-        if not paused:
-            self.flush()
 
     def set_highlight(self, highlight: TimelineFilter | None) -> None:
         self.highlight = highlight
         if self.rowCount():
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 5))
 
-    def flush(self) -> None:
+    def _flush(self) -> None:
         timeline = self.timeline
         if self.paused or not timeline.pending:
             self.rows_flushed.emit(0)  # the "N new" count still changed
             return
         added = timeline.take_pending()
         if not timeline.in_order(added):
-            self.beginResetModel()
-            timeline.merge(added)
-            self.endResetModel()
+            self._reset(lambda: timeline.merge(added))
             self.rows_flushed.emit(len(added))
             return
         dropped = timeline.overflow(len(added))
-        if dropped:
-            self.beginRemoveRows(QModelIndex(), 0, dropped - 1)
-            timeline.drop_oldest(dropped)
-            self.endRemoveRows()
-        first = len(timeline.rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
-        timeline.append(added)
-        self.endInsertRows()
-        self.rows_flushed.emit(len(added))
+        self._take_in(added, dropped, timeline.drop_oldest, timeline.append)
 
     def clear(self) -> None:
-        self.beginResetModel()
-        self.timeline.clear()
-        self.endResetModel()
+        self._reset(self.timeline.clear)
 
     def entry(self, row: int) -> TimelineEntry:
         return self.timeline.rows[row]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.timeline.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role not in _ROLES or not index.isValid() or index.row() >= len(self.timeline.rows):
-            return None
-        entry = self.timeline.rows[index.row()]
-        column = index.column()
+    def _data(self, entry: TimelineEntry, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return _column_text(entry, column)
-        if role == ENTRY_ROLE:
-            return entry
         if role == Qt.ItemDataRole.ToolTipRole and column == 5:
             return entry.text[:2000]
         marks = self.highlight
@@ -168,28 +119,9 @@ class TimelineModel(QAbstractTableModel):
                 return QBrush(QColor(LEVEL_COLORS[entry.level]))
         return None
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        return column_title(COLUMNS, section, orientation, role)
 
-
-class TimelineFilterProxy(QSortFilterProxyModel):
+class TimelineFilterProxy(EntryFilterProxy):
     """The rows a TimelineFilter accepts, in the timeline's order."""
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.timeline_filter = TimelineFilter()
-
-    def set_filter(self, timeline_filter: TimelineFilter) -> None:
-        if timeline_filter == self.timeline_filter:
-            return
-        def swap() -> None:
-            self.timeline_filter = timeline_filter
-
-        refilter(self, swap)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        source = self.sourceModel()
-        assert isinstance(source, TimelineModel)
-        return self.timeline_filter.accepts(source.entry(source_row))
+        super().__init__(TimelineFilter(), parent)

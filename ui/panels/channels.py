@@ -101,6 +101,9 @@ class ChannelsPanel(QGroupBox):
                     self.table.setItem(row, column, item)
                 if name == keep:
                     self.table.selectRow(row)
+            if keep not in self.rows:
+                # The row that took the gone channel's place was not the user's choice.
+                self.table.clearSelection()
         finally:
             self.table.blockSignals(False)
         total = sum(int(r.get("subscribers") or 0) for r in self.rows.values())

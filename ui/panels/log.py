@@ -12,20 +12,15 @@ batch for nothing.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from PySide6.QtCore import QAbstractItemModel, QItemSelection
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +28,7 @@ from PySide6.QtWidgets import (
 from ui.core.log_filter import LogFilter
 from ui.core.messages import DIRECTIONS, LogEntry, MessageLog
 from ui.models.log import ENTRY_ROLE, TEXT_COLUMN, LogFilterProxy, MessageLogModel
+from ui.panels.entry_list import EntryListPanel, entry_table
 from ui.widgets.list_and_detail import list_and_detail
 
 FRAME_TYPES = (
@@ -50,7 +46,12 @@ FRAME_TYPES = (
 )
 
 
-class LogPanel(QWidget):
+class LogPanel(EntryListPanel):
+    EXPORT_TITLE = "Export the log"
+    EXPORT_FILE = "pulsedesk-log.jsonl"
+    EXPORT_NOUN = "messages"
+    model: MessageLogModel
+
     def __init__(self, log: MessageLog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = MessageLogModel(log, parent=self)
@@ -98,19 +99,7 @@ class LogPanel(QWidget):
         bar.addWidget(self.export_button)
         bar.addWidget(self.record_button)
 
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(22)
-        self.view.setWordWrap(False)
-        self.view.setAlternatingRowColors(True)
-        header = self.view.horizontalHeader()
-        for column, width in enumerate((96, 46, 84, 84, 64)):
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(TEXT_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.view = entry_table(self.model, (96, 46, 84, 84, 64), TEXT_COLUMN)
 
         self.splitter, self.detail = list_and_detail(
             self.view, "Select a message to see it", "log-splitter"
@@ -137,11 +126,6 @@ class LogPanel(QWidget):
         self.model.rows_flushed.connect(self._update_counts)
         self._watch_selection()
         self._update_counts()
-
-    @property
-    def shown(self) -> QAbstractItemModel:
-        """What the view shows: the log model, or the proxy while a filter is set."""
-        return self.view.model()
 
     def add(self, entry: LogEntry) -> None:
         """One more row (it shows at the next flush, a tenth of a second at most)."""
@@ -202,15 +186,11 @@ class LogPanel(QWidget):
         self.detail.clear()
 
     def filter_accepts(self, entry: LogEntry) -> bool:
-        return self.proxy.log_filter.accepts(entry)
+        return self.proxy.entry_filter.accepts(entry)
 
     def _scrolled(self, value: int) -> None:
         # The user's scroll position decides: at the bottom means "follow the news".
         self.following = value >= self.view.verticalScrollBar().maximum()
-
-    def _range_changed(self, _minimum: int, maximum: int) -> None:
-        if self.following:
-            self.view.verticalScrollBar().setValue(maximum)
 
     def _update_counts(self, _added: int = 0) -> None:
         log = self.model.log
@@ -232,11 +212,6 @@ class LogPanel(QWidget):
 
     # Actions ----------------------------------------------------------------------------------
 
-    def clear(self) -> None:
-        self.model.clear()
-        self.detail.clear()
-        self._update_counts()
-
     def _show_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = self.view.selectionModel().selectedRows()
         if rows:
@@ -244,19 +219,5 @@ class LogPanel(QWidget):
         else:
             self.detail.clear()
 
-    def _ask_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export the log", "pulsedesk-log.jsonl", "JSON Lines (*.jsonl)"
-        )
-        if path:
-            count = self.export_to(Path(path))
-            self.counts.setText(f"exported {count:,} messages to {path}")
-
-    def export_to(self, path: Path) -> int:
-        """Write the rows the filter shows, oldest first, as JSON Lines; return how many."""
-        shown = self.shown
-        entries: list[Any] = [
-            shown.index(row, 0).data(ENTRY_ROLE) for row in range(shown.rowCount())
-        ]
-        with path.open("w", encoding="utf-8") as out:
-            return self.model.log.export(out, entries)
+    def _write(self, out: TextIO, entries: list[Any]) -> int:
+        return self.model.log.export(out, entries)

@@ -12,34 +12,37 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from pathlib import Path
+from typing import Any, TextIO
 
-from PySide6.QtCore import QAbstractItemModel, QItemSelection, QModelIndex, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from ui.core.timeline import KINDS, LEVELS, STATUS_CLASSES, Timeline, TimelineFilter
 from ui.models.timeline import ENTRY_ROLE, TimelineFilterProxy, TimelineModel
+from ui.panels.entry_list import EntryListPanel, entry_table
 from ui.widgets.list_and_detail import list_and_detail
 from ui.widgets.sparkline import Sparkline
 
 SERVER_LEVELS = ("debug", "info", "warning", "error")
 
 
-class TimelinePanel(QWidget):
+class TimelinePanel(EntryListPanel):
+    EXPORT_TITLE = "Export the timeline"
+    EXPORT_FILE = "pulsedesk-timeline.jsonl"
+    EXPORT_NOUN = "rows"
+    model: TimelineModel
+
     #: The user picked a server log level (the controller PUTs it).
     log_level_chosen = Signal(str)
 
@@ -119,19 +122,8 @@ class TimelinePanel(QWidget):
         actions.addWidget(QLabel("Server log level"))
         actions.addWidget(self.server_level)
 
-        self.view = QTableView()
-        self.view.setModel(self.proxy)
         self.proxy.setSourceModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(22)
-        self.view.setWordWrap(False)
-        self.view.setAlternatingRowColors(True)
-        header = self.view.horizontalHeader()
-        for column, width in enumerate((96, 86, 64, 56, 110)):
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.view = entry_table(self.proxy, (96, 86, 64, 56, 110), 5)
         self.splitter, self.detail = list_and_detail(
             self.view, "Select a row to see it all", "timeline-splitter"
         )
@@ -221,10 +213,6 @@ class TimelinePanel(QWidget):
             hide_polls=self.hide_polls.isChecked(),
         )
 
-    @property
-    def shown(self) -> QAbstractItemModel:
-        return self.view.model()
-
     def _apply_filter(self) -> None:
         wanted = self.current_filter()
         highlighting = self.highlight.isChecked()
@@ -282,10 +270,6 @@ class TimelinePanel(QWidget):
             self.following = at_bottom
             self.follow_button.setChecked(at_bottom)
 
-    def _range_changed(self, _minimum: int, maximum: int) -> None:
-        if self.following:
-            self.view.verticalScrollBar().setValue(maximum)
-
     def _flushed(self, _added: int) -> None:
         self._update_counts()
 
@@ -299,11 +283,6 @@ class TimelinePanel(QWidget):
             self.pause_button.setText("Pause")
         self.counts.setText(text)
 
-    def clear(self) -> None:
-        self.model.clear()
-        self.detail.clear()
-        self._update_counts()
-
     def _selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
         self.context_button.setEnabled(bool(indexes))
@@ -316,17 +295,5 @@ class TimelinePanel(QWidget):
         if entry is not None and entry.client:
             self.set_client(entry.client)
 
-    def _ask_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export the timeline", "pulsedesk-timeline.jsonl", "JSON Lines (*.jsonl)"
-        )
-        if path:
-            count = self.export_to(Path(path))
-            self.counts.setText(f"exported {count:,} rows to {path}")
-
-    def export_to(self, path: Path) -> int:
-        """Write the rows shown (all of them while highlighting), oldest first, as JSON Lines."""
-        shown = self.shown
-        entries = [shown.index(row, 0).data(ENTRY_ROLE) for row in range(shown.rowCount())]
-        with path.open("w", encoding="utf-8") as out:
-            return Timeline.export(out, entries)
+    def _write(self, out: TextIO, entries: list[Any]) -> int:
+        return Timeline.export(out, entries)

@@ -1,44 +1,19 @@
 """The Redis bus: one broadcast order for every instance that shares a Redis database.
 
-How it works, and why this way rather than the alternatives:
+Its contract (docs/design.md, "The Redis bus", says why it is built this way):
 
-- Ids come from ``INCR`` on one counter, and the broadcast is appended to a Redis Stream under
-  the explicit entry id ``0-<id>``, both inside one Lua script. Redis runs a script atomically, so
-  the order of the stream *is* the order of the ids: no instance can see 7 before 6. We do not
-  use the stream's own ``<milliseconds>-<seq>`` ids as broadcast ids: they are not dense (so a
-  gap could not be told from a quiet second) and, as integers, they pass 2**53, which a
-  browser's JSON parser rounds. ``INCR`` ids stay small, dense and exact.
-- The same stream is the transport and the shared history. Each instance has one reader task
-  that blocks on ``XREAD`` from the last id it delivered, so every instance delivers every entry
-  exactly once and in order, including the ones it published itself (``publish`` only appends;
-  it never delivers locally, so nothing arrives twice). After a dropped connection the reader
-  carries on from its cursor and loses nothing that is still in the stream, which pub/sub could
-  not do. The stream is capped (``MAXLEN ~``), which is what makes it a bounded history.
-- ``since`` answers from this instance's mirror of the stream (filled from Redis at start, then
-  by the reader), so a replay normally costs no round trip; only a range older than the mirror
-  is read from Redis, whichever instance published it.
-- The reader only calls the hub's ``deliver``, which only enqueues: Redis never waits on a slow
-  client.
-
-An id names one message forever, whatever Redis goes through:
-
-- Every id comes from Redis; an instance never numbers a broadcast itself. A publish that
-  fails or times out is retried under the same operation key, so a script that did run (only
-  its reply was lost, as in a pause) returns the id it gave rather than appending twice. While
-  Redis cannot be reached, ``state`` is ``"degraded"``, ``problem`` says why, and publishes
-  wait for it, at most ``PUBLISH_WAIT`` seconds; then the sender is told the broadcast was not
-  sent (``BusUnavailable``). Nothing acknowledged is lost, and no id is given twice.
-- Each instance passes the highest id it has seen (its floor) with every append and every
-  check. A counter below it (``FLUSHALL``, a Redis restarted without its data, an old
-  snapshot) is raised to the floor plus ``FLUSH_MARGIN``, so new ids pass every id any
-  instance may have handed out, and every reader's cursor: delivery resumes at once. The
-  reader checks this every ``CHECK_EVERY`` seconds, so an idle cluster notices too; the flush
-  stays in ``problem`` (degraded) for ``FAULT_HOLD`` seconds. The history before it is gone:
-  a replay across it says ``gap``.
-- The reader never moves its cursor past what it delivered, so after a pause or an outage it
-  carries on where it stopped and delivers everything still in the stream.
-
-Reconnection uses capped exponential backoff (at most ``BACKOFF_MAX`` seconds between tries).
+- Every id comes from Redis (``INCR`` and the Stream append in one Lua script): ids are dense,
+  in stream order, and name one message forever. A retried publish keeps its first id.
+- Every instance delivers every broadcast once and in order, its own included, from one
+  ``XREAD`` reader whose cursor never passes what it delivered; ``publish`` only appends.
+- ``since`` answers from this instance's mirror of the capped stream (``MAXLEN ~``), and from
+  Redis for older ranges; a replay across lost history says ``gap``.
+- While Redis cannot be reached, ``state`` is ``"degraded"`` and ``problem`` says why; a
+  publish waits at most ``PUBLISH_WAIT`` seconds, then raises ``BusUnavailable``. Reconnects
+  back off, at most ``BACKOFF_MAX`` seconds apart.
+- A counter found below the highest id this instance has seen (checked with every append and
+  every ``CHECK_EVERY`` seconds) is raised ``FLUSH_MARGIN`` past it, and stays a ``problem``
+  for ``FAULT_HOLD`` seconds.
 """
 
 from __future__ import annotations

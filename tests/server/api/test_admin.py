@@ -9,6 +9,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.conftest import StartServer, admin_token, ws_url
+from tests.server.conftest import AppClient
 from tests.server.wsclient import recv_type
 
 pytestmark = pytest.mark.anyio
@@ -79,3 +80,39 @@ async def test_a_body_that_is_not_json_or_has_no_data_is_422(
         assert broken.status_code == 422
         assert broken.json()["detail"][0]["type"] == "json_invalid"
         assert (await http.post("/api/v1/broadcast", json={})).status_code == 422
+
+
+def test_messages_page_newest_first(app_client: AppClient) -> None:
+    api = app_client(store_enabled=False)
+    ids = [api.post("/api/v1/broadcast", json={"data": {"n": n}}).json()["id"] for n in range(25)]
+    first = api.get("/api/v1/messages", params={"page": 1, "size": 10}).json()
+    last = api.get("/api/v1/messages", params={"page": 3, "size": 10}).json()
+    assert (first["total"], first["pages"], first["page"], first["size"]) == (25, 3, 1, 10)
+    assert [m["id"] for m in first["items"]] == ids[::-1][:10]
+    assert [m["data"]["n"] for m in last["items"]] == [4, 3, 2, 1, 0]
+    assert api.get("/api/v1/messages", params={"page": 4}).json()["items"] == []
+
+
+@pytest.mark.parametrize("body", ['{"data": {"x": 1e400}}', '{"data": {"x": "\\ud800"}}'])
+def test_a_broadcast_that_cannot_be_encoded_is_422_and_not_stored(
+    app_client: AppClient, body: str
+) -> None:
+    api = app_client(store_enabled=False)
+    response = api.post(
+        "/api/v1/broadcast", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "data"]
+    assert api.get("/api/v1/messages").json()["total"] == 0
+    assert api.post("/api/v1/broadcast", json={"data": {"ok": 1}}).status_code == 200
+
+
+def test_connections_list_and_disconnect(app_client: AppClient) -> None:
+    api = app_client()
+    with api.websocket_connect("/ws") as ws:
+        welcome = ws.receive_json()
+        listed = api.get("/api/v1/connections").json()
+        assert listed["count"] == 1
+        assert listed["connections"][0]["id"] == welcome["data"]["client"]
+        assert api.delete(f"/api/v1/connections/{welcome['data']['client']}").status_code == 204
+    assert api.delete("/api/v1/connections/c0").status_code == 404

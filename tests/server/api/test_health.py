@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import StartServer
+from tests.server.conftest import AppClient
 
 pytestmark = pytest.mark.anyio
 
@@ -71,3 +72,32 @@ async def test_targets_and_checks_need_a_token_when_auth_is_required(
         assert (await http.get("/health/targets")).status_code == 401
         assert (await http.post("/health/check", json={"service": "x"})).status_code == 401
         assert (await http.get("/health/")).status_code == 200  # the process's own: open
+
+
+def test_health_details_are_measured(app_client: AppClient) -> None:
+    details = app_client().get("/health/").json()["details"]
+    assert details["memory_bytes"] > 10 * 2**20  # a Python process with FastAPI loaded
+    assert details["memory_usage"].endswith(" MB")
+    assert details["uptime_seconds"] >= 0 and details["active_connections"] == 0
+    assert details["dropped_slow"] == 0
+
+
+def test_health_check_probes_named_targets_only(app_client: AppClient) -> None:
+    with socket.socket() as listening, socket.socket() as closed:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        up, down = listening.getsockname()[1], closed.getsockname()[1]
+        api = app_client(
+            check_targets={"up": f"tcp://127.0.0.1:{up}", "down": f"tcp://127.0.0.1:{down}"},
+            check_timeout_max=2.0,
+        )
+        healthy = api.post("/health/check", json={"service": "up", "timeout": 5}).json()
+        unhealthy = api.post("/health/check", json={"service": "down"}).json()
+        unknown = api.post("/health/check", json={"service": "http://example.com"})
+        targets = api.get("/health/targets").json()["targets"]
+    assert healthy["status"] == "healthy" and healthy["details"]["error"] is None
+    assert healthy["details"]["timeout"] == 2.0  # capped by the setting
+    assert unhealthy["status"] == "unhealthy" and unhealthy["details"]["error"]
+    assert unknown.status_code == 404
+    assert {t["name"] for t in targets} == {"up", "down"}

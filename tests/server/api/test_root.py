@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import httpx
 import pytest
 
 from server.api.root import prefers_html
 from tests.conftest import StartServer
+from tests.server.conftest import AppClient
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -53,3 +56,19 @@ def test_openapi_declares_both_answers(start_server: StartServer):
     doc = httpx.get(f"{server.url}/openapi.json").json()
     content = doc["paths"]["/"]["get"]["responses"]["200"]["content"]
     assert set(content) == {"application/json", "text/html"}
+
+
+def test_healthz_has_the_package_version_and_live_count(app_client: AppClient) -> None:
+    api = app_client(service_name="svc-under-test")
+    body = api.get("/healthz").json()
+    assert body == {
+        "status": "healthy",
+        "service": "svc-under-test",
+        "version": version("pulsedesk"),
+        "connections": 0,
+        "bus": "memory",
+        "store": "ok",
+    }
+    with api.websocket_connect("/ws") as ws:
+        assert ws.receive_json()["type"] == "welcome"
+        assert api.get("/healthz").json()["connections"] == 1

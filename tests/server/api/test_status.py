@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import StartServer, admin_token, remember_token
+from tests.server.conftest import AppClient
 
 pytestmark = pytest.mark.anyio
 
@@ -46,3 +47,15 @@ async def test_status_user_says_who_the_token_belongs_to(start_server: StartServ
     assert admin.json()["role"] == "admin"
     assert anonymous.status_code == 401  # even on loopback: the route is about the caller
     assert anonymous.headers["www-authenticate"] == "Bearer"
+
+
+def test_status_routes_tell_the_real_time_and_environment(app_client: AppClient) -> None:
+    api = app_client(environment="staging")
+    before = datetime.now(UTC)
+    status = api.get("/api/v1/status").json()
+    plain = api.get("/status/").json()
+    after = datetime.now(UTC)
+    for body in (status, plain):
+        stamp = datetime.fromisoformat(body["timestamp"].replace("Z", "+00:00"))
+        assert before <= stamp <= after
+        assert body["environment"] == "staging" and body["status"] == "operational"

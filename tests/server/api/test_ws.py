@@ -3,16 +3,17 @@ frames a client may send. tests/server/test_ws_limits.py holds the limits and th
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin
 
 from server.api.ws import replay_from
 from tests.conftest import StartServer, admin_token, ws_url
-from tests.server.wsclient import recv_type
+from tests.server.wsclient import recv_json, recv_type
 
 pytestmark = pytest.mark.anyio
 
@@ -65,3 +66,18 @@ async def test_ping_is_answered_and_an_unknown_type_is_an_error_frame(
         assert "teleport" in json.dumps(error["data"])
         await ws.send("still here")  # the connection stays
         assert (await recv_type(ws, "echo"))["data"] == {"text": "still here"}
+
+
+def test_ws_token_in_the_query_string_works_too(start_server: StartServer) -> None:
+    server = start_server(auth="required")
+
+    async def outcome(query: str) -> int:
+        async with connect(ws_url(server, query)) as ws:
+            try:
+                return 200 if (await recv_json(ws))["type"] == "welcome" else -1
+            except ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else 1006
+
+    assert asyncio.run(outcome(f"token={admin_token(server)}")) == 200
+    assert asyncio.run(outcome("token=wrong")) == 1008
+    assert asyncio.run(outcome("")) == 1008

@@ -1,8 +1,10 @@
 """Who may do what: tokens from a request, the auth modes, the Origin rule, and the refusals
-of the FastAPI dependencies, each on a tiny app of its own served in process (ASGI)."""
+of the FastAPI dependencies, each on a tiny app of its own served in process (ASGI); then the
+auth matrix, every route of the real app with every kind of token (tests/server/access.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -10,7 +12,10 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI
 from starlette.requests import HTTPConnection
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
+from app.embedded import EmbeddedServer
 from server.auth.dependencies import (
     auth_required,
     origin_allowed,
@@ -22,7 +27,15 @@ from server.auth.dependencies import (
 from server.auth.tokens import Principal, TokenRegistry
 from server.service import Service
 from server.settings import Settings
-from tests.conftest import remember_token
+from tests.conftest import StartServer, admin_token, remember_token, ws_url
+from tests.server.access import (
+    ACCESS,
+    TOKEN_KINDS,
+    TokenKind,
+    expected_status,
+    route_table,
+)
+from tests.server.wsclient import recv_json
 
 pytestmark = pytest.mark.anyio
 
@@ -175,3 +188,62 @@ async def test_a_401_carries_the_bearer_challenge(make_settings: Callable[..., S
         answer = await client.get("/admin")
     assert answer.status_code == 401
     assert answer.headers["www-authenticate"] == "Bearer"
+
+
+ROUTES = route_table()
+
+
+def test_every_route_has_a_declared_access_rule() -> None:
+    undeclared = [route for route in ROUTES if route not in ACCESS]
+    assert undeclared == [], f"decide who may call these and add them to ACCESS: {undeclared}"
+    assert len(ROUTES) >= 19
+
+
+
+def headers_for(server: EmbeddedServer, token: TokenKind) -> dict[str, str]:
+    value = {"none": None, "wrong": "not-a-real-token", "user": USER_TOKEN}.get(token)
+    if token == "admin":
+        value = admin_token(server)
+    return {"Authorization": f"Bearer {value}"} if value else {}
+
+
+
+async def ws_outcome(server: EmbeddedServer, headers: dict[str, str]) -> int:
+    """200 when the server welcomes the client, else the close code it sent."""
+    async with connect(ws_url(server), additional_headers=headers) as ws:
+        try:
+            frame = await recv_json(ws)
+        except ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else 1006
+        return 200 if frame["type"] == "welcome" else -1
+
+
+
+@pytest.mark.parametrize(
+    ("auth", "required"), [("required", True), ("auto", False), ("off", False)]
+)
+def test_auth_matrix(start_server: StartServer, auth: str, required: bool) -> None:
+    server = start_server(auth=auth, users={"alice": {"token": USER_TOKEN, "role": "user"}})
+    wrong: list[str] = []
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        for (method, path), call in ((r, ACCESS[r]) for r in ROUTES):
+            for token in TOKEN_KINDS:
+                want = expected_status(call, token, required)
+                headers = headers_for(server, token)
+                if method == "MOUNT":
+                    got = client.get(call.path or path, headers=headers).status_code
+                elif method == "WS":
+                    got = asyncio.run(ws_outcome(server, headers))
+                    want = 200 if want == call.ok else 1008  # refused after accept: readable
+                else:
+                    response = client.request(
+                        method,
+                        call.path or path,
+                        json=call.json,
+                        params=call.query,
+                        headers=headers,
+                    )
+                    got = response.status_code
+                if got != want:
+                    wrong.append(f"{method} {path} token={token}: {got}, expected {want}")
+    assert wrong == []

@@ -150,7 +150,7 @@ async def test_a_body_over_the_limit_gets_413_and_the_server_goes_on(
     assert body_of(raw) == b"Request body too large: the limit is 65536 bytes\n"
     # How much the client had sent by the answer depends on how busy the machine is (the
     # server reads and drops the rest for a while): what counts is the answer, and that the
-    # body was not buffered, which test_auth_matrix's stranger test measures.
+    # body was not buffered, which tests/server/auth/test_token_first.py's stranger test measures.
     assert sent > 0
     async with httpx.AsyncClient(base_url=server.url) as http:
         assert (await http.get("/healthz")).status_code == 200

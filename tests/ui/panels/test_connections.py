@@ -1,4 +1,5 @@
-"""The Connections panel: the count, and the table of clients kept cheap to refresh."""
+"""The Connections panel: the count, the table of clients kept cheap to refresh, the selection
+kept across refreshes, and Disconnect asking for the selected client."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 
+from tests.ui.connection_records import ROWS
 from ui.core.connections import ConnectionsView
 from ui.models.connections import ConnectionsModel
 from ui.panels.connections import ConnectionsPanel
@@ -61,3 +63,24 @@ def test_a_refresh_of_a_thousand_clients_reads_only_the_rows_in_view(qtbot: Any)
     assert model.rowCount() == 1000
     assert model.asked  # the rows in view were shown
     assert max(model.asked) < 100  # and fitting the columns did not read the other 900
+
+
+def test_the_panel_keeps_the_selection_across_refreshes(qtbot: Any) -> None:
+    panel = ConnectionsPanel()
+
+    def rows(records: list[dict[str, Any]]) -> None:
+        panel.display(ConnectionsView(count=len(records), rows=tuple(records), own_id="c1"))
+
+    qtbot.addWidget(panel)
+    assert not panel.disconnect_button.isEnabled()
+    rows(ROWS)
+    panel.table.selectRow(1)
+    assert panel.selected_id() == "c2" and panel.disconnect_button.isEnabled()
+    rows(list(reversed(ROWS)))  # a poll: new order, same clients
+    assert panel.selected_id() == "c2" and panel.disconnect_button.isEnabled()
+    rows(ROWS[:1])  # c2 left
+    assert panel.selected_id() is None and not panel.disconnect_button.isEnabled()
+    with qtbot.waitSignal(panel.disconnect_requested) as asked:
+        panel.table.selectRow(0)
+        panel.disconnect_button.click()
+    assert asked.args == ["c1"]

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import StartServer
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ASSETS = [
     "server/static/docs/swagger-ui/swagger-ui-bundle.js",
     "server/static/docs/swagger-ui/swagger-ui.css",

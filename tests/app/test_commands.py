@@ -1,5 +1,4 @@
-"""The default config file and ``pulsedesk config`` / ``pulsedesk users``, on real files and
-a real server."""
+"""``pulsedesk config`` and ``pulsedesk users``, on real files and a real server."""
 
 from __future__ import annotations
 
@@ -8,36 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app import config_file
 from app.cli import main
-from server.config_errors import ConfigError
 from server.settings import Settings
 from tests.conftest import StartServer, remember_token
-
-
-@pytest.fixture
-def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A config dir of this test's own, where the default file is looked for."""
-    folder = tmp_path / "config"
-    monkeypatch.setenv("PULSEDESK_CONFIG_DIR", str(folder))
-    monkeypatch.setenv("PULSEDESK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("PULSEDESK_CONFIG", raising=False)
-    return folder
-
-
-def test_the_default_file_is_read_when_no_file_is_named(config_dir: Path) -> None:
-    config_dir.mkdir()
-    (config_dir / "pulsedesk.toml").write_text('port = 8123\nservice_name = "from-default"\n')
-    settings = Settings.load()
-    assert (settings.port, settings.service_name) == (8123, "from-default")
-
-
-def test_a_named_file_wins_over_the_default_one(config_dir: Path, tmp_path: Path) -> None:
-    config_dir.mkdir()
-    (config_dir / "pulsedesk.toml").write_text("port = 8123\n")
-    named = tmp_path / "named.toml"
-    named.write_text("port = 8124\n")
-    assert Settings.load(named).port == 8124
 
 
 def test_config_path_prints_the_default_file(
@@ -79,32 +51,6 @@ def test_config_show_names_each_source_and_masks_tokens(
     assert lines["service_name"].endswith(f"# file {config_dir / 'pulsedesk.toml'}")
     assert lines["host"].endswith("# default")
     assert secret not in out and "********" in lines["users"]
-
-
-def test_config_show_and_an_error_name_the_same_source(
-    config_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A variable in lower case, and a nested one: the settings read both, so both say so.
-    monkeypatch.setenv("pulsedesk_port", "not-a-port")
-    monkeypatch.setenv("PULSEDESK_CHECK_TARGETS__db", "tcp://127.0.0.1:5432")
-    where = config_file.sources({})
-    assert (where.where["port"], where.detail["port"]) == ("environment", "pulsedesk_port")
-    assert where.detail["check_targets"] == "PULSEDESK_CHECK_TARGETS__db"
-    with pytest.raises(ConfigError, match="the variable pulsedesk_port"):
-        Settings.load()
-
-
-def test_saving_keeps_the_users_comments_and_order(tmp_path: Path) -> None:
-    path = tmp_path / "pulsedesk.toml"
-    path.write_text(
-        '# my server\nservice_name = "orders"  # what clients see\n\n'
-        '[check_targets]\n# the database\ndb = "tcp://127.0.0.1:5432"\n'
-    )
-    config_file.save(path, {"port": 8127, "service_name": "billing"})
-    text = path.read_text()
-    assert text.startswith('# my server\nservice_name = "billing"  # what clients see\n')
-    assert "# the database\ndb = " in text
-    assert Settings.load(path).port == 8127
 
 
 def test_users_against_the_file_when_no_server_runs(
