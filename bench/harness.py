@@ -8,6 +8,7 @@ read from that process alone (psutil), so the clients' work never counts against
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import math
@@ -71,13 +72,20 @@ class Contender:
         return ("bench.listeners", *socketio, *(() if keepalive else ("--no-keepalive",)))
 
 
+def scratch_folder(prefix: str) -> str:
+    """A temporary folder for this benchmark process's servers, removed when it exits."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
 def pulsedesk(**settings: str) -> Contender:
     """PulseDesk as users run it headless: ``python -m app serve --port 0``.
 
     Its files go to a fresh temporary folder; the sender uses the admin token, which the
     per-connection rate limit exempts. ``settings`` become ``PULSEDESK_*`` variables.
     """
-    scratch = tempfile.mkdtemp(prefix="pulsedesk-bench-")
+    scratch = scratch_folder("pulsedesk-bench-")
     env = {
         "PULSEDESK_CONFIG_DIR": f"{scratch}/config",
         "PULSEDESK_DATA_DIR": f"{scratch}/data",

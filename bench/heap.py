@@ -17,11 +17,10 @@ import gc
 import json
 import subprocess
 import sys
-import tempfile
 import tracemalloc
 from typing import Any
 
-from bench.harness import ROOT, python_env, raise_open_files_limit
+from bench.harness import ROOT, python_env, raise_open_files_limit, scratch_folder
 
 
 async def measure(clients: int, group: str, top: int, frames: int) -> None:
@@ -31,7 +30,7 @@ async def measure(clients: int, group: str, top: int, frames: int) -> None:
     from server.settings import Settings
     from server.transport.server import QuietServer, bind_socket, uvicorn_config
 
-    scratch = tempfile.mkdtemp(prefix="pulsedesk-heap-")
+    scratch = scratch_folder("pulsedesk-heap-")
     values: dict[str, Any] = {
         "config_dir": f"{scratch}/config",
         "data_dir": f"{scratch}/data",

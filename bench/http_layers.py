@@ -20,11 +20,10 @@ import argparse
 import asyncio
 import gc
 import os
-import tempfile
 import time
 from typing import Any
 
-from bench.harness import median, print_table
+from bench.harness import median, print_table, scratch_folder
 
 BROWSER = [(b"origin", b"http://localhost:3000")]
 
@@ -88,8 +87,9 @@ def pulsedesk_app(*, middleware: bool = True, **settings: Any) -> Any:
 async def run(
     requests: int, rounds: int, paths: tuple[str, ...] = PATHS
 ) -> list[list[Any]]:
-    os.environ.setdefault("PULSEDESK_CONFIG_DIR", tempfile.mkdtemp())
-    os.environ.setdefault("PULSEDESK_DATA_DIR", tempfile.mkdtemp())
+    for variable in ("PULSEDESK_CONFIG_DIR", "PULSEDESK_DATA_DIR"):
+        if variable not in os.environ:
+            os.environ[variable] = scratch_folder("pulsedesk-bench-http-")
     from bench.anchors.bare_routes import app as bare
     from bench.anchors.raw_asgi import app as raw
 

@@ -14,11 +14,10 @@ import gc
 import json
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bench.harness import ADMIN_TOKEN, ROOT, python_env
+from bench.harness import ADMIN_TOKEN, ROOT, python_env, scratch_folder
 
 Scenario = Callable[[Any], Coroutine[Any, Any, dict[str, Any]]]
 
@@ -46,7 +45,9 @@ def run_app(scenario: Scenario, **settings: Any) -> dict[str, Any]:
     app.setQuitOnLastWindowClosed(False)
     loop = QEventLoop(app)
     asyncio.set_event_loop(loop)
-    qsettings = QSettings(f"{tempfile.mkdtemp()}/window.ini", QSettings.Format.IniFormat)
+    qsettings = QSettings(
+        f"{scratch_folder('pulsedesk-bench-qsettings-')}/window.ini", QSettings.Format.IniFormat
+    )
     desktop = Desktop(server_settings, server=server, token=ADMIN_TOKEN, qsettings=qsettings)
 
     async def watched() -> dict[str, Any]:
@@ -90,7 +91,7 @@ async def wait_watching(desktop: Any) -> None:
 
 def in_child(module: str, args: list[str], timeout: float) -> dict[str, Any]:
     """``python -m module *args`` offscreen in scratch folders; the JSON object it printed last."""
-    scratch = tempfile.mkdtemp(prefix="pulsedesk-bench-window-")
+    scratch = scratch_folder("pulsedesk-bench-window-")
     env = python_env(
         {
             "QT_QPA_PLATFORM": "offscreen",

@@ -23,8 +23,7 @@ router = APIRouter(tags=["status"], route_class=DirectRoute)
 
 
 # The two ordinary status routes take the Request alone, so that DirectRoute calls them without
-# FastAPI's dependency solving, and serialize their model once: both are polled all the time
-# (docs/PERFORMANCE.md, round two).
+# FastAPI's dependency solving, and serialize their model once: both are polled all the time.
 
 
 @router.get("/api/v1/status", response_model=ApiStatusResponse)
