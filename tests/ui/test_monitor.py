@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from typing import Any
 
 from tests.conftest import StartServer
 from tests.ui.qasync_support import run
-from tests.ui.watching import Watch, feed_live
+from tests.ui.watching import FAST, Watch, feed_live
 from ui.core.health import Health
 
 
@@ -50,3 +52,41 @@ def test_the_users_saved_interval_wins_over_the_default(
     # Connected before it stops: a feed stopped during its handshake can leave a transport
     # for the collector to warn about (the leak tests/app/test_desktop.py names).
     qtbot.waitUntil(lambda: feed_live(monitor), timeout=10_000)
+
+
+
+def test_stop_ends_a_request_under_way_before_the_client_closes(
+    start_server: StartServer, watching: Watch, qtbot: Any
+) -> None:
+    """Check now, against a target that never answers: the window's request waits on the
+    server while the monitor stops. When ``stop`` returns, nothing of the monitor's is left
+    running (a task left behind would use the closed client, or be destroyed with its socket
+    open: the "unclosed transport" the suite saw under load)."""
+    probed = asyncio.Event()
+    peers: list[asyncio.StreamWriter] = []
+
+    async def never_answer(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peers.append(writer)
+        probed.set()  # the server took the window's request and is probing the target
+
+    target = run(qtbot, asyncio.start_server(never_answer, "127.0.0.1", 0))
+    try:
+        port = target.sockets[0].getsockname()[1]
+        server = start_server(check_targets={"mute": f"http://127.0.0.1:{port}/"})
+        monitor = watching(server, tuning=replace(FAST, timeout=30.0, check_timeout=30.0))
+        qtbot.waitUntil(lambda: bool(monitor.window.health.view.targets), timeout=10_000)
+        monitor.window.health.check_requested.emit()
+
+        async def stop_when_probed() -> list[asyncio.Task[Any]]:
+            await asyncio.wait_for(probed.wait(), 10)
+            await monitor.stop()
+            me = asyncio.current_task()
+            return [task for task in asyncio.all_tasks() if task is not me and not task.done()]
+
+        assert run(qtbot, stop_when_probed()) == []
+        (mute,) = monitor.window.health.view.targets or ()
+        assert mute.healthy is None  # no answer shown: the check ended with the watch
+    finally:
+        for writer in peers:
+            writer.close()
+        target.close()
