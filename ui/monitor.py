@@ -94,6 +94,8 @@ class Monitor(QObject):
         #: What uses the API client or the feed; ended by ``stop`` before they close.
         self.tasks = TaskOwner()
         self._stopping = asyncio.Lock()  # one stop at a time: a second finds all closed
+        #: Counts watches and stops: a watch that sees it move while it waited gives way.
+        self._generation = 0
         self.alerts = Alerts(self)
         self.poller = HealthPoller(self)
         self.connections = ConnectionsWatch(self)
@@ -148,9 +150,11 @@ class Monitor(QObject):
     async def watch(self, base_url: str, token: str | None) -> None:
         """Start (or move) watching the server at ``base_url``. Call on the running loop."""
         self.base_url = base_url  # first: a second watch of the same URL sees it at once
-        await self.stop()
-        if self.base_url != base_url:
-            return  # another watch began while this one stopped the last: it is that one's
+        self._generation += 1
+        generation = self._generation
+        await self._stop()
+        if generation != self._generation:
+            return  # a newer watch or a stop came while this one waited: theirs is the say
         self.tasks.open()
         self.pacing.reset()
         self.stopped = False
@@ -182,7 +186,12 @@ class Monitor(QObject):
         return self.tasks.spawn(coroutine)
 
     async def stop(self) -> None:
-        """Stop watching: every task ends, then the feed and the API client close."""
+        """Stop watching: every task ends, then the feed and the API client close. A watch
+        still starting gives way."""
+        self._generation += 1
+        await self._stop()
+
+    async def _stop(self) -> None:
         async with self._stopping:
             for hook in self.stop_hooks:
                 await hook()
