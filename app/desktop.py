@@ -86,6 +86,8 @@ class Desktop(QObject):
         self.window.quit_requested.connect(self.quit)
         self._wire_dialogs()
         self.closed = asyncio.Event()
+        #: Shutting down: no server is watched any more (a late ``serving`` is too late).
+        self.closing = False
         self.share_dialog: ShareDialog | None = None
         self.collector = MainThreadCollector(parent=self)
 
@@ -234,6 +236,8 @@ class Desktop(QObject):
 
     @asyncSlot(str)
     async def watch(self, url: str) -> None:
+        if self.closing:
+            return
         self.recording.source = url
         if url != self.monitor.base_url:
             await self.monitor.watch(url, self.token)
@@ -245,6 +249,7 @@ class Desktop(QObject):
 
     async def shutdown(self) -> None:
         """Stop watching, then stop the server and join its thread (off the GUI thread)."""
+        self.closing = True
         self.recording.stop()
         await self.monitor.stop()
         if self.server is not None:

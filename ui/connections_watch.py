@@ -4,7 +4,8 @@
 through ``display``. The count comes from the feed's presence frames while it is live, and from
 the polls otherwise (``set_count``). ``refresh`` is the one way the table is fetched (see
 ``ui.core.refresh``: a burst of asks is one fetch), and the channel list comes with each table;
-``moved`` asks for it when messages moved its counters, once an interval at most.
+``moved`` asks for it when messages moved its counters, once an interval at most. Its
+requests run as the monitor's tasks (``Monitor.spawn``), which end before its client closes.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-
-from qasync import asyncSlot
 
 from ui.core.api import ApiClient, ApiError
 from ui.core.connections import ConnectionsView
@@ -29,7 +28,7 @@ class ConnectionsWatch:
         self.window = monitor.window
         self.view = ConnectionsView()
         self.count: int | None = None
-        self._table = Refresh(self._fetch)
+        self._table = Refresh(self._fetch, monitor.spawn)
 
     def reset(self) -> None:
         self.view = ConnectionsView()
@@ -107,8 +106,11 @@ class ConnectionsWatch:
         self.window.channels.show_channels(channels)
         self.monitor.alerts.channels_listed(str(row.get("name")) for row in channels)
 
-    @asyncSlot(str)
-    async def disconnect_client(self, conn_id: str) -> None:
+    def disconnect_client(self, conn_id: str) -> None:
+        """Ask the server to close that client (the panel's Disconnect)."""
+        self.monitor.spawn(self._disconnect(conn_id))
+
+    async def _disconnect(self, conn_id: str) -> None:
         api = self.monitor.api
         if api is None:
             return

@@ -13,6 +13,10 @@ Everything runs on the GUI's qasync loop. The server is only ever reached as a c
 same controller watches an embedded server and one on another machine alike. When to poll is
 ``ui.core.pacing``'s business; each panel is given what it shows through its own ``display``.
 
+Every task that uses the API client or the feed runs through ``spawn``: ``stop`` (quitting,
+or watching another server) cancels them and waits for each to end before it closes the feed
+and the client, so no request or socket outlives them.
+
 An embedded server stopped on purpose (``server_stopped``) is not an outage: the polls and
 the feed rest, the panels say STOPPED, and nothing alarms; ``server_running`` resumes at once.
 """
@@ -20,8 +24,7 @@ the feed rest, the panels say STOPPED, and nothing alarms; ``server_running`` re
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +36,7 @@ from ui.core.api import ApiClient
 from ui.core.feed import FeedState, LiveFeed
 from ui.core.health import HealthTracker
 from ui.core.pacing import PollPacing
+from ui.core.tasks import TaskOwner
 from ui.feed_router import FeedRouter
 from ui.polling import HealthPoller
 from ui.sending import Sender
@@ -87,6 +91,11 @@ class Monitor(QObject):
         #: Awaited first when watching stops, while the feed and the API client are still open:
         #: what uses them ends before they close.
         self.stop_hooks: list[Callable[[], Awaitable[None]]] = []
+        #: What uses the API client or the feed; ended by ``stop`` before they close.
+        self.tasks = TaskOwner()
+        self._stopping = asyncio.Lock()  # one stop at a time: a second finds all closed
+        #: Counts watches and stops: a watch that sees it move while it waited gives way.
+        self._generation = 0
         self.alerts = Alerts(self)
         self.poller = HealthPoller(self)
         self.connections = ConnectionsWatch(self)
@@ -141,7 +150,12 @@ class Monitor(QObject):
     async def watch(self, base_url: str, token: str | None) -> None:
         """Start (or move) watching the server at ``base_url``. Call on the running loop."""
         self.base_url = base_url  # first: a second watch of the same URL sees it at once
-        await self.stop()
+        self._generation += 1
+        generation = self._generation
+        await self._stop()
+        if generation != self._generation:
+            return  # a newer watch or a stop came while this one waited: theirs is the say
+        self.tasks.open()
         self.pacing.reset()
         self.stopped = False
         self.poller.reset()
@@ -166,21 +180,31 @@ class Monitor(QObject):
         self.poller.start()
         self.feed.start()
 
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
+        """Run ``coroutine`` (one that uses the API client or the feed) until ``stop``; None
+        when not watching (then it never runs)."""
+        return self.tasks.spawn(coroutine)
+
     async def stop(self) -> None:
-        for hook in self.stop_hooks:
-            await hook()
-        self.alerts.cancel()
-        for task in (self.poller.cancel(), self.connections.cancel()):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        if self.feed is not None:
-            await self.feed.stop()
-            self.feed = None
-        if self.api is not None:
-            await self.api.aclose()
-            self.api = None
+        """Stop watching: every task ends, then the feed and the API client close. A watch
+        still starting gives way."""
+        self._generation += 1
+        await self._stop()
+
+    async def _stop(self) -> None:
+        async with self._stopping:
+            for hook in self.stop_hooks:
+                await hook()
+            self.alerts.cancel()
+            self.poller.cancel()
+            self.connections.cancel()
+            await self.tasks.close()
+            feed, self.feed = self.feed, None
+            if feed is not None:
+                await feed.stop()
+            api, self.api = self.api, None
+            if api is not None:
+                await api.aclose()
 
     def server_stopped(self) -> None:
         """The watched server was stopped on purpose: rest, and show it STOPPED everywhere."""

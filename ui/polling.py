@@ -4,7 +4,8 @@
 tracks UP and DOWN (``ui.core.health``), and brings status and the connections table with
 every few answered polls. It fills the Health and Status panels through their ``display``
 and tells ``Alerts`` of each transition. ``wake`` asks for a poll now (the feed connected or
-dropped, the interval changed).
+dropped, the interval changed). Its loop and the checks run as the monitor's tasks
+(``Monitor.spawn``), which end before its client closes.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import contextlib
 import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-
-from qasync import asyncSlot
 
 from ui.core.api import ApiClient, ApiError
 from ui.core.health import Health, HealthTracker, HealthView, TargetView
@@ -50,7 +49,7 @@ class HealthPoller:
 
     def start(self) -> None:
         self._wakeup.clear()  # the first poll waits for this feed, not an old wake-up
-        self._task = asyncio.get_running_loop().create_task(self._poll_forever())
+        self._task = self.monitor.spawn(self._poll_forever())
 
     def cancel(self) -> asyncio.Task[None] | None:
         """Cancel the loop; the task, for the caller to await when it can."""
@@ -177,8 +176,11 @@ class HealthPoller:
 
     # Check now --------------------------------------------------------------------------------
 
-    @asyncSlot()
-    async def check_targets(self) -> None:
+    def check_targets(self) -> None:
+        """Ask the server to probe each check target now (the panel's Check now)."""
+        self.monitor.spawn(self._check_targets())
+
+    async def _check_targets(self) -> None:
         api = self.monitor.api
         if api is None or not self._targets:
             return

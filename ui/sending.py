@@ -3,15 +3,14 @@
 A message to everyone or to a channel goes over the window's own feed, as any client's would;
 one to the clients selected in the connections table goes over HTTP, a direct message to each
 (``POST /api/v1/connections/{id}/send``). Either way what was sent is logged "out", and the
-send box is told it went (``sent``) or why not (``failed``).
+send box is told it went (``sent``) or why not (``failed``). Each send runs as one of the
+monitor's tasks (``Monitor.spawn``), which end before its feed and client close.
 """
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
-
-from qasync import asyncSlot
 
 from ui.core.api import ApiError
 from ui.core.feed import FeedUnavailable
@@ -26,8 +25,12 @@ class Sender:
         self.monitor = monitor
         self.window = monitor.window
 
-    @asyncSlot(str, str)
-    async def send(self, frame: str, _typed: str) -> None:
+    def send(self, frame: str, _typed: str) -> None:
+        """Send what the send box submitted."""
+        if self.monitor.spawn(self._send(frame)) is None:
+            self.window.send_box.failed("not watching a server")
+
+    async def _send(self, frame: str) -> None:
         box, feed = self.window.send_box, self.monitor.feed
         if feed is None:
             box.failed("not watching a server")

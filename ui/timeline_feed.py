@@ -7,7 +7,8 @@ frames go to the Timeline only, not to the message log; every message-log entry 
 Timeline too. The same works against a remote server (``--connect``) with its admin token;
 without one the panel says why it stays empty. Selecting a client in the connections table or
 in the message log filters the Timeline to that client. A catch-up under way when the monitor
-stops watching (quitting, or another server) is ended before its clients close (``stop``).
+stops watching (quitting, or another server) is ended before its clients close (``stop``):
+its requests run as the monitor's tasks (``Monitor.spawn``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QObject
-from qasync import asyncSlot
 
 from ui.core.api import Answer, ApiClient, ApiError
 from ui.core.feed import FeedState
@@ -85,7 +85,7 @@ class TimelineFeed(QObject):
 
     def _catch_up_soon(self) -> None:
         if self._catching_up is None or self._catching_up.done():
-            self._catching_up = asyncio.get_running_loop().create_task(self.catch_up())
+            self._catching_up = self.monitor.spawn(self.catch_up())
 
     async def stop(self) -> None:
         """End a catch-up under way: the monitor calls this before it closes its clients."""
@@ -137,8 +137,11 @@ class TimelineFeed(QObject):
         params = {"since": seen, "limit": 1000} if seen else {"limit": FIRST_FETCH}
         return await api.request("GET", "/api/v1/events", params=params)
 
-    @asyncSlot(str)
-    async def set_level(self, level: str) -> None:
+    def set_level(self, level: str) -> None:
+        """Set the server's log level (the panel's drop-down)."""
+        self.monitor.spawn(self._set_level(level))
+
+    async def _set_level(self, level: str) -> None:
         api = self.monitor.api
         if api is None:
             return

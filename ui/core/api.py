@@ -53,8 +53,12 @@ class ApiClient:
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
         self._client: httpx.AsyncClient | None = None  # made at the first request
+        self._closed = False
 
     def _connection(self) -> httpx.AsyncClient:
+        if self._closed:
+            # Not a new httpx client: nothing would ever close it.
+            raise ApiError("the window's HTTP client is closed")
         if self._client is None:
             import httpx
 
@@ -64,8 +68,11 @@ class ApiClient:
         return self._client
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        """Close the connections; a request after this is an ApiError."""
+        self._closed = True
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Answer:
         client = self._connection()

@@ -82,6 +82,8 @@ class LiveFeed:
         self.client_id: str | None = None
         self._ws: ClientConnection | None = None
         self._task: asyncio.Task[None] | None = None
+        #: Runs cancelled by ``pause`` that are still closing their connection.
+        self._ending: set[asyncio.Task[None]] = set()
 
     def _set_state(self, state: FeedState, detail: str) -> None:
         self.state = state
@@ -92,11 +94,15 @@ class LiveFeed:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="pulsedesk-feed")
 
     async def stop(self) -> None:
+        """End the feed: when this returns, no run of it is left and its sockets are closed,
+        whether it was connected, connecting or paused."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
+        runs = [*self._ending, *([task] if task is not None else [])]
+        for run in runs:
+            run.cancel()
+        for run in runs:
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await run
         self._set_state(FeedState.STOPPED, "stopped")
 
     def pause(self) -> None:
@@ -104,7 +110,9 @@ class LiveFeed:
         was, with its first attempt at once and the backoff from its minimum."""
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
+            task.cancel()  # it closes its connection as it ends; ``stop`` waits for that
+            self._ending.add(task)
+            task.add_done_callback(self._ending.discard)
         self._ws = None
         self._set_state(FeedState.STOPPED, "stopped")
 

@@ -3,19 +3,24 @@
 ``request(wait)`` asks for a fetch in ``wait`` seconds. While one waits or runs, more requests
 make one more fetch after it (at the soonest wait asked), and a request for "now" ends a wait.
 So a burst of count changes, or a flood of messages, costs one request, not one per event.
-Runs on the asyncio loop that calls ``request``.
+Runs on the asyncio loop that calls ``request``; ``spawn``, when given, starts the fetching
+task (and may refuse to, returning None: then nothing is fetched).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None] | None"]
 
 
 class Refresh:
-    def __init__(self, fetch: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, fetch: Callable[[], Awaitable[None]], spawn: Spawn | None = None) -> None:
         self._fetch = fetch
+        self._spawn = spawn
         self._task: asyncio.Task[None] | None = None
         self._now = asyncio.Event()
         self._again: float | None = None
@@ -33,7 +38,10 @@ class Refresh:
             return
         self._again = None
         self._now.clear()
-        self._task = asyncio.get_running_loop().create_task(self._run(wait))
+        if self._spawn is not None:
+            self._task = self._spawn(self._run(wait))
+        else:
+            self._task = asyncio.get_running_loop().create_task(self._run(wait))
 
     async def _run(self, wait: float) -> None:
         while True:

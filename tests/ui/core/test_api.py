@@ -56,3 +56,19 @@ async def test_unauthorized_refused_and_silent_servers_are_plain_errors(
                 await quiet.get("/healthz")
         finally:
             await quiet.aclose()
+
+
+@pytest.mark.parametrize("used_before", [False, True], ids=["unused", "used"])
+async def test_a_request_after_aclose_is_a_plain_error_and_opens_nothing(
+    start_server: StartServer, used_before: bool
+) -> None:
+    """A task that was late to end must not open a new connection nobody will close."""
+    server = start_server()
+    api = ApiClient(server.url, admin_token(server))
+    if used_before:
+        await api.get("/healthz")
+    await api.aclose()
+    with pytest.raises(ApiError, match="closed"):
+        await api.get("/healthz")
+    assert api._client is None
+    await api.aclose()  # twice is harmless

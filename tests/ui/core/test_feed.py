@@ -139,3 +139,54 @@ async def test_pause_rests_without_retrying_and_start_resumes_at_once_where_it_w
         assert feed.last_id == last_id  # it resumes with ?since=<last id>
     finally:
         await feed.stop()
+
+
+class SilentPeer:
+    """A TCP server that accepts and never answers: a WebSocket handshake to it stays open.
+
+    ``hung_up`` is set when the client's socket closes (the server reads its EOF)."""
+
+    def __init__(self) -> None:
+        self.accepted = asyncio.Event()
+        self.hung_up = asyncio.Event()
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def __aenter__(self) -> str:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    async def __aexit__(self, *_exc: object) -> None:
+        for writer in self._writers:
+            writer.close()
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        self.accepted.set()
+        while await reader.read(4096):
+            pass  # the request, never answered
+        self.hung_up.set()
+
+
+def feed_runs() -> list[asyncio.Task[Any]]:
+    return [t for t in asyncio.all_tasks() if t.get_name() == "pulsedesk-feed" and not t.done()]
+
+
+@pytest.mark.parametrize("paused_first", [False, True], ids=["stopped", "paused-then-stopped"])
+async def test_stopping_during_the_handshake_closes_the_connection_being_opened(
+    paused_first: bool,
+) -> None:
+    peer = SilentPeer()
+    async with peer as url:
+        feed = LiveFeed(url, None, lambda *_: None, lambda *_: None, open_timeout=30)
+        feed.start()
+        await asyncio.wait_for(peer.accepted.wait(), 10)
+        assert feed.state is FeedState.CONNECTING
+        if paused_first:  # the server stopped on purpose, then the window quit
+            feed.pause()
+        await feed.stop()
+        assert feed_runs() == []  # nothing of the feed is left to close its socket later
+        assert feed.state is FeedState.STOPPED
+        await asyncio.wait_for(peer.hung_up.wait(), 10)
