@@ -21,6 +21,7 @@ import weakref
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
 
 from server.realtime.framing import WRITE_FRAME
 from server.transport.http import LINGER
@@ -254,6 +255,13 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
 
     def shutdown(self) -> None:
         self.flush_frames()
+        if self.handshake_complete and not self.close_sent and self.conn.state is not State.OPEN:
+            # websockets answered the peer's close before uvicorn noted a close of its own:
+            # uvicorn would send another, which raises and ends the server's shutdown loop with
+            # every connection after this one left open.
+            self.stop_keepalive()
+            self.transport.close()
+            return
         super().shutdown()
 
     async def send(self, message: Any) -> None:

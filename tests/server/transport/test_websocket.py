@@ -178,3 +178,40 @@ async def test_frames_alone_in_their_turns_go_out_at_once_one_write_each(
                 await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(one(n), loop))
                 assert (await recv_type(ws, "broadcast"))["data"]["n"] == n
             assert counting.writes == [1, 1, 1]
+
+
+async def test_a_server_stopping_while_a_close_is_under_way_closes_every_connection(
+    make_settings: Callable[..., Settings],
+) -> None:
+    # The window's feed says goodbye as its server restarts: websockets has answered the
+    # client's close (its connection is closing) before uvicorn noted a close of its own. Its
+    # shutdown then sent another close, which raised and left every connection after this one
+    # open (an unclosed transport for each, seen as ResourceWarnings when the loop closed).
+    app = create_app(make_settings())
+    hub = app.state.pulsedesk.hub
+    with serve_app(app, app.state.pulsedesk.settings) as url:
+        ws_url = url.replace("http://", "ws://") + "/ws"
+        async with connect(ws_url) as closing, connect(ws_url) as bystander:
+            for ws in (closing, bystander):
+                await recv_type(ws, "welcome")
+            first, second = hub.connections()
+            protocol = first._write_frame.__self__  # type: ignore[union-attr]
+            other = second._write_frame.__self__  # type: ignore[union-attr]
+            assert first.reader is not None
+            loop = first.reader.get_loop()
+
+            def stop_mid_close() -> None:
+                protocol.conn.send_close(1000)  # what answering the client's close does
+                assert not protocol.close_sent
+                protocol.shutdown()
+                other.shutdown()
+
+            done = asyncio.run_coroutine_threadsafe(_call(stop_mid_close), loop)
+            await asyncio.wrap_future(done)
+            await bystander.wait_closed()
+            assert bystander.close_code == 1012
+            assert protocol.transport.is_closing()
+
+
+async def _call(function: Callable[[], None]) -> None:
+    function()
