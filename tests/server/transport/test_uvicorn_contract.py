@@ -84,6 +84,8 @@ def test_frame_writer_reads_attributes_uvicorn_still_sets() -> None:
     overridden = own_methods(FrameWritingProtocol) - {"write_frame", "flush_frames", "__init__"}
     gone = overridden - own_methods(WebSocketsSansIOProtocol)
     assert not gone, f"FrameWritingProtocol overrides {sorted(gone)}, which uvicorn no longer has"
+    called = {"stop_keepalive"} - own_methods(WebSocketsSansIOProtocol)
+    assert not called, f"FrameWritingProtocol calls {sorted(called)}, which uvicorn no longer has"
 
 
 def test_http_limits_hook_uvicorns_callbacks() -> None:
