@@ -282,10 +282,6 @@ def test_a_store_that_cannot_write_shows_in_the_health_badge_until_it_can(
         assert "message store" not in health.detail.text()
 
 
-# A client socket (or its transport) of the window's loop is still, rarely, found unclosed at
-# teardown under load after the leaks traced so far were fixed (tasks left using the closed
-# client, a paused feed's run): not yet traced, so scoped here still.
-@pytest.mark.filterwarnings("ignore:unclosed:ResourceWarning")
 def test_a_port_held_by_another_pulsedesk_is_watched_and_said_so(
     make_desktop: MakeDesktop, qtbot: Any, start_server: StartServer
 ) -> None:
@@ -340,10 +336,6 @@ def test_a_port_held_by_something_else_says_so_and_offers_the_next_one(
         assert "watching it" not in banner.message.text() and not banner.isVisible()
 
 
-# A client socket (or its transport) of the window's loop is still, rarely, found unclosed at
-# teardown under load after the leaks traced so far were fixed (tasks left using the closed
-# client, a paused feed's run): not yet traced, so scoped here still.
-@pytest.mark.filterwarnings("ignore:unclosed:ResourceWarning")
 def test_remote_mode_watches_a_server_elsewhere_with_controls_disabled(
     make_desktop: MakeDesktop, qtbot: Any, start_server: StartServer
 ) -> None:
