@@ -8,13 +8,14 @@ which path its frames took (none needed: every frame went straight to the socket
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
 
 from server.main import create_app
+from server.realtime.hub import Connection
 from server.realtime.wire import encode_frame
 from server.settings import Settings
 from server.transport.websocket import Flag, ReceiveQueue
@@ -103,7 +104,7 @@ async def test_a_burst_goes_out_in_two_writes_per_turn_in_the_order_it_was_sent(
         async with connect(url.replace("http://", "ws://") + "/ws", compression=None) as ws:
             await recv_type(ws, "welcome")
             (conn,) = hub.connections()
-            protocol = conn._write_frame.__self__  # type: ignore[union-attr]
+            protocol = protocol_of(conn)
             counting = protocol.transport = CountingTransport(protocol.transport)
 
             async def burst() -> None:  # on the server's loop, all within one turn
@@ -112,9 +113,7 @@ async def test_a_burst_goes_out_in_two_writes_per_turn_in_the_order_it_was_sent(
                     if n == 9:
                         hub.send(conn, encode_frame("note", {"n": "direct"}))
 
-            assert conn.reader is not None
-            loop = conn.reader.get_loop()
-            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(burst(), loop))
+            await on_server_loop(conn, burst())
             got = []
             while len(got) < 21:
                 frame = await recv_json(ws)
@@ -135,7 +134,7 @@ async def test_frames_taken_in_the_turn_a_client_breaks_the_protocol_arrive_befo
         async with connect(url.replace("http://", "ws://") + "/ws", compression=None) as ws:
             await recv_type(ws, "welcome")
             (conn,) = hub.connections()
-            protocol = conn._write_frame.__self__  # type: ignore[union-attr]
+            protocol = protocol_of(conn)
 
             async def broadcasts_then_a_bad_frame() -> None:  # one turn of the server's loop
                 for n in range(3):
@@ -144,11 +143,7 @@ async def test_frames_taken_in_the_turn_a_client_breaks_the_protocol_arrive_befo
                 # requires of a client, which fails the connection with 1002.
                 protocol.data_received(b"\x81\x02hi")
 
-            assert conn.reader is not None
-            loop = conn.reader.get_loop()
-            await asyncio.wrap_future(
-                asyncio.run_coroutine_threadsafe(broadcasts_then_a_bad_frame(), loop)
-            )
+            await on_server_loop(conn, broadcasts_then_a_bad_frame())
             got = [(await recv_type(ws, "broadcast"))["data"]["n"] for _ in range(3)]
             assert got == [0, 1, 2]
             await ws.wait_closed()
@@ -165,17 +160,15 @@ async def test_frames_alone_in_their_turns_go_out_at_once_one_write_each(
             await recv_type(ws, "welcome")
             await recv_type(ws, "presence")  # the last frame the server sends of itself
             (conn,) = hub.connections()
-            protocol = conn._write_frame.__self__  # type: ignore[union-attr]
+            protocol = protocol_of(conn)
             counting = protocol.transport = CountingTransport(protocol.transport)
-            assert conn.reader is not None
-            loop = conn.reader.get_loop()
 
             async def one(n: int) -> None:  # a paced broadcast: its own turn on the server
                 await hub.broadcast("server", {"n": n})
                 assert counting.writes == [1] * (n + 1)  # written before the turn ends
 
             for n in range(3):
-                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(one(n), loop))
+                await on_server_loop(conn, one(n))
                 assert (await recv_type(ws, "broadcast"))["data"]["n"] == n
             assert counting.writes == [1, 1, 1]
 
@@ -195,23 +188,28 @@ async def test_a_server_stopping_while_a_close_is_under_way_closes_every_connect
             for ws in (closing, bystander):
                 await recv_type(ws, "welcome")
             first, second = hub.connections()
-            protocol = first._write_frame.__self__  # type: ignore[union-attr]
-            other = second._write_frame.__self__  # type: ignore[union-attr]
-            assert first.reader is not None
-            loop = first.reader.get_loop()
+            protocol = protocol_of(first)
+            other = protocol_of(second)
 
-            def stop_mid_close() -> None:
+            async def stop_mid_close() -> None:
                 protocol.conn.send_close(1000)  # what answering the client's close does
                 assert not protocol.close_sent
                 protocol.shutdown()
                 other.shutdown()
 
-            done = asyncio.run_coroutine_threadsafe(_call(stop_mid_close), loop)
-            await asyncio.wrap_future(done)
+            await on_server_loop(first, stop_mid_close())
             await bystander.wait_closed()
             assert bystander.close_code == 1012
             assert protocol.transport.is_closing()
 
 
-async def _call(function: Callable[[], None]) -> None:
-    function()
+def protocol_of(conn: Connection) -> Any:
+    """The uvicorn protocol behind a hub connection (its frame writer's owner)."""
+    return conn._write_frame.__self__  # type: ignore[union-attr]
+
+
+async def on_server_loop(conn: Connection, work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` on the server's own loop (one turn, if it never awaits) and wait for it."""
+    assert conn.reader is not None
+    loop = conn.reader.get_loop()
+    await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, loop))
