@@ -13,6 +13,10 @@ Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Id", "Person", "Address", "Since", "In", "Out", "Queued", "Channels")
 _KEYS = ("id", "user", "remote", "connected_at", "received", "sent", "queued", "channels")
 _NUMBERS = frozenset({"received", "sent", "queued"})
+# The text columns that may be elided when the table is narrow (their tooltip has it all).
+_FREE_TEXT = ("id", "user", "remote", "channels")
+SHRINKABLE = frozenset(_KEYS.index(key) for key in _FREE_TEXT)
+ADDRESS_COLUMN = _KEYS.index("remote")
 
 
 class ConnectionsModel(QAbstractTableModel):
@@ -59,6 +63,8 @@ class ConnectionsModel(QAbstractTableModel):
             return str(record.get(key, ""))
         if role == Qt.ItemDataRole.ToolTipRole and key == "channels":
             return "\n".join(record.get(key) or ()) or None
+        if role == Qt.ItemDataRole.ToolTipRole and key in _FREE_TEXT:
+            return self.data(index)  # all of a cell a narrow table elides
         if role == Qt.ItemDataRole.TextAlignmentRole and key in _NUMBERS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

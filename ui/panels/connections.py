@@ -1,14 +1,24 @@
 """Connections: the live count, ten minutes of it as a chart, and who is connected.
 
 Updated through ``display(ConnectionsView)`` alone; a stopped server greys the chart and the
-table and counts 0.
+table and counts 0. The table's columns always fit its width: when the rows want more room,
+the widest text columns give way first (their cells elided, the full text in the tooltip).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -16,6 +26,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -23,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from ui.core.connections import ConnectionsView
 from ui.core.series import TimeSeries
-from ui.models.connections import ConnectionsModel
+from ui.models.connections import ADDRESS_COLUMN, SHRINKABLE, ConnectionsModel
 from ui.widgets.fact_grid import wrap_within
 from ui.widgets.sparkline import Sparkline
 
@@ -53,13 +65,18 @@ class ConnectionsPanel(QGroupBox):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
+        # An address elided in the middle keeps its port, which tells one host's clients apart.
+        self.table.setItemDelegateForColumn(ADDRESS_COLUMN, _MiddleElided(self.table))
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # The panel sets the widths (_fit_columns); a width dragged by hand would be undone
+        # at the next refresh, so none is offered.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         # Widths from the rows in view only: measuring every row (Qt's default, up to 1,000)
         # asks the model for every cell at each refresh, which stalls the GUI thread for
         # 100-600 ms with a thousand clients connected.
         header.setResizeContentsPrecision(0)
         header.setStretchLastSection(True)
+        self.table.viewport().installEventFilter(self)
         self.disconnect_button = QPushButton("Disconnect")
         self.disconnect_button.setToolTip("Close the selected client's WebSocket (code 1008)")
 
@@ -141,6 +158,30 @@ class ConnectionsPanel(QGroupBox):
         for row, record in enumerate(rows):
             if record.get("id") in keep:
                 selection.select(self.model.index(row, 0), flags)
+        self._fit_columns()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        fitting = (QEvent.Type.Resize, QEvent.Type.Show)  # shown again: rows came while hidden
+        if watched is self.table.viewport() and event.type() in fitting:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its header and the rows in view want, within the table's
+        width; the last column takes what is left."""
+        if not self.table.isVisible():
+            return  # hidden, Qt would measure every row; the resize on showing fits them
+        header = self.table.horizontalHeader()
+        columns = range(self.model.columnCount())
+        wanted = [max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in columns]
+        # A column that gives way keeps its title and about ten characters of its cells.
+        least = self.table.fontMetrics().horizontalAdvance("0") * 10
+        floors = [
+            min(want, max(header.sectionSizeHint(c), least)) if c in SHRINKABLE else want
+            for c, want in zip(columns, wanted, strict=True)
+        ]
+        for column, width in enumerate(squeeze(wanted, floors, self.table.viewport().width())):
+            header.resizeSection(column, width)
 
     def selected_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
@@ -155,6 +196,36 @@ class ConnectionsPanel(QGroupBox):
         conn_id = self.selected_id()
         if conn_id is not None:
             self.disconnect_requested.emit(conn_id)
+
+
+class _MiddleElided(QStyledItemDelegate):
+    """Cells elided in the middle ("127.0…:40312") rather than at the end."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
+def squeeze(wanted: Sequence[int], floors: Sequence[int], room: int) -> list[int]:
+    """Widths for columns that want ``wanted`` within ``room``: all they want when that fits;
+    else the widest give way first, down to a common cap, none below its floor (floors that
+    do not fit overflow ``room``)."""
+    if sum(wanted) <= room:
+        return list(wanted)
+
+    def capped(cap: int) -> list[int]:
+        return [max(floor, min(want, cap)) for want, floor in zip(wanted, floors, strict=True)]
+
+    low, high = 0, max(wanted)  # the widest cap that fits lies in [low, high]
+    while low < high:
+        middle = (low + high + 1) // 2
+        if sum(capped(middle)) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return capped(low)
 
 
 def _span_text(seconds: float) -> str:
