@@ -1,0 +1,165 @@
+"""The Preferences dialog on its own, checked by the server's own Settings model (the check
+the desktop gives it): errors under their fields, Save only without them, locked and remote
+settings read-only, the restart notice, what Save emits, and the host and targets editors.
+Opened from the desktop, with its files and restarts: tests/app/test_settings_window.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
+
+from app import settings_window
+from server.settings import Settings
+from tests.conftest import StartServer
+from tests.ui.qasync_support import run, until
+from ui.dialogs.preferences import (
+    LAN_HOST,
+    LOCAL_HOST,
+    HostChoice,
+    PreferencesDialog,
+    TargetsEditor,
+)
+
+WINDOW = {"poll_interval": 2.0, "log_cap": 50_000, "theme": "system", "close_to_tray": False}
+
+
+def dialog_of(qtbot: Any, **options: Any) -> PreferencesDialog:
+    settings = Settings.model_validate(
+        {"port": 8000, "check_targets": {"db": "tcp://127.0.0.1:5432"}}
+    )
+    server = settings_window.server_values(settings)
+    dialog = PreferencesDialog(server, WINDOW, check=settings_window.check_server_values, **options)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def line(dialog: PreferencesDialog, key: str) -> QLineEdit:
+    editor = dialog.editors[key]
+    assert isinstance(editor, QLineEdit)
+    return editor
+
+
+def texts(dialog: PreferencesDialog) -> list[str]:
+    return [label.text() for label in dialog.findChildren(QLabel)]
+
+
+def test_a_wrong_value_is_said_under_its_field_and_save_waits_for_it(qtbot: Any) -> None:
+    dialog = dialog_of(qtbot)
+    assert dialog.save_button.isEnabled() and dialog.server_changes() == ({}, {})
+    line(dialog, "port").setText("70000")
+    line(dialog, "rate_limit").setText("fast")
+    errors = dialog.errors
+    assert errors["port"].text() == "Input should be less than or equal to 65535"
+    assert "valid number" in errors["rate_limit"].text()
+    assert not errors["port"].isHidden() and errors["service_name"].isHidden()
+    assert not dialog.save_button.isEnabled()
+    with qtbot.assertNotEmitted(dialog.saved):
+        dialog.save()  # a Save that slips through still saves nothing
+    line(dialog, "port").setText("8123")
+    line(dialog, "rate_limit").setText("30")
+    assert errors["port"].isHidden() and dialog.save_button.isEnabled()
+
+
+def test_save_emits_only_what_changed_as_the_server_holds_it_and_every_window_value(
+    qtbot: Any,
+) -> None:
+    dialog = dialog_of(qtbot)
+    line(dialog, "port").setText(" 8123 ")
+    line(dialog, "cors_origins").setText("https://a.example, https://b.example,")
+    dialog.checks["close_to_tray"].setChecked(True)
+    with qtbot.waitSignal(dialog.saved) as saved:
+        dialog.save()
+    changes, window = saved.args
+    assert changes == {"port": 8123, "cors_origins": ["https://a.example", "https://b.example"]}
+    assert window["close_to_tray"] is True and window["poll_interval"] == 2.0
+    assert window["theme"] == "system" and window["start_server"] is True  # its default
+    assert set(window) >= {"log_cap", "notify_down", "notify_new_channel", "launch_at_login"}
+
+
+def test_a_setting_given_elsewhere_is_read_only_and_says_where(qtbot: Any) -> None:
+    dialog = dialog_of(qtbot, locked={"port": "the flag --port"})
+    assert not dialog.editors["port"].isEnabled() and dialog.editors["host"].isEnabled()
+    assert "set by the flag --port: change it there" in texts(dialog)
+    line(dialog, "port").setText("9999")  # as if it could be typed: never a change
+    assert "port" not in dialog.server_changes()[1]
+
+
+def test_watching_elsewhere_the_server_page_is_read_only_and_the_window_page_is_not(
+    qtbot: Any,
+) -> None:
+    dialog = dialog_of(qtbot, remote="http://10.0.0.11:8000")
+    assert all(not editor.isEnabled() for editor in dialog.editors.values())
+    assert any(text.startswith("Watching http://10.0.0.11:8000:") for text in texts(dialog))
+    assert dialog.server_changes() == ({}, {})
+    assert dialog.poll_interval.isEnabled() and dialog.theme.isEnabled()
+
+
+def test_the_restart_notice_names_the_server_settings_changed_while_it_runs(qtbot: Any) -> None:
+    running = dialog_of(qtbot, server_running=True)
+    running.poll_interval.setValue(4.0)  # a window setting: nothing to restart
+    assert running.restart_note.text() == ""
+    line(running, "service_name").setText("billing")
+    line(running, "environment").setText("prod")
+    assert running.restart_note.text() == (
+        "Saving restarts the embedded server to apply environment, service_name: "
+        "connected clients reconnect by themselves."
+    )
+    stopped = dialog_of(qtbot, server_running=False)
+    line(stopped, "service_name").setText("billing")
+    assert stopped.restart_note.text() == ""  # nothing runs to restart
+
+
+def test_the_auth_choice_is_the_settings_value(qtbot: Any) -> None:
+    dialog = dialog_of(qtbot)
+    auth = dialog.editors["auth"]
+    assert isinstance(auth, QComboBox) and auth.currentData() == "auto"
+    auth.setCurrentIndex(auth.findData("off"))
+    assert dialog.server_changes() == ({}, {"auth": "off"})
+
+
+def test_the_host_is_this_computer_the_network_or_an_exact_address(qtbot: Any) -> None:
+    changes: list[bool] = []
+    host = HostChoice(LOCAL_HOST, lambda: changes.append(True))
+    qtbot.addWidget(host)
+    assert host.value() == LOCAL_HOST and not host.advanced.isChecked()
+    host.lan.setChecked(True)
+    assert host.value() == LAN_HOST and changes
+    host.advanced.setChecked(True)
+    assert not host.lan.isEnabled() and not host.exact.isHidden()
+    host.exact.setText(" 192.168.1.20 ")
+    assert host.value() == "192.168.1.20"
+    host.set_value(LOCAL_HOST)
+    assert host.value() == LOCAL_HOST and not host.advanced.isChecked()
+    exact = HostChoice("10.1.2.3", lambda: None)
+    qtbot.addWidget(exact)
+    assert exact.advanced.isChecked() and exact.value() == "10.1.2.3"
+
+
+def test_targets_are_added_edited_removed_and_a_nameless_row_is_left_out(qtbot: Any) -> None:
+    editor = TargetsEditor({"db": "tcp://127.0.0.1:5432"}, lambda: None, None)
+    qtbot.addWidget(editor)
+    assert not editor.test_now.isEnabled()  # nothing to test with
+    editor.add.click()
+    assert editor.value() == {"db": "tcp://127.0.0.1:5432"}  # the new row has no name yet
+    editor.table.item(1, 0).setText(" api ")  # type: ignore[union-attr]
+    editor.table.item(1, 1).setText(" http://127.0.0.1:9/health ")  # type: ignore[union-attr]
+    assert editor.value() == {"db": "tcp://127.0.0.1:5432", "api": "http://127.0.0.1:9/health"}
+    editor.table.selectRow(0)
+    editor.remove.click()
+    assert editor.value() == {"api": "http://127.0.0.1:9/health"}
+
+
+def test_test_now_probes_the_selected_target_from_this_machine(
+    qtbot: Any, qasync_loop: Any, start_server: StartServer
+) -> None:
+    server = start_server()
+    targets = {"self": f"{server.url}/healthz", "nowhere": "tcp://127.0.0.1:9"}
+    editor = TargetsEditor(targets, lambda: None, settings_window.test_target)
+    qtbot.addWidget(editor)
+    editor.table.selectRow(0)
+    editor.test_now.click()
+    run(qtbot, until(lambda: editor.result.text().startswith("healthy, ")))
+    editor.table.selectRow(1)
+    editor.test_now.click()
+    run(qtbot, until(lambda: editor.result.text().startswith("unhealthy: ")))
