@@ -1,17 +1,17 @@
 """The Timeline in the real app: the Desktop object, its embedded server on port 0, real
-clients, and the panel's widgets driven as a user would."""
+clients, and the panel's widgets driven as a user would, across restarts, --connect and
+quitting. What fills it (catch-up, pushed events, a chosen client, the log level, a token
+that may not see the events) on a window of its own: tests/ui/test_timeline_feed.py."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
-from websockets.asyncio.client import connect
 
 from tests.app.desktops import MakeDesktop, feed_connected
-from tests.conftest import StartServer, admin_token, remember_token, ws_url
-from tests.ui.qasync_support import run, until
+from tests.conftest import StartServer, admin_token
+from tests.ui.qasync_support import run
 from ui.core.timeline import TimelineEntry
 from ui.models.timeline import ENTRY_ROLE
 from ui.panels.timeline import TimelinePanel
@@ -25,62 +25,6 @@ def shown(panel: TimelinePanel) -> list[TimelineEntry]:
 
 def http_paths(panel: TimelinePanel) -> list[str]:
     return [entry.record["data"]["path"] for entry in shown(panel) if entry.kind == "http"]
-
-
-def test_a_request_made_by_a_test_client_appears_in_the_timeline(
-    make_desktop: MakeDesktop, qtbot: Any
-) -> None:
-    desktop = make_desktop()
-    assert desktop.server is not None
-    panel = desktop.window.timeline
-    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
-    httpx.get(f"{desktop.server.url}/made/by/the/test")
-    qtbot.waitUntil(lambda: "/made/by/the/test" in http_paths(panel), timeout=10_000)
-    entry = next(entry for entry in shown(panel) if "/made/by/the/test" in entry.text)
-    assert (entry.kind, entry.level, entry.status) == ("http", "warning", 404)
-    # The window's own polls are there too, hidden until asked for.
-    assert "/api/v1/status" not in http_paths(panel)
-    panel.hide_polls.setChecked(False)
-    qtbot.waitUntil(lambda: "/healthz" in http_paths(panel), timeout=10_000)
-
-
-def test_choosing_a_client_shows_its_connect_messages_and_disconnect_in_order(
-    make_desktop: MakeDesktop, qtbot: Any
-) -> None:
-    desktop = make_desktop()
-    assert desktop.server is not None
-    window = desktop.window
-    panel = window.timeline
-    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
-
-    async def scenario() -> str:
-        async with connect(ws_url(desktop.server)) as outsider:  # type: ignore[arg-type]
-            client: str = json.loads(await outsider.recv())["data"]["client"]
-            await outsider.send("first words")
-            await outsider.send("last words")
-            # Chosen in the connections table, as a user would.
-            await until(lambda: _table_row(window, client) is not None)
-            window.connections.table.selectRow(_table_row(window, client))  # type: ignore[arg-type]
-            await until(lambda: panel.filter_client.text() == client)
-            await until(lambda: sum(e.kind == "message" for e in shown(panel)) == 2)
-        return client
-
-    client = run(qtbot, scenario())
-    qtbot.waitUntil(lambda: shown(panel)[-1].kind == "ws", timeout=10_000)
-    rows = shown(panel)
-    assert [entry.kind for entry in rows] == ["ws", "message", "message", "ws"]
-    assert rows[0].text.startswith(f"{client} connected from 127.0.0.1:")
-    assert [rows[1].text, rows[2].text] == ["broadcast: first words", "broadcast: last words"]
-    assert rows[3].text.startswith(f"{client} closed by the client: 1000")
-    assert all(entry.client == client for entry in rows)
-
-
-def _table_row(window: Any, client: str) -> int | None:
-    model = window.connections.table.model()
-    for row in range(model.rowCount()):
-        if str(model.index(row, 0).data()).startswith(client):
-            return row
-    return None
 
 
 def test_show_in_context_clears_the_filter_and_keeps_the_row(
@@ -104,36 +48,6 @@ def test_show_in_context_clears_the_filter_and_keeps_the_row(
     assert not panel.following  # the row stays in view while new rows come
 
 
-def test_the_level_drop_down_changes_the_servers_level(
-    make_desktop: MakeDesktop, qtbot: Any
-) -> None:
-    desktop = make_desktop()
-    assert desktop.server is not None
-    panel = desktop.window.timeline
-    qtbot.waitUntil(panel.server_level.isEnabled, timeout=15_000)
-    url, token = desktop.server.url, admin_token(desktop.server)
-    before = _level(url, token)
-    choice = "warning" if before != "warning" else "info"
-    try:
-        index = panel.server_level.findData(choice)
-        panel.server_level.setCurrentIndex(index)
-        panel.server_level.activated.emit(index)  # what picking it in the drop-down sends
-        qtbot.waitUntil(lambda: _level(url, token) == choice, timeout=10_000)
-        qtbot.waitUntil(lambda: any(f"log level set to {choice}" in e.text for e in shown(panel)))
-    finally:
-        httpx.put(
-            f"{url}/api/v1/log-level",
-            json={"level": before},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-
-
-def _level(url: str, token: str) -> str:
-    answer = httpx.get(f"{url}/api/v1/log-level", headers={"Authorization": f"Bearer {token}"})
-    level: str = answer.json()["level"]
-    return level
-
-
 def test_connect_mode_fills_the_timeline_through_the_api(
     make_desktop: MakeDesktop, start_server: StartServer, qtbot: Any
 ) -> None:
@@ -143,17 +57,6 @@ def test_connect_mode_fills_the_timeline_through_the_api(
     qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
     httpx.get(f"{server.url}/seen/from/afar")
     qtbot.waitUntil(lambda: "/seen/from/afar" in http_paths(panel), timeout=10_000)
-
-
-def test_connect_mode_without_the_admin_token_says_why_the_timeline_is_empty(
-    make_desktop: MakeDesktop, start_server: StartServer, qtbot: Any
-) -> None:
-    user_token = remember_token("a-user-token-for-the-timeline-test-0123")
-    server = start_server(users={"viewer": {"token": user_token, "role": "user"}})
-    desktop = make_desktop(connect=server.url, token=user_token)
-    panel = desktop.window.timeline
-    qtbot.waitUntil(lambda: "admin token" in panel.status.text(), timeout=15_000)
-    assert not panel.server_level.isEnabled()
 
 
 def test_after_a_restart_the_new_servers_events_show(make_desktop: MakeDesktop, qtbot: Any) -> None:
