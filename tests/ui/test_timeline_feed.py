@@ -1,7 +1,7 @@
 """What fills the Timeline, on a real window watching a real server on port 0: the catch-up
 on connecting, the events pushed after it (to the Timeline only), a client chosen in the
-connections table, the server's log level, and a token that may not see the events.
-The same inside the desktop app, across restarts and quitting: tests/app/test_desktop_timeline.py."""
+connections table, the server's log level, and a token that may not see the events. The same
+inside the desktop app, across restarts and quitting: tests/app/test_desktop_timeline.py."""
 
 from __future__ import annotations
 
