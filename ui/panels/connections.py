@@ -76,7 +76,8 @@ class ConnectionsPanel(QGroupBox):
         # 100-600 ms with a thousand clients connected.
         header.setResizeContentsPrecision(0)
         header.setStretchLastSection(True)
-        self.table.viewport().installEventFilter(self)
+        self._viewport = self.table.viewport()
+        self._viewport.installEventFilter(self)
         self.disconnect_button = QPushButton("Disconnect")
         self.disconnect_button.setToolTip("Close the selected client's WebSocket (code 1008)")
 
@@ -161,8 +162,8 @@ class ConnectionsPanel(QGroupBox):
         self._fit_columns()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        fitting = (QEvent.Type.Resize, QEvent.Type.Show)  # shown again: rows came while hidden
-        if watched is self.table.viewport() and event.type() in fitting:
+        # The type first, as it is cheap: the viewport sends many events (paints, mouse moves).
+        if event.type() in _FITTING and watched is self._viewport:
             self._fit_columns()
         return super().eventFilter(watched, event)
 
@@ -196,6 +197,10 @@ class ConnectionsPanel(QGroupBox):
         conn_id = self.selected_id()
         if conn_id is not None:
             self.disconnect_requested.emit(conn_id)
+
+
+# A new width to fit, or shown again after rows came while it was hidden.
+_FITTING = (QEvent.Type.Resize, QEvent.Type.Show)
 
 
 class _MiddleElided(QStyledItemDelegate):
