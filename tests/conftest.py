@@ -1,4 +1,6 @@
-"""Shared fixtures: real servers on port 0, with their files in a temporary folder.
+"""Shared fixtures: real servers on port 0, with their files in a temporary folder (what a test
+asks of the servers it started is in tests/servers.py, tokens it passes by hand in
+tests/known_tokens.py).
 
 Nothing here may touch the user's own config: every server gets its own config and data dirs,
 and PULSEDESK_* from the developer's shell is cleared (``pytest_configure``) before any test
@@ -11,7 +13,6 @@ import gc
 import logging
 import os
 import shutil
-import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,16 +21,13 @@ import psutil
 import pytest
 
 from app.embedded import EmbeddedServer
-from common.urls import websocket_url
-from server.auth.tokens import TokenRegistry
 from server.settings import Settings
+from tests.known_tokens import remembered_tokens
 from tests.redis_server import RedisServer, redis_server_path
+from tests.servers import StartServer
 
 # The qasync loop and the QSettings file, for every test that drives the window.
 pytest_plugins = ["tests.ui.qasync_support"]
-
-StartServer = Callable[..., EmbeddedServer]
-
 
 # The config and data dirs of servers that no test configured: ``server.main:app``, built from
 # the environment (the seed's tests), and the processes the tests start.
@@ -137,28 +135,6 @@ def start_server(make_settings: Callable[..., Settings]) -> Iterator[StartServer
         server.stop()
 
 
-def admin_token(server: EmbeddedServer) -> str:
-    return TokenRegistry(server.settings).admin_token()
-
-
-def port_is_free(port: int) -> bool:
-    """Whether a new server could listen on ``port`` now (as ours would: SO_REUSEADDR, so
-    connections left in TIME_WAIT do not count; a listening socket still does)."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-            probe.listen()
-        except OSError:
-            return False
-    return True
-
-
-def ws_url(server: EmbeddedServer, query: str = "") -> str:
-    url = websocket_url(server.url)
-    return f"{url}?{query}" if query else url
-
-
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
     """A real redis-server on a free port for this test; skips only when none is installed."""
@@ -174,16 +150,7 @@ def redis_server() -> Iterator[RedisServer]:
 # Tokens never reach a log line: every record logged anywhere during the whole session is
 # kept, and at the end none may contain a token the session used. Known tokens are the admin
 # token files tests created under pytest's temporary folders and the scratch config folder,
-# plus any registered with remember_token().
-_remembered_tokens: set[str] = set()
-
-
-def remember_token(token: str) -> str:
-    """Register a token a test passes by hand, for the session's log check; returns it."""
-    _remembered_tokens.add(token)
-    return token
-
-
+# plus any registered with remember_token() (tests/known_tokens.py).
 class _LogLines(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -209,7 +176,7 @@ def no_token_in_any_log_line(tmp_path_factory: pytest.TempPathFactory) -> Iterat
     ours.setLevel(level)
     logging.getLogger().removeHandler(recorder)
     files = [*tmp_path_factory.getbasetemp().rglob("admin-token"), *_scratch.rglob("admin-token")]
-    tokens = {path.read_text().strip() for path in files} | _remembered_tokens
+    tokens = {path.read_text().strip() for path in files} | remembered_tokens()
     tokens.discard("")
     leaked = [line for line in recorder.lines if any(token in line for token in tokens)]
     assert leaked == [], f"{len(leaked)} log lines hold a token, e.g. {leaked[0]!r}"

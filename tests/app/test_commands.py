@@ -9,7 +9,8 @@ import pytest
 
 from app.cli import main
 from server.settings import Settings
-from tests.conftest import StartServer, remember_token
+from tests.known_tokens import remember_token
+from tests.servers import StartServer
 
 
 def test_config_path_prints_the_default_file(

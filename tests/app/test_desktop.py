@@ -22,8 +22,8 @@ from app.embedded import EmbeddedServer, ServerState
 from server.realtime.store import MessageStore
 from server.settings import Settings
 from tests.app.desktops import FAST, MakeDesktop, broadcast_texts, feed_connected, log_rows
-from tests.conftest import StartServer, admin_token, port_is_free, ws_url
 from tests.filesystems import read_only
+from tests.servers import StartServer, admin_token, port_is_free, ws_url
 from tests.ui.qasync_support import run, until
 from ui.core.health import Health
 from ui.monitor import MonitorTuning

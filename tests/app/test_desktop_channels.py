@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.app.desktops import MakeDesktop, feed_connected, log_rows
-from tests.conftest import ws_url
+from tests.servers import ws_url
 from tests.ui.qasync_support import run, until
 
 

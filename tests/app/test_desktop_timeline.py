@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from tests.app.desktops import MakeDesktop, feed_connected
-from tests.conftest import StartServer, admin_token
+from tests.servers import StartServer, admin_token
 from tests.ui.qasync_support import run
 from ui.core.timeline import TimelineEntry
 from ui.models.timeline import ENTRY_ROLE

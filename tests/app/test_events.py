@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 
 from app.events import run
-from tests.conftest import StartServer, admin_token, remember_token
+from tests.known_tokens import remember_token
 from tests.server.wsclient import wait_until
+from tests.servers import StartServer, admin_token
 
 
 def test_the_recent_timeline_prints_one_readable_line_per_event(start_server: StartServer) -> None:

@@ -15,7 +15,7 @@ from websockets.asyncio.client import connect
 from app.desktop import Desktop
 from app.embedded import ServerState
 from server.settings import Settings
-from tests.conftest import StartServer, admin_token, ws_url
+from tests.servers import StartServer, admin_token, ws_url
 from tests.ui.qasync_support import run, until
 from ui.core.feed import FeedState
 from ui.core.health import Health

@@ -22,7 +22,8 @@ from app.embedded import ServerState
 from server.settings import Settings
 from server.transport.server import next_free_port
 from tests.app.desktops import FAST, close_desktops
-from tests.conftest import port_is_free, remember_token, ws_url
+from tests.known_tokens import remember_token
+from tests.servers import port_is_free, ws_url
 from tests.ui.qasync_support import run, until
 from ui.dialogs.preferences import TargetsEditor
 from ui.dialogs.shortcuts import ShortcutsDialog

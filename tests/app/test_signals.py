@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import port_is_free
+from tests.servers import port_is_free
 
 ROOT = Path(__file__).resolve().parents[2]
 

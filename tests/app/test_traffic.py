@@ -19,8 +19,9 @@ import pytest
 
 from app.embedded import EmbeddedServer
 from app.traffic import LOW_PRIORITY
-from tests.conftest import StartServer, admin_token, remember_token
+from tests.known_tokens import remember_token
 from tests.server.instances import eventually, open_client
+from tests.servers import StartServer, admin_token
 
 pytestmark = pytest.mark.anyio
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import StartServer
 from tests.e2e.browser import CHROMIUM_ARGS, chromium_path
+from tests.servers import StartServer
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect

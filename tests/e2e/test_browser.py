@@ -20,9 +20,9 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.conftest import StartServer, admin_token, ws_url
 from tests.e2e.browser import CHROMIUM_ARGS, Peer, broadcast_text, chromium_path
 from tests.redis_server import RedisServer
+from tests.servers import StartServer, admin_token, ws_url
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 Browser = playwright_api.Browser

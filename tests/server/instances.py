@@ -15,7 +15,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from app.embedded import EmbeddedServer
-from tests.conftest import ws_url
+from tests.servers import ws_url
 
 DEADLINE = 20.0
 

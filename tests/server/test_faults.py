@@ -20,9 +20,9 @@ from websockets.exceptions import ConnectionClosed
 from app.embedded import EmbeddedServer
 from server.main import create_app
 from server.settings import Settings
-from tests.conftest import StartServer, ws_url
 from tests.server.appserver import serve_app
 from tests.server.wsclient import await_until, http_get_json, recv_type, wait_until
+from tests.servers import StartServer, ws_url
 
 pytestmark = pytest.mark.anyio
 

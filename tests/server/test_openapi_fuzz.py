@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, settings
 from server.auth.tokens import TokenRegistry
 from server.main import create_app
 from server.settings import Settings
-from tests.conftest import remember_token
+from tests.known_tokens import remember_token
 
 # Inside the session's scratch folder (tests/conftest.py), which goes when the session ends.
 SCRATCH = Path(os.environ["PULSEDESK_DATA_DIR"]).parent

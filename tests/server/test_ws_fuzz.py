@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.conftest import StartServer, ws_url
+from tests.servers import StartServer, ws_url
 
 LIMIT = 64 * 1024
 

@@ -14,7 +14,6 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from app.embedded import EmbeddedServer
-from tests.conftest import StartServer, admin_token, ws_url
 from tests.server.wsclient import (
     OP_BINARY,
     OP_TEXT,
@@ -22,6 +21,7 @@ from tests.server.wsclient import (
     recv_each,
     recv_type,
 )
+from tests.servers import StartServer, admin_token, ws_url
 
 pytestmark = pytest.mark.anyio
 

@@ -16,8 +16,9 @@ from app.embedded import EmbeddedServer
 from app.settings_window import muted_kinds
 from server.observe.events import WARNING, EventLog
 from server.realtime.wire import encode_frame
-from tests.conftest import StartServer, admin_token, remember_token, ws_url
+from tests.known_tokens import remember_token
 from tests.server.wsclient import RawWebSocket
+from tests.servers import StartServer, admin_token, ws_url
 from tests.ui.qasync_support import run, until
 from tests.ui.watching import Watch, feed_live
 from ui.core.health import Health

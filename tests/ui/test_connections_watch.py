@@ -7,7 +7,7 @@ from typing import Any
 
 from websockets.asyncio.client import connect
 
-from tests.conftest import StartServer, ws_url
+from tests.servers import StartServer, ws_url
 from tests.ui.qasync_support import run, until
 from tests.ui.watching import Watch, feed_live
 

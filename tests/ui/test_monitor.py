@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import StartServer, admin_token
+from tests.servers import StartServer, admin_token
 from tests.ui.qasync_support import run, until
 from tests.ui.watching import FAST, Watch, feed_live
 from ui.core.health import Health

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import StartServer
+from tests.servers import StartServer
 from tests.ui.watching import Watch, feed_live
 from ui.core.health import Health
 

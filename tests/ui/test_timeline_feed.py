@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect
 
-from tests.conftest import StartServer, admin_token, remember_token, ws_url
+from tests.known_tokens import remember_token
+from tests.servers import StartServer, admin_token, ws_url
 from tests.ui.qasync_support import run, until
 from tests.ui.watching import Watch, feed_live
 from ui.core.timeline import TimelineEntry

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from app.embedded import EmbeddedServer
-from tests.conftest import admin_token
+from tests.servers import admin_token
 from tests.ui.qasync_support import run
 from ui.core.feed import FeedState
 from ui.monitor import Monitor, MonitorTuning

@@ -15,8 +15,9 @@ import pytest
 from websockets.asyncio.client import connect
 
 from app.embedded import EmbeddedServer
-from tests.conftest import StartServer, admin_token, remember_token, ws_url
+from tests.known_tokens import remember_token
 from tests.server.instances import Client, eventually, open_client
+from tests.servers import StartServer, admin_token, ws_url
 
 pytestmark = pytest.mark.anyio
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import StartServer
+from tests.servers import StartServer
 
 ROOT = Path(__file__).resolve().parents[3]
 ASSETS = [

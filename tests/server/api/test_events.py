@@ -14,9 +14,10 @@ from websockets.asyncio.client import connect
 
 from app.embedded import EmbeddedServer
 from server.main import create_app
-from tests.conftest import StartServer, admin_token, remember_token, ws_url
+from tests.known_tokens import remember_token
 from tests.server.appserver import serve_app
 from tests.server.wsclient import RawWebSocket, recv_type, wait_until
+from tests.servers import StartServer, admin_token, ws_url
 
 
 def events(server_url: str, token: str, **query: Any) -> dict[str, Any]:

@@ -13,9 +13,10 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from server.main import create_app
-from tests.conftest import StartServer, admin_token, remember_token, ws_url
+from tests.known_tokens import remember_token
 from tests.server.appserver import serve_app
 from tests.server.wsclient import recv_type
+from tests.servers import StartServer, admin_token, ws_url
 
 SUBSCRIBE = json.dumps({"type": "subscribe", "data": {"channel": "$events"}})
 

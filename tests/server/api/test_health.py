@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import StartServer
 from tests.server.conftest import AppClient
+from tests.servers import StartServer
 
 pytestmark = pytest.mark.anyio
 

@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from server.observe.metrics import CONTENT_TYPE
-from tests.conftest import StartServer, admin_token, remember_token
+from tests.known_tokens import remember_token
+from tests.servers import StartServer, admin_token
 
 pytestmark = pytest.mark.anyio
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import StartServer, admin_token
+from tests.servers import StartServer, admin_token
 
 pytestmark = pytest.mark.anyio
 

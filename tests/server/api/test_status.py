@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.conftest import StartServer, admin_token, remember_token
+from tests.known_tokens import remember_token
 from tests.server.conftest import AppClient
+from tests.servers import StartServer, admin_token
 
 pytestmark = pytest.mark.anyio
 

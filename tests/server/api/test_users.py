@@ -11,8 +11,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from app.embedded import EmbeddedServer, ServerState
-from tests.conftest import StartServer, admin_token, remember_token, ws_url
+from tests.known_tokens import remember_token
 from tests.server.wsclient import recv_type, wait_until
+from tests.servers import StartServer, admin_token, ws_url
 
 
 def admin(server: EmbeddedServer) -> httpx.Client:

@@ -12,8 +12,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin
 
 from server.api.ws import replay_from
-from tests.conftest import StartServer, admin_token, ws_url
 from tests.server.wsclient import recv_json, recv_type
+from tests.servers import StartServer, admin_token, ws_url
 
 pytestmark = pytest.mark.anyio
 

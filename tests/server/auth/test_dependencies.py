@@ -27,7 +27,7 @@ from server.auth.dependencies import (
 from server.auth.tokens import Principal, TokenRegistry
 from server.service import Service
 from server.settings import Settings
-from tests.conftest import StartServer, admin_token, remember_token, ws_url
+from tests.known_tokens import remember_token
 from tests.server.access import (
     ACCESS,
     TOKEN_KINDS,
@@ -36,6 +36,7 @@ from tests.server.access import (
     route_table,
 )
 from tests.server.wsclient import recv_json
+from tests.servers import StartServer, admin_token, ws_url
 
 pytestmark = pytest.mark.anyio
 

@@ -11,8 +11,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from server.auth.token_first import TokenFirstRoute
 from server.main import create_app
 from server.settings import Settings
-from tests.conftest import StartServer
 from tests.server.rawhttp import body_of, send_while_reading
+from tests.servers import StartServer
 
 
 @pytest.mark.parametrize("path", ["/api/v1/broadcast", "/health/check"])

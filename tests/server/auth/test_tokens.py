@@ -18,7 +18,8 @@ from server.auth.tokens import (
     read_or_create_admin_token,
 )
 from server.settings import Settings
-from tests.conftest import StartServer, admin_token, remember_token
+from tests.known_tokens import remember_token
+from tests.servers import StartServer, admin_token
 
 
 def test_the_token_file_is_created_0600_in_a_0700_folder(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from server.auth.users import UnknownUser, UserExists, UserStore, UserStoreError, check_name
-from tests.conftest import remember_token
+from tests.known_tokens import remember_token
 
 
 def test_a_token_identifies_its_user_until_revoked(tmp_path: Path) -> None:

@@ -29,9 +29,9 @@ from server.edge.timing import RequestDurations
 from server.main import create_app
 from server.observe.metrics import HTTP_BUCKETS
 from server.settings import Settings
-from tests.conftest import StartServer
 from tests.server.appserver import serve_app
 from tests.server.scrape import scrape, value
+from tests.servers import StartServer
 
 pytestmark = pytest.mark.anyio
 

@@ -13,9 +13,9 @@ from websockets.typing import Origin
 
 from app.embedded import EmbeddedServer
 from server.edge.host_check import host_of
-from tests.conftest import StartServer, ws_url
 from tests.server.rawhttp import status_of
 from tests.server.wsclient import RawWebSocket, recv_json
+from tests.servers import StartServer, ws_url
 
 
 async def handshake(server: EmbeddedServer, origin: str | None) -> int:

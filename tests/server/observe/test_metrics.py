@@ -11,10 +11,10 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from server.main import create_app
-from tests.conftest import StartServer, admin_token, ws_url
 from tests.redis_server import RedisServer
 from tests.server.instances import DEADLINE, eventually, open_client
 from tests.server.scrape import scrape, value
+from tests.servers import StartServer, admin_token, ws_url
 
 pytestmark = pytest.mark.anyio
 

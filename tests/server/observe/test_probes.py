@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from server.observe.probes import probe
-from tests.conftest import StartServer
+from tests.servers import StartServer
 
 pytestmark = pytest.mark.anyio
 

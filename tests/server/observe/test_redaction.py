@@ -11,8 +11,9 @@ import pytest
 from websockets.asyncio.client import connect
 
 from server.observe.redaction import install_redaction, redact
-from tests.conftest import StartServer, admin_token, remember_token, ws_url
+from tests.known_tokens import remember_token
 from tests.server.wsclient import recv_json, recv_type
+from tests.servers import StartServer, admin_token, ws_url
 
 
 def test_tokens_in_query_strings_are_redacted_from_the_logs(

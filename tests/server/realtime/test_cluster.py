@@ -11,9 +11,9 @@ import pytest
 
 from app.embedded import EmbeddedServer
 from server.realtime.cluster import ClusterPresence, ClusterSnapshot
-from tests.conftest import StartServer, admin_token
 from tests.redis_server import RedisServer
 from tests.server.instances import DEADLINE, Client, eventually, get_json, open_client
+from tests.servers import StartServer, admin_token
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,6 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.conftest import StartServer, admin_token, ws_url
 from tests.server.wsclient import (
     RawWebSocket,
     await_until,
@@ -17,6 +16,7 @@ from tests.server.wsclient import (
     recv_each,
     recv_type,
 )
+from tests.servers import StartServer, admin_token, ws_url
 
 pytestmark = pytest.mark.anyio
 

@@ -23,8 +23,8 @@ from server.realtime import store as store_module
 from server.realtime.store import MessageStore
 from server.realtime.wire import Broadcast
 from server.settings import Settings
-from tests.conftest import StartServer, admin_token, ws_url
 from tests.filesystems import read_only
+from tests.servers import StartServer, admin_token, ws_url
 
 
 def _store(path: Path, **overrides: float) -> MessageStore:

@@ -15,9 +15,9 @@ import pytest
 from websockets.asyncio.client import connect
 
 from app.embedded import EmbeddedServer
-from tests.conftest import StartServer, admin_token, ws_url
 from tests.server.rawhttp import body_of, open_raw, send_while_reading
 from tests.server.wsclient import recv_type
+from tests.servers import StartServer, admin_token, ws_url
 
 pytestmark = pytest.mark.anyio
 

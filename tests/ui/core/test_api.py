@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from tests.conftest import StartServer, admin_token
+from tests.servers import StartServer, admin_token
 from ui.core.api import ApiClient, ApiError
 
 pytestmark = pytest.mark.anyio

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.conftest import StartServer, admin_token, ws_url
+from tests.servers import StartServer, admin_token, ws_url
 from ui.core.feed import FeedState, FeedUnavailable, LiveFeed
 
 pytestmark = pytest.mark.anyio

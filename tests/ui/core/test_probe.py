@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from tests.conftest import StartServer, admin_token
+from tests.servers import StartServer, admin_token
 from ui.core.api import ApiClient
 from ui.core.probe import probe, target_outcome
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import StartServer, admin_token, remember_token
+from tests.known_tokens import remember_token
+from tests.servers import StartServer, admin_token
 from ui.dialogs.load_test import LoadTestDialog
 
 

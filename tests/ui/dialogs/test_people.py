@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import StartServer, admin_token, remember_token
+from tests.known_tokens import remember_token
+from tests.servers import StartServer, admin_token
 from tests.ui.qasync_support import run
 from ui.core.api import ApiClient
 from ui.dialogs.people import PeopleDialog

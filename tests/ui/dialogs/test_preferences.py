@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
 
 from app import settings_window
 from server.settings import Settings
-from tests.conftest import StartServer
+from tests.servers import StartServer
 from tests.ui.qasync_support import run, until
 from ui.dialogs.preferences import (
     LAN_HOST,

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import StartServer, admin_token, remember_token
+from tests.known_tokens import remember_token
 from tests.server.instances import open_client
+from tests.servers import StartServer, admin_token
 from ui.dialogs.replay import ReplayDialog
 
 

@@ -19,8 +19,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog
 from websockets.sync.client import connect
 
-from tests.conftest import StartServer, ws_url
 from tests.e2e.browser import Peer, broadcast_text
+from tests.servers import StartServer, ws_url
 from ui.dialogs.share import (
     QR_BORDER_MODULES,
     QR_MODULE_PIXELS,

@@ -15,7 +15,6 @@ import pytest
 from app.embedded import EmbeddedServer
 from server.realtime.buses import redis as redis_bus
 from server.realtime.buses.redis import without_password
-from tests.conftest import StartServer, admin_token
 from tests.redis_server import RedisServer
 from tests.server.instances import (
     DEADLINE,
@@ -26,6 +25,7 @@ from tests.server.instances import (
     open_client,
     open_recorder,
 )
+from tests.servers import StartServer, admin_token
 
 pytestmark = pytest.mark.anyio
 

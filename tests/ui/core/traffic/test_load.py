@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from tests.conftest import StartServer, admin_token, remember_token
+from tests.known_tokens import remember_token
+from tests.servers import StartServer, admin_token
 from ui.core.traffic.load import (
     CLIENTS_PER_WORKER,
     LoadPlan,

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import StartServer, admin_token
+from tests.servers import StartServer, admin_token
 from ui.core.traffic.record import record
 from ui.core.traffic.recording import Recorder, read_recording
 

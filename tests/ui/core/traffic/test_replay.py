@@ -8,8 +8,8 @@ import asyncio
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.conftest import StartServer, admin_token, ws_url
 from tests.server.wsclient import recv_type
+from tests.servers import StartServer, admin_token, ws_url
 from ui.core.traffic.recording import Recording
 from ui.core.traffic.replay import parse_channel_map, replay
 
