@@ -39,6 +39,9 @@ from server.realtime.buses.memory import BusUnavailable, Deliver, History
 from server.realtime.wire import Broadcast
 
 logger = logging.getLogger("pulsedesk.bus")
+# The retry jitter has a generator of its own: drawing from the global one would move the
+# process's shared random state (which tests and libraries seed) from the server's thread.
+_JITTER = random.Random()
 
 COUNTER_KEY = "pulsedesk:broadcast:last-id"
 STREAM_KEY = "pulsedesk:broadcast:stream"
@@ -426,5 +429,5 @@ class RedisBus:
                 logger.exception("the Redis reader failed; retrying")
                 self.state = "degraded"
                 self._connected.clear()
-            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+            await asyncio.sleep(delay * _JITTER.uniform(0.5, 1.0))
             delay = min(delay * 2, BACKOFF_MAX)
