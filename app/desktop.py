@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -281,6 +282,7 @@ def run_window(
     ``quit_requested`` says whether SIGINT or SIGTERM came while the window was being built,
     before it took the signals over (``app.signals.NotedSignals``): it then quits at once.
     """
+    paint_on_gui_thread()
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     identify(app)
@@ -291,6 +293,16 @@ def run_window(
             if quit_requested():
                 desktop.window.request_quit()
             return loop.run_until_complete(desktop.run(start_error))
+
+
+def paint_on_gui_thread() -> None:
+    """Keep Qt's raster painting on the GUI thread: call before the QApplication is made.
+
+    Qt hands large fills and image conversions to a pool of threads and waits for them, so a
+    repaint waits for cores the embedded server and a load test's processes hold; see
+    docs/design.md, "The window under its own load test".
+    """
+    os.environ["QT_NO_GUI_THREADPOOL"] = "1"
 
 
 def identify(app: QApplication) -> None:

@@ -37,8 +37,9 @@ def run_app(scenario: Scenario, **settings: Any) -> dict[str, Any]:
     from PySide6.QtWidgets import QApplication
     from qasync import QEventLoop
 
-    from app.desktop import Desktop, identify
+    from app.desktop import Desktop, identify, paint_on_gui_thread
 
+    paint_on_gui_thread()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     identify(app)

@@ -7,6 +7,8 @@ import asyncio
 import json
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -590,3 +592,53 @@ def test_the_tools_menu_opens_the_load_test_and_replay_on_this_server(
     assert load.clients.maximum() == desktop.settings.load_max_clients  # type: ignore[attr-defined]
     load.close()
     replay.close()
+
+
+#: Run in a child process: Qt's GUI thread pool is made once per process, at the first paint
+#: that wants it. The window of ``run_window`` is painted (``grab``) and the names of the
+#: process's threads printed, then it quits.
+_PAINT_AND_LIST_THREADS = """
+import os, sys
+from PySide6.QtWidgets import QApplication
+import app.desktop
+from server.settings import Settings
+if sys.argv[1] == "unprepared":
+    app.desktop.paint_on_gui_thread = lambda: None
+def painted_then_quit():
+    for widget in QApplication.topLevelWidgets():
+        widget.grab()
+    tasks = os.listdir("/proc/self/task")
+    print(sorted(open(f"/proc/self/task/{task}/comm").read().strip() for task in tasks))
+    return True
+app.desktop.run_window(
+    Settings(port=0), server=None, start_error=None, connect="http://127.0.0.1:9",
+    token="t" * 32, quit_requested=painted_then_quit,
+)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="thread names are read from /proc")
+@pytest.mark.parametrize(("start", "pooled"), [("as run_window does", False), ("unprepared", True)])
+def test_the_window_paints_on_its_own_thread_without_qts_paint_pool(
+    tmp_path: Path, start: str, pooled: bool
+) -> None:
+    # Qt's raster engine hands big fills to "Thread (pooled)" workers and waits for them; the
+    # desktop turns that off before its QApplication exists. "unprepared" shows the test sees
+    # the pool when it is on.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULSEDESK_", "QT_NO_GUI"))}
+    env.update(
+        PULSEDESK_CONFIG_DIR=str(tmp_path / "config"),
+        PULSEDESK_DATA_DIR=str(tmp_path / "data"),
+        XDG_CONFIG_HOME=str(tmp_path / "xdg"),
+        QT_QPA_PLATFORM="offscreen",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", _PAINT_AND_LIST_THREADS, start],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    threads = done.stdout.strip().splitlines()[-1]
+    assert ("Thread (pooled)" in threads) is pooled, threads
