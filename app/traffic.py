@@ -18,7 +18,7 @@ from pathlib import Path
 from server.settings import Settings
 
 LOAD_DEFAULTS = Settings.model_fields
-#: How much nicer ``load --low-priority`` makes its processes (Unix).
+#: How much nicer ``load --low-priority`` makes its processes where there is no idle policy.
 LOW_PRIORITY = 10
 
 
@@ -47,8 +47,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     load.add_argument(
         "--low-priority",
         action="store_true",
-        help="run the clients at a lower CPU priority, so that a server and a window on this "
-        "machine come first when cores are short (the window's Load test does)",
+        help="run the sender and the clients at the lowest CPU priority (Linux: only on CPU time "
+        "no other process wants), so that a server and a window on this machine come first "
+        "when cores are short (the window's Load test does)",
     )
     _add_client_options(load)
 
@@ -175,8 +176,16 @@ def _load(args: argparse.Namespace, settings: Settings, token: str | None) -> in
 
 
 def lower_priority() -> None:
-    """Below-normal CPU priority for this process and the processes it starts from now on
-    (they inherit it): nice +10 on Unix, the below-normal class on Windows."""
+    """The lowest CPU priority for this process and the processes it starts from now on (they
+    inherit it): on Linux the idle scheduling policy, which runs only when no normal process
+    wants the core (see docs/design.md, "The window under its own load test"); where there is
+    none, nice +10 (Unix) or the below-normal class (Windows)."""
+    if hasattr(os, "SCHED_IDLE"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            return
+        except OSError:  # a sandbox that forbids it: a nice value still helps
+            pass
     import psutil
 
     me = psutil.Process()
