@@ -277,8 +277,9 @@ class ClientPool:
         self.count = count
         self.expect = expect
         sizes = [count // workers + (1 if i < count % workers else 0) for i in range(workers)]
+        self.sizes = [size for size in sizes if size]
         self.procs: list[subprocess.Popen[bytes]] = []
-        for size in (s for s in sizes if s):
+        for size in self.sizes:
             self.procs.append(
                 subprocess.Popen(
                     [
@@ -302,6 +303,28 @@ class ClientPool:
         reports = await self._all_say("ready", within)
         self.failures = [reason for report in reports for reason in report.get("failures", [])]
         return sum(int(report["ready"]) for report in reports)
+
+    async def delivered(self, within: float) -> bool:
+        """Wait until every connection has had ``expect`` frames, as the workers' progress
+        reports say (twice a second, while they still hold their connections); False if that
+        took more than ``within`` seconds. Call it before ``done``, which closes them all.
+        """
+        deadline = time.monotonic() + within
+
+        async def one(proc: subprocess.Popen[bytes], frames: int) -> bool:
+            assert proc.stdout is not None
+            while time.monotonic() < deadline:
+                # Never cancelled: a cancelled readline would go on in its thread and take a
+                # line meant for done(). Progress lines come every 0.5 s, so this returns soon.
+                line = await asyncio.to_thread(proc.stdout.readline)
+                if not line:
+                    raise RuntimeError("a client process exited before its frames arrived")
+                if json.loads(line).get("progress", 0) >= frames:
+                    return True
+            return False
+
+        sizes = zip(self.procs, self.sizes, strict=True)
+        return all(await asyncio.gather(*(one(p, n * self.expect) for p, n in sizes)))
 
     async def done(self, within: float) -> bool:
         """Whether every connection got every frame within ``within`` seconds."""

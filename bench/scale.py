@@ -6,7 +6,10 @@ connection, and its CPU time from the first connect until the storm has settled 
 welcomes, presence frames) what connecting them all cost. Then BROADCASTS small broadcasts,
 one a second, go to everyone; the latency from the sender's clock to each client's receipt
 gives p50, p99 and the worst (the last client), and the server's CPU time from the first
-broadcast until every client has them all, per broadcast, its own share of that latency.
+broadcast until every client has them all (before the clients close), per broadcast, its own
+share of that latency. For PulseDesk, its own ``pulsedesk_broadcast_fanout_seconds`` gives
+the server's side of the latency: how long, on average, handing one broadcast to every
+socket took (the last write to the kernel), beside what the clients observed.
 
 The client processes have ``--ready-within`` seconds to open all their connections (by
 default 300, or 30 ms per connection when that is more: 570 s for 19,000), since on a loaded
@@ -19,7 +22,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 from typing import Any
+
+import httpx
 
 from bench.harness import (
     WEBSOCKETS_BROADCAST,
@@ -50,7 +56,8 @@ async def measure(
     ready_within: float = 300.0,
     profile: str | None = None,
 ) -> dict[str, Any]:
-    """One contender, one fresh server; ``profile``: a py-spy profile of the connection storm."""
+    """One contender, one fresh server; ``profile``: py-spy profiles of the connection storm
+    (``profile``) and of the broadcasts (``profile.broadcasts``)."""
     with ServerProcess(contender) as server:
         await asyncio.sleep(settle / 2)  # start-up allocations settle before the baseline
         baseline = server.rss()
@@ -73,10 +80,25 @@ async def measure(
                 title = f"{contender.name}: where the connection storm's time went"
                 print_profile(title, spy.stop())
             held = server.rss()
+            fanout_before = await fanout_seconds(server)
             cpu_before = server.cpu_seconds()
-            await send_broadcasts(contender, server.ws_url, broadcasts, rate)
-            complete = await pool.done(within=60)
+            spy = None
+
+            async def start() -> None:
+                # After the sender's own connect, which is not a broadcast.
+                nonlocal cpu_before, spy
+                cpu_before = server.cpu_seconds()
+                spy = Profile(server.process.pid, f"{profile}.broadcasts") if profile else None
+
+            await send_broadcasts(contender, server.ws_url, broadcasts, rate, on_open=start)
+            # Until every client has them all, and not the clients' closing afterwards.
+            await pool.delivered(within=60)
             broadcast_cpu = server.cpu_seconds() - cpu_before
+            if spy is not None:
+                title = f"{contender.name}: where the broadcasts' time went"
+                print_profile(title, spy.stop())
+            fanout_after = await fanout_seconds(server)
+            complete = await pool.done(within=60)
             received, codes, latencies = pool.results()
         finally:
             pool.kill()
@@ -85,6 +107,7 @@ async def measure(
         "rss_mb": held / 2**20,
         "ramp_cpu_s": ramp_cpu,
         "broadcast_cpu_ms": broadcast_cpu / max(broadcasts, 1) * 1000,
+        "fanout_ms": mean_fanout_ms(fanout_before, fanout_after),
         "p50_ms": percentile(latencies, 50) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
         "max_ms": max(latencies, default=float("nan")) * 1000,
@@ -93,6 +116,27 @@ async def measure(
         "closed": sum(codes.values()),
         "close_codes": sorted(int(code) for code in codes),
     }
+
+
+async def fanout_seconds(server: ServerProcess) -> tuple[float, float] | None:
+    """PulseDesk's broadcast fan-out histogram, (seconds in all, broadcasts); None elsewhere."""
+    if server.contender.module != "app":
+        return None
+    async with httpx.AsyncClient(headers=server.contender.sender_headers) as client:
+        text = (await client.get(f"{server.http_url}/metrics", timeout=30)).text
+    values = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name.startswith("pulsedesk_broadcast_fanout_seconds_"):
+            values[name.removeprefix("pulsedesk_broadcast_fanout_seconds_")] = float(value)
+    return values["sum"], values["count"]
+
+
+def mean_fanout_ms(before: tuple[float, float] | None, after: tuple[float, float] | None) -> float:
+    """Milliseconds the server took, on average, to hand one broadcast to every socket."""
+    if before is None or after is None or after[1] <= before[1]:
+        return math.nan
+    return (after[0] - before[0]) / (after[1] - before[1]) * 1000
 
 
 async def run(
@@ -120,7 +164,8 @@ async def run(
             samples[contender.name].append(result)
             print_round(round_number, contender.name, result)
     keys = [
-        "kb_per_conn", "rss_mb", "ramp_cpu_s", "broadcast_cpu_ms", "p50_ms", "p99_ms", "max_ms",
+        "kb_per_conn", "rss_mb", "ramp_cpu_s", "broadcast_cpu_ms", "fanout_ms", "p50_ms",
+        "p99_ms", "max_ms",
     ]  # fmt: skip
     rows = [
         [
@@ -140,6 +185,7 @@ async def run(
             "RSS MB",
             "connect CPU s",
             "CPU ms/broadcast",
+            "server fan-out ms",
             "p50 ms",
             "p99 ms",
             "last ms",
