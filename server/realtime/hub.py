@@ -34,7 +34,6 @@ SendText = Callable[[str], Awaitable[None]]
 Close = Callable[[int, str], Awaitable[None]]
 
 
-
 class Connection:
     """One client: its queue, its counters and, once it needs one, the task that writes to it."""
 
@@ -192,20 +191,36 @@ class Connection:
         }
 
 
-#: Presence deliveries a second that a connect storm may cost at most (see presence_interval).
-PRESENCE_BUDGET = 20_000
+#: Presence deliveries (one per connection a frame goes to) that each change of the count,
+#: a connection joining or leaving, pays for: a storm of N joins costs about 2N of them ...
+PRESENCE_PER_CHANGE = 2
+#: ... plus at most this many a second: the pace of the frames that announce changes too few
+#: to pay for one (see presence_interval).
+PRESENCE_BUDGET = 2_000
 
 
 def presence_interval(floor: float, connections: int) -> float:
-    """Seconds from a change in the count to the presence frame that tells every client.
+    """Seconds from a change to the frame announcing it, when the changes do not pay for it.
 
-    Each presence frame goes to every connection. When every client of a big server comes
-    back at once (after a restart, say), frames ``floor`` apart would cost ``connections /
-    floor`` deliveries a second: a whole core at 10,000 clients. Beyond ``PRESENCE_BUDGET *
-    floor`` connections the frames are spaced so that they stay within the budget; below it
-    (2,000 clients at the 0.1 s default) the count is as prompt as ever.
+    Frames to ``connections`` clients this far apart cost at most ``PRESENCE_BUDGET``
+    deliveries a second; never less than ``floor``, which is the interval up to
+    ``PRESENCE_BUDGET * floor`` connections (200 at the 0.1 s default).
     """
     return max(floor, connections / PRESENCE_BUDGET)
+
+
+def presence_due(floor: float, connections: int, changes: int, first: float) -> float:
+    """When the presence frame for ``changes`` since ``first`` is due.
+
+    A frame goes to every connection, so it is sent once the changes have paid for it
+    (``PRESENCE_PER_CHANGE`` deliveries each), and at the latest ``presence_interval`` after
+    the first; never sooner than ``floor`` after it, so that a burst of joins is one frame.
+    A storm of N joins (a big server's clients all coming back) then costs about 2N
+    deliveries plus ``PRESENCE_BUDGET`` a second, not its duration times the connections.
+    """
+    if changes * PRESENCE_PER_CHANGE >= connections:
+        return first + floor
+    return first + presence_interval(floor, connections)
 
 
 class Hub:
@@ -233,7 +248,11 @@ class Hub:
         self.presence_delay = presence_delay
         self._connections: dict[str, Connection] = {}
         self._ids = itertools.count(1)
-        self._presence_pending = False
+        # The unannounced changes of the count: how many, and the first's time.
+        self._presence_changes = 0
+        self._presence_first = 0.0
+        self._presence_timer: asyncio.TimerHandle | None = None
+        self._presence_paid = False  # the timer is set for the changes' earliest time
         self._listeners: list[Callable[[Broadcast], None]] = []
         #: Extra fields for presence frames (the cluster totals when there is a cluster).
         self.presence_extra: Callable[[], dict[str, Any]] | None = None
@@ -507,19 +526,41 @@ class Hub:
         self._presence_changed()
 
     def _presence_changed(self) -> None:
-        # Coalesce: a thousand clients connecting at once cause a handful of presence frames,
-        # not a million deliveries.
-        if self._presence_pending:
-            return
+        # O(1) per change: count it, and bring the frame forward once the changes paid for it.
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        self._presence_pending = True
-        loop.call_later(presence_interval(self.presence_delay, self.count), self._send_presence)
+        self._presence_changes += 1
+        paid = self._presence_changes * PRESENCE_PER_CHANGE >= self.count
+        timer = self._presence_timer
+        if timer is None:
+            self._presence_first = loop.time()
+        elif self._presence_paid or not paid:
+            return  # due no sooner than it was
+        else:
+            timer.cancel()
+        self._presence_paid = paid
+        self._presence_timer = loop.call_at(self._presence_due(), self._presence_timer_fired)
+
+    def _presence_due(self) -> float:
+        changes, first = self._presence_changes, self._presence_first
+        return presence_due(self.presence_delay, self.count, changes, first)
+
+    def _presence_timer_fired(self) -> None:
+        loop = asyncio.get_running_loop()
+        due = self._presence_due()
+        # Joins since the timer was set make the frame cost more: it waits the longer for
+        # them (a timer may run up to a millisecond early, which is no reason to wait again).
+        if due > loop.time() + 0.001:
+            self._presence_timer = loop.call_at(due, self._presence_timer_fired)
+            return
+        self._presence_timer = None
+        self._presence_changes = 0
+        self._presence_paid = False
+        self._send_presence()
 
     def _send_presence(self) -> None:
-        self._presence_pending = False
         data: dict[str, Any] = {"connections": self.count}
         if self.presence_extra is not None:
             data.update(self.presence_extra())

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from server.realtime.hub import PRESENCE_BUDGET, PRESENCE_PER_CHANGE
 from tests.server.wsclient import (
     RawWebSocket,
     await_until,
@@ -119,3 +121,31 @@ async def test_a_client_that_never_reads_is_closed_1013_and_delays_no_one(
         f"stalled client: close={close_code}, healthy={healthy_count}x{messages} received, "
         f"rss={details['memory_bytes'] / 2**20:.0f} MiB"
     )
+
+
+async def test_a_storm_of_joins_ends_with_the_right_count_at_a_bounded_cost(
+    start_server: StartServer,
+) -> None:
+    # 1,000 clients join one after the other, the watcher first: a storm as long as their
+    # handshakes, seconds. Every presence frame costs a delivery per connection, its count;
+    # all of them together may cost 2 a join plus the budget's 2,000 a second, and one frame
+    # more. The old rule (a frame every 0.1 s while they came) cost twice that and more.
+    server = start_server()
+    url = ws_url(server)
+    clients: list[ClientConnection] = []
+    async with connect(url) as watcher:
+        await recv_type(watcher, "welcome")
+        started = time.monotonic()
+        try:
+            for _ in range(1_000):
+                clients.append(await connect(url, open_timeout=30))
+            counts: list[int] = []
+            while counts[-1:] != [1_001]:
+                counts.append((await recv_type(watcher, "presence", 30))["data"]["connections"])
+            elapsed = time.monotonic() - started
+            print(f"presence frames to the watcher in {elapsed:.1f} s: {counts}")
+            budget = PRESENCE_PER_CHANGE * 1_001 + PRESENCE_BUDGET * elapsed + 1_001
+            assert sum(counts) <= budget, (counts, elapsed)
+            assert counts == sorted(counts)
+        finally:
+            await asyncio.gather(*(ws.close() for ws in clients))

@@ -21,7 +21,14 @@ from websockets.protocol import State
 from websockets.uri import parse_uri
 
 from server.realtime.framing import text_frame
-from server.realtime.hub import PRESENCE_BUDGET, Connection, Hub, presence_interval
+from server.realtime.hub import (
+    PRESENCE_BUDGET,
+    PRESENCE_PER_CHANGE,
+    Connection,
+    Hub,
+    presence_due,
+    presence_interval,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -163,10 +170,43 @@ async def test_presence_is_coalesced_and_carries_the_count() -> None:
 
 def test_presence_frames_for_a_big_crowd_are_spaced_to_a_delivery_budget() -> None:
     assert presence_interval(0.1, 0) == 0.1
-    assert presence_interval(0.1, 2_000) == 0.1  # the default's prompt count, up to here
-    assert presence_interval(0.1, 10_000) == 0.5
+    assert presence_interval(0.1, 200) == 0.1  # the default's prompt count, up to here
+    assert presence_interval(0.1, 10_000) == 5.0
     for crowd in (1, 500, 2_000, 2_001, 10_000, 100_000):
         assert crowd / presence_interval(0.1, crowd) <= PRESENCE_BUDGET
+
+
+def test_a_presence_frame_is_due_once_its_changes_paid_for_it() -> None:
+    # One join among 19,000, or ten: announced 9.5 s after the first.
+    assert presence_due(0.1, 19_000, 1, first=50.0) == 50.0 + 9.5
+    assert presence_due(0.1, 19_000, 10, first=50.0) == 50.0 + 9.5
+    # 9,500 changes pay for a frame to 19,000: at once, but never within the floor.
+    assert presence_due(0.1, 19_000, 9_500, first=50.0) == 50.1
+    # A small server's count is as prompt as the floor allows.
+    assert presence_due(0.1, 150, 1, first=50.0) == 50.1
+
+
+async def test_a_storm_of_joins_costs_two_presence_deliveries_a_join_and_the_budget() -> None:
+    # 1,000 clients join about a millisecond apart, the watcher first. Every presence frame
+    # costs a delivery per connection, its count; all of them together may cost 2 a join
+    # plus the budget's 2,000 a second, and one frame more. The old rule (a frame every
+    # 20 ms while they came) cost ten times that.
+    hub = Hub(presence_delay=0.02)
+    watcher = FakeSocket()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await connect(hub, watcher)
+    for _ in range(1_000):
+        await connect(hub, FakeSocket())
+        await asyncio.sleep(0.001)  # the pace of the storm, not a wait for something
+    await until(lambda: [f["data"] for f in watcher.of_type("presence")[-1:]] == [LAST])
+    elapsed = loop.time() - started
+    counts = [frame["data"]["connections"] for frame in watcher.of_type("presence")]
+    budget = PRESENCE_PER_CHANGE * 1_001 + PRESENCE_BUDGET * elapsed + 1_001
+    assert sum(counts) <= budget, (counts, elapsed)
+
+
+LAST = {"connections": 1_001}
 
 
 async def test_disconnect_sends_queued_frames_then_the_close() -> None:
