@@ -38,10 +38,11 @@ def test_a_host_that_cannot_be_listened_on_is_one_line_and_exit_2(
     assert "PulseDesk serving" not in done.stdout
 
 
-@pytest.mark.parametrize("module", ["httpx", "tomlkit"])
+@pytest.mark.parametrize("module", ["httpx", "tomlkit", "websockets.asyncio.client"])
 def test_the_modules_a_launch_imports_leave_the_heavy_ones_for_first_use(module: str) -> None:
     # httpx is about a tenth of the window's start-up (the first poll and the `users` command
-    # import it), tomlkit a fortieth (reading or writing the config file imports it).
+    # import it), tomlkit a fortieth (reading or writing the config file imports it), the
+    # WebSocket client with its proxy support a twentieth (the live feed's first connection).
     code = f"import sys\nimport app.cli, app.desktop\nprint({module!r} in sys.modules)"
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60

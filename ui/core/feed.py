@@ -13,12 +13,14 @@ import json
 import logging
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from common.urls import websocket_url
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
 
 
 class FeedState(StrEnum):
@@ -127,6 +129,10 @@ class LiveFeed:
             raise FeedUnavailable(f"the connection closed: {exc}") from None
 
     async def _run(self) -> None:
+        # Imported by the first connection, not with the window: the client (and the proxy
+        # support it pulls in) is a tenth of the window's own start-up.
+        from websockets.asyncio.client import connect
+
         delay = self.min_delay
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         while True:
