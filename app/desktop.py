@@ -68,7 +68,7 @@ class Desktop(QObject):
         self._style(qsettings)
         self.window = MainWindow(qsettings)
         self.monitor = Monitor(self.window, tuning)
-        self.timeline = TimelineFeed(self.window.timeline, self.monitor)
+        self.timeline = TimelineFeed(self.monitor)
         self.server: EmbeddedServer | None = None
         self.control: ServerControl | None = None
         if self.remote_url is None:

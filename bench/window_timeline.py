@@ -84,7 +84,7 @@ async def _scenario(
     from bench.heartbeat import Heartbeat
 
     window = desktop.window
-    window.tabs.setCurrentWidget(window.timeline)
+    window.show_timeline()
     events = desktop.server._server.config.app.state.pulsedesk.events
     await until(lambda: events.on_record is not None, "the window to follow $events")
     await asyncio.sleep(settle)

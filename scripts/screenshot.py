@@ -182,8 +182,7 @@ async def timeline_demo(desktop: Desktop, sensor: ClientConnection, ws: str, out
         async with connect(ws, additional_headers={"Origin": "https://evil.example"}):
             pass
     await asyncio.sleep(1.2)  # the push's pace, and a second of the chart
-    window.tabs.setCurrentWidget(window.timeline)
-    panel = window.timeline
+    panel = window.show_timeline()
     panel.set_client("")  # the main picture selected a client, which filtered the Timeline
     window.resize(1400, 1060)  # taller, so that the demo's whole story fits in the list
     panel.splitter.setSizes([900, 110])

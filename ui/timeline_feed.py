@@ -8,7 +8,9 @@ Timeline too. The same works against a remote server (``--connect``) with its ad
 without one the panel says why it stays empty. Selecting a client in the connections table or
 in the message log filters the Timeline to that client. A catch-up under way when the monitor
 stops watching (quitting, or another server) is ended before its clients close (``stop``):
-its requests run as the monitor's tasks (``Monitor.spawn``).
+its requests run as the monitor's tasks (``Monitor.spawn``). Until the panel is built (its
+tab's first showing) everything goes into the window's ``timeline_data``, and the status line,
+the server's level and a chosen client are kept for the panel to show when it comes.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QObject
 
@@ -26,7 +28,9 @@ from ui.core.feed import FeedState
 from ui.core.messages import LogEntry
 from ui.models.log import ENTRY_ROLE
 from ui.monitor import Monitor
-from ui.panels.timeline import TimelinePanel
+
+if TYPE_CHECKING:
+    from ui.panels.timeline import TimelinePanel
 
 logger = logging.getLogger("pulsedesk.timeline")
 
@@ -38,22 +42,59 @@ RETRY_AFTER = 2.0
 
 
 class TimelineFeed(QObject):
-    def __init__(self, panel: TimelinePanel, monitor: Monitor) -> None:
-        super().__init__(panel)
-        self.panel = panel
+    def __init__(self, monitor: Monitor) -> None:
+        window = monitor.window
+        super().__init__(window)
         self.monitor = monitor
-        self.timeline = panel.timeline
+        self.timeline = window.timeline_data
+        #: The panel once built; until then what it would show is kept below.
+        self.panel: TimelinePanel | None = None
+        self._status = ""
+        self._server_level: str | None = None
+        self._client = ""
         self._catching_up: asyncio.Task[None] | None = None
         self._table_client: str | None = None
         monitor.frame_listeners.append(self._on_frame)
         monitor.stop_hooks.append(self.stop)
-        window = monitor.window
         window.log_panel.model.log.listeners.append(self._on_message)
-        panel.log_level_chosen.connect(self.set_level)
         window.connections.table.selectionModel().selectionChanged.connect(self._client_chosen)
         # Clicks, not the selection: the log view's selection model is replaced whenever its
         # filter comes or goes.
         window.log_panel.view.clicked.connect(self._message_chosen)
+        window.timeline_built.connect(self._attach)
+        if window.timeline_is_built:
+            self._attach(window.timeline)
+
+    # The panel, when there is one ---------------------------------------------------------------
+
+    def _attach(self, panel: TimelinePanel) -> None:
+        self.panel = panel
+        panel.log_level_chosen.connect(self.set_level)
+        panel.show_status(self._status)
+        panel.show_server_level(self._server_level)
+        if self._client:
+            panel.set_client(self._client)
+        panel.taken()
+
+    def _taken(self) -> None:
+        if self.panel is not None:
+            self.panel.taken()
+
+    def _show_status(self, text: str) -> None:
+        self._status = text
+        if self.panel is not None:
+            self.panel.show_status(text)
+
+    def _show_server_level(self, level: str | None) -> None:
+        self._server_level = level
+        if self.panel is not None:
+            self.panel.show_server_level(level)
+
+    def _set_client(self, client: str) -> None:
+        if self.panel is None:
+            self._client = client
+        else:
+            self.panel.set_client(client)
 
     # Frames from the feed, entries from the message log -----------------------------------------
 
@@ -66,20 +107,20 @@ class TimelineFeed(QObject):
         if frame.get("channel") == CHANNEL:
             if kind == "event" and isinstance(data, dict):
                 if self.timeline.add_event(data):
-                    self.panel.taken()
+                    self._taken()
             elif kind == "events_missed" and isinstance(data, dict):
-                self.panel.show_status(f"{data.get('total')} events skipped: too many to show")
+                self._show_status(f"{data.get('total')} events skipped: too many to show")
             return True
         if isinstance(data, dict) and data.get("channel") == CHANNEL:
             return kind in ("subscribed", "unsubscribed")
         if kind == "error" and isinstance(data, dict) and CHANNEL in str(data.get("message")):
-            self.panel.show_status("The Timeline needs the admin token: the server said no")
+            self._show_status("The Timeline needs the admin token: the server said no")
             return True
         return False
 
     def _on_message(self, entry: LogEntry) -> None:
         self.timeline.add_message(entry)
-        self.panel.taken()
+        self._taken()
 
     # Catching up and subscribing --------------------------------------------------------------
 
@@ -109,7 +150,7 @@ class TimelineFeed(QObject):
                 answer = await self._fetch(api, seen)
             level = await api.get("/api/v1/log-level")
         except ApiError as exc:
-            self.panel.show_status(_why(exc))
+            self._show_status(_why(exc))
             if not _refused(exc):
                 # A slow or busy server: try again while this feed lasts (a refused token
                 # stays refused until the next connection).
@@ -120,8 +161,8 @@ class TimelineFeed(QObject):
             return
         for event in answer.body.get("items", []):
             self.timeline.add_event(event)
-        self.panel.taken()
-        self.panel.show_server_level(level.body.get("level"))
+        self._taken()
+        self._show_server_level(level.body.get("level"))
         since = max(seen, int(answer.body.get("last_id", 0)))
         subscribe = {"type": "subscribe", "data": {"channel": CHANNEL, "since": since}}
         try:
@@ -129,7 +170,7 @@ class TimelineFeed(QObject):
         except Exception as exc:  # the feed dropped again: the next welcome tries again
             logger.debug("could not subscribe to %s: %s", CHANNEL, exc)
             return
-        self.panel.show_status("")
+        self._show_status("")
 
     @staticmethod
     async def _fetch(api: ApiClient, seen: int) -> Answer:
@@ -148,14 +189,14 @@ class TimelineFeed(QObject):
         try:
             answer = await api.request("PUT", "/api/v1/log-level", json={"level": level})
         except ApiError as exc:
-            self.panel.show_status(_why(exc))
+            self._show_status(_why(exc))
             try:
                 current = await api.get("/api/v1/log-level")
             except ApiError:
                 return
-            self.panel.show_server_level(current.body.get("level"))
+            self._show_server_level(current.body.get("level"))
             return
-        self.panel.show_server_level(answer.body.get("level"))
+        self._show_server_level(answer.body.get("level"))
 
     # A client chosen elsewhere ------------------------------------------------------------------
 
@@ -164,13 +205,13 @@ class TimelineFeed(QObject):
         # a different client is news (the user may have cleared the filter since).
         client = self.monitor.window.connections.selected_id()
         if client and client != self._table_client:
-            self.panel.set_client(client)
+            self._set_client(client)
         self._table_client = client
 
     def _message_chosen(self, index: QModelIndex) -> None:
         entry = index.data(ENTRY_ROLE)
         if isinstance(entry, LogEntry) and entry.client:
-            self.panel.set_client(entry.client)
+            self._set_client(entry.client)
 
 
 def _refused(exc: ApiError) -> bool:

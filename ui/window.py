@@ -2,11 +2,14 @@
 
 Closing the window quits (``quit_requested``), unless "close to tray" is on; then it only
 hides. The composition root decides what quitting means (stop the feed, join the server).
+The Timeline's panel is built when its tab is first shown (or first asked for); what it shows
+is kept from the start in ``timeline_data``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -22,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.core.messages import DEFAULT_CAPACITY, MessageLog
+from ui.core.timeline import Timeline
 from ui.dialogs.port_conflict import PortConflictBanner
 from ui.panels.channels import ChannelsPanel
 from ui.panels.connections import ConnectionsPanel
@@ -30,8 +34,10 @@ from ui.panels.log import LogPanel
 from ui.panels.send_box import SendBox
 from ui.panels.server_bar import ServerBar
 from ui.panels.status import StatusPanel
-from ui.panels.timeline import TimelinePanel
 from ui.tray import Tray
+
+if TYPE_CHECKING:
+    from ui.panels.timeline import TimelinePanel
 
 
 class MainWindow(QMainWindow):
@@ -41,6 +47,8 @@ class MainWindow(QMainWindow):
     about_requested = Signal()
     load_test_requested = Signal()
     replay_requested = Signal()
+    #: The Timeline panel, just built (``timeline``).
+    timeline_built = Signal(object)
 
     def __init__(self, settings: QSettings, log: MessageLog | None = None) -> None:
         super().__init__()
@@ -59,10 +67,15 @@ class MainWindow(QMainWindow):
         self.channels = ChannelsPanel()
         self.log_panel = LogPanel(log or MessageLog(capacity))
         self.send_box = SendBox()
-        self.timeline = TimelinePanel()
+        #: What the Timeline shows, kept from the start; its panel is built when first shown.
+        self.timeline_data = Timeline()
+        self._timeline: TimelinePanel | None = None
+        self.timeline_tab = QWidget()
+        QVBoxLayout(self.timeline_tab).setContentsMargins(0, 0, 0, 0)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.log_panel, "Messages")
-        self.tabs.addTab(self.timeline, "Timeline")
+        self.tabs.addTab(self.timeline_tab, "Timeline")
+        self.tabs.currentChanged.connect(self._tab_shown)
         self.feed_label = QLabel()
         self.statusBar().addWidget(self.feed_label, 1)
         self.tray = Tray(self)
@@ -165,6 +178,42 @@ class MainWindow(QMainWindow):
         help_menu.addAction(shortcuts)
         help_menu.addAction(about)
 
+    # The Timeline, built on first use ----------------------------------------------------------
+
+    @property
+    def timeline(self) -> TimelinePanel:
+        """The Timeline panel: built when its tab is first shown, or here when asked first."""
+        if self._timeline is None:
+            return self._build_timeline()
+        return self._timeline
+
+    @property
+    def timeline_is_built(self) -> bool:
+        return self._timeline is not None
+
+    def show_timeline(self) -> TimelinePanel:
+        """Bring the Timeline's tab to the front; its panel."""
+        self.tabs.setCurrentWidget(self.timeline_tab)
+        return self.timeline
+
+    def _tab_shown(self, index: int) -> None:
+        if self._timeline is None and self.tabs.widget(index) is self.timeline_tab:
+            self._build_timeline()
+
+    def _build_timeline(self) -> TimelinePanel:
+        from ui.panels.timeline import TimelinePanel
+
+        self._timeline = panel = TimelinePanel(self.timeline_data)
+        layout = self.timeline_tab.layout()
+        assert layout is not None
+        layout.addWidget(panel)
+        state = self.settings.value("window/timeline_splitter")
+        if isinstance(state, QByteArray):
+            panel.splitter.restoreState(state)
+        panel.taken()  # the rows that came before it was built
+        self.timeline_built.emit(panel)
+        return panel
+
     def _focus_filter(self) -> None:
         self.log_panel.filter_text.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.log_panel.filter_text.selectAll()
@@ -210,12 +259,15 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def _splitters(self) -> dict[str, QSplitter]:
-        return {
+        """The splitters there are (a Timeline never shown keeps the layout saved before)."""
+        splitters = {
             "main_splitter": self.main_splitter,
             "side_splitter": self.side_splitter,
             "log_splitter": self.log_panel.splitter,
-            "timeline_splitter": self.timeline.splitter,
         }
+        if self._timeline is not None:
+            splitters["timeline_splitter"] = self._timeline.splitter
+        return splitters
 
     # Closing ----------------------------------------------------------------------------------
 

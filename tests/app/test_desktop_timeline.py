@@ -27,6 +27,27 @@ def http_paths(panel: TimelinePanel) -> list[str]:
     return [entry.record["data"]["path"] for entry in shown(panel) if entry.kind == "http"]
 
 
+def test_the_timeline_opened_late_shows_what_came_before_it_was_built(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    desktop = make_desktop()
+    assert desktop.server is not None
+    window = desktop.window
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+    httpx.get(f"{desktop.server.url}/before/the/tab/opened")
+    kept = window.timeline_data
+    qtbot.waitUntil(lambda: any("/before/the/tab" in e.text for e in kept.pending), timeout=10_000)
+    qtbot.waitUntil(lambda: desktop.timeline._server_level is not None, timeout=10_000)
+    assert window.findChildren(TimelinePanel) == []  # not built while its tab stayed behind
+    window.tabs.setCurrentWidget(window.timeline_tab)  # what clicking the tab does
+    [panel] = window.findChildren(TimelinePanel)
+    assert "/before/the/tab/opened" in http_paths(panel)
+    assert panel.server_level.isEnabled()  # the server's level, known before, shows
+    # From then on rows come straight in.
+    httpx.get(f"{desktop.server.url}/after/the/tab/opened")
+    qtbot.waitUntil(lambda: "/after/the/tab/opened" in http_paths(panel), timeout=10_000)
+
+
 def test_show_in_context_clears_the_filter_and_keeps_the_row(
     make_desktop: MakeDesktop, qtbot: Any
 ) -> None:
@@ -107,6 +128,7 @@ def test_quitting_while_a_catch_up_waits_to_try_again_ends_it(
     timeline._catch_up_soon()
     catching_up = timeline._catching_up
     assert catching_up is not None
-    qtbot.waitUntil(lambda: "trying again" in timeline.panel.status.text(), timeout=10_000)
+    panel = desktop.window.timeline
+    qtbot.waitUntil(lambda: "trying again" in panel.status.text(), timeout=10_000)
     run(qtbot, desktop.shutdown())
     assert catching_up.done()

@@ -90,6 +90,20 @@ def test_choosing_a_client_shows_its_connect_messages_and_disconnect_in_order(
     assert all(entry.client == client for entry in rows)
 
 
+def test_a_client_chosen_before_the_timeline_was_opened_filters_it(
+    start_server: StartServer, watching: Watch, qtbot: Any
+) -> None:
+    server = start_server()
+    monitor = watch_timeline(watching, qtbot, server)
+    window = monitor.window
+    client = monitor.feed.client_id  # type: ignore[union-attr]
+    assert client is not None
+    qtbot.waitUntil(lambda: _table_row(window, client) is not None, timeout=10_000)
+    window.connections.table.selectRow(_table_row(window, client))  # type: ignore[arg-type]
+    assert window.findChildren(TimelinePanel) == []  # its tab was never shown
+    assert window.show_timeline().filter_client.text() == client
+
+
 def _table_row(window: Any, client: str) -> int | None:
     model = window.connections.table.model()
     for row in range(model.rowCount()):

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from ui.core.connections import ConnectionsView
 from ui.core.health import HealthTracker, HealthView, PollResult, TargetView
 from ui.core.status import StatusView
+from ui.panels.timeline import TimelinePanel
 from ui.window import MainWindow
 
 
@@ -35,6 +36,29 @@ def test_geometry_splitters_interval_and_tray_option_persist(
     assert (second.width(), second.height()) == (640, 480)
     sizes = second.log_panel.splitter.sizes()
     assert sizes[0] > sizes[1]
+
+
+def test_the_timeline_is_built_by_its_tabs_first_showing_once_and_keeps_its_layout(
+    qtbot: Any, qt_settings: QSettings
+) -> None:
+    first = make_window(qtbot, qt_settings)
+    first.show()
+    assert first.findChildren(TimelinePanel) == []  # not built with the window
+    first.tabs.setCurrentWidget(first.timeline_tab)  # what clicking its tab does
+    built = first.findChildren(TimelinePanel)
+    assert len(built) == 1 and first.timeline is built[0]
+    qtbot.waitUntil(built[0].isVisible)
+    first.tabs.setCurrentWidget(first.log_panel)
+    first.tabs.setCurrentWidget(first.timeline_tab)
+    assert first.findChildren(TimelinePanel) == built  # built once
+    built[0].splitter.setSizes([100, 500])
+    first.save()
+    # A window whose Timeline was never shown keeps the layout saved before.
+    second = make_window(qtbot, qt_settings)
+    second.save()
+    third = make_window(qtbot, qt_settings)
+    sizes = third.timeline.splitter.sizes()
+    assert sizes[0] < sizes[1]
 
 
 def test_closing_quits_once_and_never_hides_where_there_is_no_tray(

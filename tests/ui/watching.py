@@ -52,7 +52,7 @@ def watching(qtbot: Any, qasync_loop: Any, qt_settings: QSettings) -> Iterator[W
         window = MainWindow(qt_settings)
         monitor = Monitor(window, tuning)
         if timeline:  # it subscribes the feed to $events, as the desktop's always does
-            TimelineFeed(window.timeline, monitor)
+            TimelineFeed(monitor)
         made.append(monitor)
         window.show()
         run(qtbot, monitor.watch(server.url, admin_token(server) if token == "" else token))
