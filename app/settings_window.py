@@ -25,12 +25,12 @@ from server.config_errors import ConfigError
 from server.observe.probes import probe
 from server.settings import Settings
 from ui.core.api import ApiClient
-from ui.dialogs.preferences import SERVER_KEYS, PreferencesDialog
 
 if TYPE_CHECKING:
     from app.desktop import Desktop
     from ui.dialogs.about import AboutDialog
     from ui.dialogs.people import PeopleDialog
+    from ui.dialogs.preferences import PreferencesDialog
 
 logger = logging.getLogger("pulsedesk.desktop")
 
@@ -100,10 +100,15 @@ async def test_target(url: str) -> str:
 
 
 def server_values(settings: Settings) -> dict[str, Any]:
+    from ui.dialogs.preferences import SERVER_KEYS
+
     return {key: getattr(settings, key) for key in SERVER_KEYS}
 
 
 def open_preferences(desktop: Desktop) -> PreferencesDialog:
+    # The dialog's module, with the list of server keys, is imported when it is first opened.
+    from ui.dialogs.preferences import SERVER_KEYS, PreferencesDialog
+
     settings = desktop.server.settings if desktop.server is not None else desktop.settings
     locked = {
         key: where
