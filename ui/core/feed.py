@@ -84,6 +84,8 @@ class LiveFeed:
         self._task: asyncio.Task[None] | None = None
         #: Runs cancelled by ``pause`` that are still closing their connection.
         self._ending: set[asyncio.Task[None]] = set()
+        #: Set by ``retry_now``: the wait before the next attempt ends at once.
+        self._retry = asyncio.Event()
 
     def _set_state(self, state: FeedState, detail: str) -> None:
         self.state = state
@@ -116,6 +118,13 @@ class LiveFeed:
         self._ws = None
         self._set_state(FeedState.STOPPED, "stopped")
 
+    def retry_now(self) -> None:
+        """The server is known to answer now (the embedded one just started): the next
+        attempt starts at once, not at the end of the backoff (after the one under way, if
+        one is)."""
+        if self.state is not FeedState.CONNECTED:
+            self._retry.set()
+
     async def send(self, text: str) -> None:
         """Send one text frame now, or FeedUnavailable."""
         ws = self._ws
@@ -142,6 +151,7 @@ class LiveFeed:
                         return  # paused while connecting
                     self._ws = ws
                     delay = self.min_delay
+                    self._retry.clear()
                     self._set_state(FeedState.CONNECTED, f"connected to {self.base_url}")
                     async for raw in ws:
                         self._receive(raw)
@@ -155,7 +165,9 @@ class LiveFeed:
             if asyncio.current_task() is not self._task:
                 return  # paused: a newer run (or none) owns the state
             self._set_state(FeedState.RECONNECTING, f"{reason}; retrying in {delay:.1f} s")
-            await asyncio.sleep(delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._retry.wait(), delay)
+            self._retry.clear()
             delay = min(delay * 2, self.max_delay)
 
     def _since(self) -> int | None:
