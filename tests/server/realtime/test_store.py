@@ -340,7 +340,7 @@ async def test_a_stop_while_a_batch_waits_for_the_writer_thread_still_stores_it(
 
     reopened = _store(path)
     await reopened.open()
-    items, total = await reopened.page(1, 10)
+    items, _total = await reopened.page(1, 10)
     assert [item.id for item in items] == [3, 2, 1]
     replay, complete = await reopened.since(0, limit=10)
     assert [item.id for item in replay] == [1, 2, 3] and complete  # no hole recorded
