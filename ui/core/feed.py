@@ -105,6 +105,7 @@ class LiveFeed:
         for run in runs:
             with contextlib.suppress(asyncio.CancelledError):
                 await run
+        self._ws = None
         self._set_state(FeedState.STOPPED, "stopped")
 
     def pause(self) -> None:
@@ -161,7 +162,10 @@ class LiveFeed:
             except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
                 reason = str(exc) or type(exc).__name__
             finally:
-                self._ws = None
+                if asyncio.current_task() is self._task:
+                    # A paused run ends when its close handshake does, perhaps after the
+                    # next run connected: that run's connection is not this one's to clear.
+                    self._ws = None
             if asyncio.current_task() is not self._task:
                 return  # paused: a newer run (or none) owns the state
             self._set_state(FeedState.RECONNECTING, f"{reason}; retrying in {delay:.1f} s")
