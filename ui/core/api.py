@@ -10,6 +10,7 @@ starting before the window's first poll, and that import would hold up both.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,8 @@ class ApiClient:
             self._headers["Authorization"] = f"Bearer {token}"
         self._client: httpx.AsyncClient | None = None  # made at the first request
         self._closed = False
+        #: Requests under way, each in a task of its own that ``aclose`` can end.
+        self._sending: set[asyncio.Task[httpx.Response]] = set()
 
     def _connection(self) -> httpx.AsyncClient:
         if self._closed:
@@ -68,8 +71,17 @@ class ApiClient:
         return self._client
 
     async def aclose(self) -> None:
-        """Close the connections; a request after this is an ApiError."""
+        """Close the connections; a request after this, or still under way, is an ApiError.
+
+        Requests under way are ended first: httpx's pool, closed while a request is still
+        opening its connection, forgets that connection, and the request would go on to use
+        it outside the pool, where nothing ever closes it.
+        """
         self._closed = True
+        while sending := [task for task in self._sending if not task.done()]:
+            for task in sending:
+                task.cancel()
+            await asyncio.wait(sending)
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()
@@ -79,8 +91,15 @@ class ApiClient:
         import httpx  # imported by _connection(): this only names it here
 
         started = time.perf_counter()
+        sending = asyncio.ensure_future(client.request(method, path, **kwargs))
+        self._sending.add(sending)
+        sending.add_done_callback(self._sending.discard)
         try:
-            response = await client.request(method, path, **kwargs)
+            response = await sending
+        except asyncio.CancelledError:
+            if self._closed and not _cancelling():  # ended by aclose, not by our caller
+                raise ApiError(f"{path}: the window's HTTP client closed") from None
+            raise
         except httpx.TimeoutException:
             raise ApiError(f"{path}: no answer within {self.timeout:g} s") from None
         except httpx.ConnectError:
@@ -131,6 +150,11 @@ class ApiClient:
     async def send_direct(self, conn_id: str, data: dict[str, Any]) -> None:
         """A ``direct`` frame to one client."""
         await self.request("POST", f"/api/v1/connections/{conn_id}/send", json={"data": data})
+
+
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _detail(response: httpx.Response) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
+import psutil
 import pytest
 
 from tests.servers import StartServer, admin_token
@@ -72,3 +74,40 @@ async def test_a_request_after_aclose_is_a_plain_error_and_opens_nothing(
         await api.get("/healthz")
     assert api._client is None
     await api.aclose()  # twice is harmless
+
+
+async def test_closing_while_a_request_opens_its_connection_leaves_no_connection_open() -> None:
+    """``aclose`` while a request is still opening its connection (the window quitting, a
+    dialog closed as it loads): the request is an ApiError and no connection stays open.
+    Before: httpx's closed pool forgot the connection being opened, the request went on to
+    be answered on it, and it stayed open outside any pool until the garbage collector found
+    it ("unclosed <socket ...>" at a later window test). The server's accept queue is kept
+    full, so the kernel holds the client's connect back until the test makes room."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)  # the accept queue holds one connection
+    port = listener.getsockname()[1]
+    filler = socket.create_connection(("127.0.0.1", port))  # ...and this is it
+    api = ApiClient(f"http://127.0.0.1:{port}", None, timeout=30)
+    loop = asyncio.get_running_loop()
+    try:
+        request = asyncio.create_task(api.get("/healthz"))
+        async with asyncio.timeout(15):
+            while not _connecting_to(port):  # the SYN the kernel drops while the queue is full
+                await asyncio.sleep(0.01)
+        await api.aclose()
+        await loop.run_in_executor(None, lambda: listener.accept()[0].close())  # the filler
+        with pytest.raises(ApiError, match="closed"):
+            await asyncio.wait_for(request, 10)  # (before: it connected now, and waited)
+        assert not _connecting_to(port)  # the connect was ended with the request
+    finally:
+        await api.aclose()
+        filler.close()
+        listener.close()
+
+
+def _connecting_to(port: int) -> bool:
+    return any(
+        conn.raddr and conn.raddr.port == port and conn.status == psutil.CONN_SYN_SENT
+        for conn in psutil.Process().net_connections(kind="tcp")
+    )
