@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+from typing import Any
 
 import psutil
 import pytest
@@ -111,3 +113,62 @@ def _connecting_to(port: int) -> bool:
         conn.raddr and conn.raddr.port == port and conn.status == psutil.CONN_SYN_SENT
         for conn in psutil.Process().net_connections(kind="tcp")
     )
+
+
+async def test_a_request_cancelled_while_it_drops_closed_connections_leaves_none_open() -> None:
+    """The server closed the client's three idle connections (it restarted, or stopped); the
+    next request first closes them, and is cancelled part way through (the server reported
+    stopped, the window quits). Before: the plain cancel went through httpcore's shielded
+    clean-up and left the other two open outside the pool, found later as "unclosed
+    transport". The cancel lands at each step of the request in turn."""
+    served: list[asyncio.StreamWriter] = []
+    everyone: list[asyncio.StreamWriter] = []
+    waiting = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        served.append(writer)
+        everyone.append(writer)
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                if len(served) < 3:
+                    await waiting.wait()  # three at once: three connections in the pool
+                waiting.set()
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        for steps in range(8):
+            api = ApiClient(f"http://127.0.0.1:{port}", None)
+            served.clear()
+            waiting.clear()
+            await asyncio.gather(*(api.get("/") for _ in range(3)))
+            for writer in served:
+                writer.close()
+            async with asyncio.timeout(10):
+                while len(_closed_by_the_server(port)) < 3:
+                    await asyncio.sleep(0.01)
+            request = asyncio.create_task(api.get("/"))
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            request.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ApiError):
+                await request
+            await api.aclose()
+            assert _closed_by_the_server(port) == [], f"cancelled after {steps} steps"
+    finally:
+        for writer in everyone:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+        server.close()
+        await server.wait_closed()
+
+
+def _closed_by_the_server(port: int) -> list[Any]:
+    return [
+        conn
+        for conn in psutil.Process().net_connections(kind="tcp")
+        if conn.raddr and conn.raddr.port == port and conn.status == psutil.CONN_CLOSE_WAIT
+    ]
