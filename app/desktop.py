@@ -36,6 +36,7 @@ from ui.timeline_feed import TimelineFeed
 from ui.window import MainWindow
 
 if TYPE_CHECKING:
+    from ui.core.api import ApiClient
     from ui.dialogs.share import ShareDialog
 
 logger = logging.getLogger("pulsedesk.desktop")
@@ -90,6 +91,8 @@ class Desktop(QObject):
         #: Shutting down: no server is watched any more (a late ``serving`` is too late).
         self.closing = False
         self.share_dialog: ShareDialog | None = None
+        #: The HTTP clients of open dialogs (People): quitting closes them with the window's.
+        self.dialog_clients: set[ApiClient] = set()
         self.collector = MainThreadCollector(parent=self)
 
     def _style(self, qsettings: QSettings) -> None:
@@ -249,10 +252,13 @@ class Desktop(QObject):
         self.closed.set()
 
     async def shutdown(self) -> None:
-        """Stop watching, then stop the server and join its thread (off the GUI thread)."""
+        """Stop watching and close the dialogs' clients, then stop the server and join its
+        thread (off the GUI thread)."""
         self.closing = True
         self.recording.stop()
         await self.monitor.stop()
+        for api in list(self.dialog_clients):
+            await api.aclose()
         if self.server is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
             joined = self.server.thread is None

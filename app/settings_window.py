@@ -201,7 +201,13 @@ def open_people(desktop: Desktop) -> PeopleDialog:
         api, desktop.share_url(), open_share=desktop.share_with_token, parent=desktop.window
     )
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.finished.connect(lambda _result: spawn(api.aclose()))
+    desktop.dialog_clients.add(api)  # closed by quitting, if the dialog is still open then
+
+    def closed(_result: int) -> None:
+        desktop.dialog_clients.discard(api)
+        spawn(api.aclose())
+
+    dialog.finished.connect(closed)
     dialog.open()
     spawn(dialog.reload())
     return dialog

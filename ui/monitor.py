@@ -222,8 +222,12 @@ class Monitor(QObject):
         self.router.rest()
 
     def server_running(self) -> None:
-        """The watched server runs again after ``server_stopped``: follow it from now."""
-        if not self.stopped or self.feed is None:
+        """The watched server runs: after ``server_stopped``, follow it from now; otherwise a
+        feed waiting to try again (it tried while the server was starting) tries at once."""
+        if self.feed is None:
+            return
+        if not self.stopped:
+            self.feed.retry_now()
             return
         self.stopped = False
         self.poller.resume()

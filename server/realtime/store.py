@@ -328,7 +328,16 @@ class MessageStore:
             return
         batch, self._pending = self._pending, []
         self._has_pending.clear()
-        if not await self._run(self._write, batch):
+        try:
+            written = await self._run(self._write, batch)
+        except asyncio.CancelledError:
+            # A cancel (``close`` ending the flusher) takes a write still queued for the
+            # thread off its queue: keep the batch for the next flush. Had it already begun,
+            # writing it again changes nothing (INSERT OR IGNORE).
+            self._pending[:0] = batch
+            self._has_pending.set()
+            raise
+        if not written:
             self._pending[:0] = batch
             excess = len(self._pending) - PENDING_LIMIT
             if excess > 0:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import psutil
+
 from app.desktop import Desktop
 from tests.ui.qasync_support import run
 from ui.core.feed import FeedState
@@ -30,6 +32,16 @@ def broadcast_texts(desktop: Desktop) -> list[str]:
         entry.frame["data"].get("text")
         for entry in log_rows(desktop)
         if entry.type == "broadcast"
+    ]
+
+
+def connections_to(port: int) -> list[Any]:
+    """This process's TCP connections to ``port`` that are still open on our side (a socket
+    nobody closed shows here, in CLOSE_WAIT once the server has gone)."""
+    return [
+        conn
+        for conn in psutil.Process().net_connections(kind="tcp")
+        if conn.raddr and conn.raddr.port == port and conn.status != psutil.CONN_TIME_WAIT
     ]
 
 

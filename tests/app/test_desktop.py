@@ -27,6 +27,7 @@ from tests.app.desktops import FAST, MakeDesktop, broadcast_texts, feed_connecte
 from tests.filesystems import read_only
 from tests.servers import StartServer, admin_token, port_is_free, ws_url
 from tests.ui.qasync_support import run, until
+from ui.core.feed import FeedState
 from ui.core.health import Health
 from ui.monitor import MonitorTuning
 
@@ -172,6 +173,32 @@ def test_start_reconnects_the_feed_at_once(make_desktop: MakeDesktop, qtbot: Any
     assert not feed_connected(desktop)
     bar.start_button.click()
     qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+
+
+def test_the_feed_connects_as_soon_as_its_own_server_runs_whatever_its_backoff(
+    make_desktop: MakeDesktop, qtbot: Any, qt_settings: QSettings
+) -> None:
+    """The feed tried while the server was not up yet (a start slower than its handshake
+    timeout, on a busy machine) and waits an hour to try again: the server reporting
+    "running" must bring it in at once. Here the server is not started on open, so the
+    first attempt is refused for sure; Start then runs it on the port the feed tries."""
+    slow_retries = MonitorTuning(
+        interval=0.2, timeout=1.0, reconnect_min=3600.0, reconnect_max=3600.0
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    qt_settings.setValue("window/start_server", "false")
+    desktop = make_desktop(tuning=slow_retries, port=port)
+    monitor = desktop.monitor
+    qtbot.waitUntil(
+        lambda: monitor.feed is not None and monitor.feed.state is FeedState.RECONNECTING,
+        timeout=15_000,
+    )
+    feed = monitor.feed
+    desktop.window.server_bar.start_button.click()
+    qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
+    assert monitor.feed is feed  # the same URL: the feed it had, not a new one
 
 
 def test_after_restart_every_panel_agrees_as_soon_as_the_server_answers(

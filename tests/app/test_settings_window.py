@@ -21,7 +21,7 @@ from app.desktop import Desktop
 from app.embedded import ServerState
 from server.settings import Settings
 from server.transport.server import next_free_port
-from tests.app.desktops import FAST, close_desktops
+from tests.app.desktops import FAST, close_desktops, connections_to
 from tests.known_tokens import remember_token
 from tests.servers import port_is_free, ws_url
 from tests.ui.qasync_support import run, until
@@ -330,6 +330,23 @@ def test_a_check_target_is_tested_before_it_is_saved(make_desktop: MakeDesktop, 
         "nothing-there": "tcp://127.0.0.1:9",
     }
     dialog.reject()
+
+
+def test_quitting_with_people_open_closes_its_connections(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    """The People dialog talks to the server with a client of its own: quitting while it is
+    open closes that client too. Before: its connection stayed open after the window quit,
+    and the garbage collector found it later ("unclosed <socket ...>" in a later test)."""
+    desktop = make_desktop()
+    qtbot.waitUntil(lambda: running(desktop), timeout=15_000)
+    assert desktop.server is not None
+    port = desktop.server.port
+    dialog = settings_window.open_people(desktop)
+    run(qtbot, dialog.reload())
+    assert connections_to(port)  # the dialog's, the window's
+    run(qtbot, desktop.shutdown())
+    assert connections_to(port) == []
 
 
 def test_people_says_what_is_wrong_in_words(make_desktop: MakeDesktop, qtbot: Any) -> None:

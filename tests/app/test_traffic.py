@@ -175,9 +175,6 @@ async def test_record_keeps_broadcasts_in_order_until_sigint(
             return (await http.get("/healthz")).json()["connections"] == 1
 
         await eventually(recorder_connected, "the recorder is connected")
-    talker = await open_client(server, f"token={token}")
-    for n in range(5):
-        await talker.say(f"note {n}")
 
     def recorded_broadcasts() -> list[dict[str, Any]]:
         lines = [json.loads(line) for line in output.read_text().splitlines()[1:] if line]
@@ -187,8 +184,13 @@ async def test_record_keeps_broadcasts_in_order_until_sigint(
     async def all_recorded() -> bool:
         return len(recorded_broadcasts()) == 5
 
-    await eventually(all_recorded, "the recorder has written all five broadcasts")
-    await talker.ws.close()
+    talker = await open_client(server, f"token={token}")
+    try:  # closed even when the test fails: a socket left open fails the next test instead
+        for n in range(5):
+            await talker.say(f"note {n}")
+        await eventually(all_recorded, "the recorder has written all five broadcasts")
+    finally:
+        await talker.close()
     process.send_signal(signal.SIGINT)
     code, out, err = await asyncio.to_thread(finish, process)
     assert code == 0, err
@@ -228,8 +230,10 @@ async def test_replay_sends_the_recorded_texts_in_order(
         "replay", str(path), server.url, "--speed", speed, f"--token={token_of(server)}",
         tmp_path=tmp_path,
     )  # fmt: skip
-    received = [(await listener.take("broadcast"))["data"]["text"] for _ in recorded]
-    await listener.close()
+    try:  # closed even when the test fails: a socket left open fails the next test instead
+        received = [(await listener.take("broadcast"))["data"]["text"] for _ in recorded]
+    finally:
+        await listener.close()
     code, out, err = await asyncio.to_thread(finish, process)
     assert code == 0, err
     assert received == [text for _, text in recorded]

@@ -10,12 +10,14 @@ starting before the window's first poll, and that import would hold up both.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 if TYPE_CHECKING:
+    import anyio
     import httpx
 
 
@@ -54,6 +56,8 @@ class ApiClient:
             self._headers["Authorization"] = f"Bearer {token}"
         self._client: httpx.AsyncClient | None = None  # made at the first request
         self._closed = False
+        #: Requests under way, each in a task of its own, with the scope that cancels it.
+        self._sending: dict[asyncio.Task[httpx.Response | None], anyio.CancelScope] = {}
 
     def _connection(self) -> httpx.AsyncClient:
         if self._closed:
@@ -68,25 +72,48 @@ class ApiClient:
         return self._client
 
     async def aclose(self) -> None:
-        """Close the connections; a request after this is an ApiError."""
+        """Close the connections; a request after this, or still under way, is an ApiError.
+
+        Requests under way are ended first: httpx's pool, closed while a request is still
+        opening its connection, forgets that connection, and the request would go on to use
+        it outside the pool, where nothing ever closes it.
+        """
         self._closed = True
+        while sending := [task for task in self._sending if not task.done()]:
+            for task in sending:
+                self._sending[task].cancel()
+            await asyncio.wait(sending)
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Answer:
         client = self._connection()
-        import httpx  # imported by _connection(): this only names it here
+        import anyio  # httpx's own, imported by _connection(): these only name them here
+        import httpx
 
         started = time.perf_counter()
+        # Ended through an anyio scope, never by a plain task.cancel(): httpcore shields its
+        # clean-up with anyio scopes (closing the connections the server has closed), which a
+        # plain cancel goes through, leaving the rest of them open outside the pool.
+        scope = anyio.CancelScope()
+        sending = asyncio.ensure_future(_send(scope, client, method, path, kwargs))
+        self._sending[sending] = scope
+        sending.add_done_callback(lambda task: self._sending.pop(task, None))
         try:
-            response = await client.request(method, path, **kwargs)
+            response = await asyncio.shield(sending)
+        except asyncio.CancelledError:  # our caller is cancelled: the request ends with it
+            scope.cancel()
+            await asyncio.wait([sending])
+            raise
         except httpx.TimeoutException:
             raise ApiError(f"{path}: no answer within {self.timeout:g} s") from None
         except httpx.ConnectError:
             raise ApiError(f"{path}: connection refused") from None
         except httpx.HTTPError as exc:
             raise ApiError(f"{path}: {type(exc).__name__}: {exc}") from None
+        if response is None:  # ended by aclose
+            raise ApiError(f"{path}: the window's HTTP client closed")
         latency = (time.perf_counter() - started) * 1000
         if response.status_code >= 400:
             detail = _detail(response)
@@ -131,6 +158,19 @@ class ApiClient:
     async def send_direct(self, conn_id: str, data: dict[str, Any]) -> None:
         """A ``direct`` frame to one client."""
         await self.request("POST", f"/api/v1/connections/{conn_id}/send", json={"data": data})
+
+
+async def _send(
+    scope: anyio.CancelScope,
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    kwargs: dict[str, Any],
+) -> httpx.Response | None:
+    """The request, or None when ``scope`` was cancelled."""
+    with scope:
+        return await client.request(method, path, **kwargs)
+    return None
 
 
 def _detail(response: httpx.Response) -> str:

@@ -86,6 +86,8 @@ class LiveFeed:
         self._task: asyncio.Task[None] | None = None
         #: Runs cancelled by ``pause`` that are still closing their connection.
         self._ending: set[asyncio.Task[None]] = set()
+        #: Set by ``retry_now``: the wait before the next attempt ends at once.
+        self._retry = asyncio.Event()
 
     def _set_state(self, state: FeedState, detail: str) -> None:
         self.state = state
@@ -105,6 +107,7 @@ class LiveFeed:
         for run in runs:
             with contextlib.suppress(asyncio.CancelledError):
                 await run
+        self._ws = None
         self._set_state(FeedState.STOPPED, "stopped")
 
     def pause(self) -> None:
@@ -117,6 +120,13 @@ class LiveFeed:
             task.add_done_callback(self._ending.discard)
         self._ws = None
         self._set_state(FeedState.STOPPED, "stopped")
+
+    def retry_now(self) -> None:
+        """The server is known to answer now (the embedded one just started): the next
+        attempt starts at once, not at the end of the backoff (after the one under way, if
+        one is)."""
+        if self.state is not FeedState.CONNECTED:
+            self._retry.set()
 
     async def send(self, text: str) -> None:
         """Send one text frame now, or FeedUnavailable."""
@@ -148,6 +158,7 @@ class LiveFeed:
                         return  # paused while connecting
                     self._ws = ws
                     delay = self.min_delay
+                    self._retry.clear()
                     self._set_state(FeedState.CONNECTED, f"connected to {self.base_url}")
                     async for raw in ws:
                         self._receive(raw)
@@ -157,11 +168,16 @@ class LiveFeed:
             except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
                 reason = str(exc) or type(exc).__name__
             finally:
-                self._ws = None
+                if asyncio.current_task() is self._task:
+                    # A paused run ends when its close handshake does, perhaps after the
+                    # next run connected: that run's connection is not this one's to clear.
+                    self._ws = None
             if asyncio.current_task() is not self._task:
                 return  # paused: a newer run (or none) owns the state
             self._set_state(FeedState.RECONNECTING, f"{reason}; retrying in {delay:.1f} s")
-            await asyncio.sleep(delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._retry.wait(), delay)
+            self._retry.clear()
             delay = min(delay * 2, self.max_delay)
 
     def _since(self) -> int | None:

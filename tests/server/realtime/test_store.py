@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import resource
@@ -9,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -300,6 +302,49 @@ async def test_a_replay_across_ids_missing_from_the_store_says_gap(tmp_path: Pat
     replay, complete = await store.since(7, limit=100)
     assert ([item.id for item in replay], complete) == ([8], True)
     await store.close()
+
+
+@pytest.mark.anyio
+async def test_a_stop_while_a_batch_waits_for_the_writer_thread_still_stores_it(
+    tmp_path: Path,
+) -> None:
+    """``close`` cancels the flusher. A batch the flusher has handed to the writer thread, and
+    which waits there behind other work (a busy machine: the thread not yet scheduled), must
+    be written all the same. Before: the cancel took the write off the thread's queue, the
+    batch was gone, and the next run found it missing ("broadcasts #1-#3 were not stored")."""
+    path = tmp_path / "m.sqlite3"
+    store = _store(path, flush_interval=0.0)
+    await store.open()
+    busy, release = threading.Event(), threading.Event()
+
+    def hold_the_writer() -> None:
+        busy.set()
+        release.wait(10)
+
+    held = asyncio.get_running_loop().run_in_executor(store._executor, hold_the_writer)
+    async with asyncio.timeout(10):
+        while not busy.is_set():
+            await asyncio.sleep(0.01)
+        for n in (1, 2, 3):
+            store.append(Broadcast(n, "c1", {"text": f"m{n}"}))
+        while store._pending:  # the flusher took the batch: its write waits for the thread
+            await asyncio.sleep(0.01)
+        flusher = store._flusher
+        assert flusher is not None
+        closing = asyncio.create_task(store.close(last_id=3))
+        while not flusher.done():  # close has cancelled the flusher's wait for its write
+            await asyncio.sleep(0.01)
+        release.set()
+        await held
+        await closing
+
+    reopened = _store(path)
+    await reopened.open()
+    items, _total = await reopened.page(1, 10)
+    assert [item.id for item in items] == [3, 2, 1]
+    replay, complete = await reopened.since(0, limit=10)
+    assert [item.id for item in replay] == [1, 2, 3] and complete  # no hole recorded
+    await reopened.close()
 
 
 def _limit_file_size(limit: int) -> Callable[[], None]:

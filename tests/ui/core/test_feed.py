@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
+from websockets.utils import accept_key
 
 from tests.servers import StartServer, admin_token, ws_url
 from ui.core.feed import FeedState, FeedUnavailable, LiveFeed
@@ -190,3 +191,65 @@ async def test_stopping_during_the_handshake_closes_the_connection_being_opened(
         assert feed_runs() == []  # nothing of the feed is left to close its socket later
         assert feed.state is FeedState.STOPPED
         await asyncio.wait_for(peer.hung_up.wait(), 10)
+
+
+class SlowGoodbyePeer:
+    """A WebSocket server by hand: it accepts every handshake, and never answers a close
+    frame, so a client saying goodbye waits until ``hang_up`` drops the first connection."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def __aenter__(self) -> str:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    async def __aexit__(self, *_exc: object) -> None:
+        for writer in self._writers:
+            writer.close()
+        self._server.close()
+        await self._server.wait_closed()
+
+    def hang_up(self) -> None:
+        self._writers[0].close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        request = (await reader.readuntil(b"\r\n\r\n")).decode()
+        key = next(
+            line.split(":", 1)[1].strip()
+            for line in request.split("\r\n")
+            if line.lower().startswith("sec-websocket-key:")
+        )
+        accept = accept_key(key)
+        writer.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + f"Sec-WebSocket-Accept: {accept}\r\n\r\n".encode()
+        )
+        self.connections += 1
+        while await reader.read(4096):
+            pass  # frames, the close frame too: never answered
+
+
+
+async def test_a_paused_run_ending_late_leaves_the_next_connection_usable() -> None:
+    """Pause, then start again at once (Stop then Start, or a Restart): the paused run ends
+    only when its close handshake does, after the new run connected. Before: its ending
+    cleared the feed's connection, and every send said "not connected" while connected."""
+    peer = SlowGoodbyePeer()
+    async with peer as url:
+        feed = LiveFeed(url, None, lambda *_: None, lambda *_: None, min_delay=3600.0)
+        feed.start()
+        try:
+            await until(lambda: feed.state is FeedState.CONNECTED)
+            feed.pause()
+            feed.start()
+            await until(lambda: feed.state is FeedState.CONNECTED and peer.connections == 2)
+            assert feed._ending  # the paused run still waits for the peer's goodbye
+            peer.hang_up()
+            await until(lambda: not feed._ending)
+            await feed.send("still connected")
+        finally:
+            await feed.stop()
