@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
@@ -40,7 +40,10 @@ def store_holder(settings: Settings) -> str:
 logger = logging.getLogger("pulsedesk")
 
 
+@cache
 def package_version() -> str:
+    """The installed package's version, read once: the metadata lookup walks ``sys.path``
+    (about a millisecond) and the answer cannot change while the process runs."""
     try:
         return version("pulsedesk")
     except PackageNotFoundError:  # running from a source tree that was never installed
