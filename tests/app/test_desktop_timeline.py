@@ -12,19 +12,9 @@ import httpx
 from tests.app.desktops import MakeDesktop, feed_connected
 from tests.servers import StartServer, admin_token
 from tests.ui.qasync_support import run
-from ui.core.timeline import TimelineEntry
+from tests.ui.timeline_rows import http_paths, shown
 from ui.models.timeline import ENTRY_ROLE
 from ui.panels.timeline import TimelinePanel
-
-
-def shown(panel: TimelinePanel) -> list[TimelineEntry]:
-    panel.model.flush()
-    model = panel.shown
-    return [model.index(row, 0).data(ENTRY_ROLE) for row in range(model.rowCount())]
-
-
-def http_paths(panel: TimelinePanel) -> list[str]:
-    return [entry.record["data"]["path"] for entry in shown(panel) if entry.kind == "http"]
 
 
 def test_the_timeline_opened_late_shows_what_came_before_it_was_built(

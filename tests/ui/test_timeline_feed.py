@@ -14,21 +14,10 @@ from websockets.asyncio.client import connect
 from tests.known_tokens import remember_token
 from tests.servers import StartServer, admin_token, ws_url
 from tests.ui.qasync_support import run, until
+from tests.ui.timeline_rows import http_paths, shown
 from tests.ui.watching import Watch, feed_live
-from ui.core.timeline import TimelineEntry
-from ui.models.timeline import ENTRY_ROLE
 from ui.monitor import Monitor
 from ui.panels.timeline import TimelinePanel
-
-
-def shown(panel: TimelinePanel) -> list[TimelineEntry]:
-    panel.model.flush()
-    model = panel.shown
-    return [model.index(row, 0).data(ENTRY_ROLE) for row in range(model.rowCount())]
-
-
-def http_paths(panel: TimelinePanel) -> list[str]:
-    return [entry.record["data"]["path"] for entry in shown(panel) if entry.kind == "http"]
 
 
 def watch_timeline(watching: Watch, qtbot: Any, server: Any, **options: Any) -> Monitor:

@@ -142,14 +142,11 @@ async def test_pause_rests_without_retrying_and_start_resumes_at_once_where_it_w
         await feed.stop()
 
 
-class SilentPeer:
-    """A TCP server that accepts and never answers: a WebSocket handshake to it stays open.
-
-    ``hung_up`` is set when the client's socket closes (the server reads its EOF)."""
+class HandPeer:
+    """A TCP server by hand for the feed to connect to; ``async with`` gives its URL, and its
+    end closes every connection it accepted. Subclasses say what a connection gets."""
 
     def __init__(self) -> None:
-        self.accepted = asyncio.Event()
-        self.hung_up = asyncio.Event()
         self._writers: list[asyncio.StreamWriter] = []
 
     async def __aenter__(self) -> str:
@@ -162,6 +159,20 @@ class SilentPeer:
             writer.close()
         self._server.close()
         await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+
+class SilentPeer(HandPeer):
+    """A TCP server that accepts and never answers: a WebSocket handshake to it stays open.
+
+    ``hung_up`` is set when the client's socket closes (the server reads its EOF)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.accepted = asyncio.Event()
+        self.hung_up = asyncio.Event()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.append(writer)
@@ -193,24 +204,13 @@ async def test_stopping_during_the_handshake_closes_the_connection_being_opened(
         await asyncio.wait_for(peer.hung_up.wait(), 10)
 
 
-class SlowGoodbyePeer:
+class SlowGoodbyePeer(HandPeer):
     """A WebSocket server by hand: it accepts every handshake, and never answers a close
     frame, so a client saying goodbye waits until ``hang_up`` drops the first connection."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.connections = 0
-        self._writers: list[asyncio.StreamWriter] = []
-
-    async def __aenter__(self) -> str:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    async def __aexit__(self, *_exc: object) -> None:
-        for writer in self._writers:
-            writer.close()
-        self._server.close()
-        await self._server.wait_closed()
 
     def hang_up(self) -> None:
         self._writers[0].close()
@@ -231,7 +231,6 @@ class SlowGoodbyePeer:
         self.connections += 1
         while await reader.read(4096):
             pass  # frames, the close frame too: never answered
-
 
 
 async def test_a_paused_run_ending_late_leaves_the_next_connection_usable() -> None:
