@@ -18,8 +18,9 @@ from tests.server.wsclient import wait_until
 
 
 @contextmanager
-def serve_app(app: FastAPI, settings: Settings) -> Iterator[str]:
-    """Run ``app`` until the block ends; yields its base URL."""
+def run_uvicorn(app: FastAPI, settings: Settings) -> Iterator[tuple[str, QuietServer]]:
+    """Run ``app`` until the block ends; yields its base URL and the uvicorn server, for tests
+    that look at the server's own state (its connections)."""
     sock = bind_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = QuietServer(uvicorn_config(app, settings))
@@ -28,8 +29,15 @@ def serve_app(app: FastAPI, settings: Settings) -> Iterator[str]:
     try:
         wait_until(lambda: server.started or not thread.is_alive(), what="uvicorn to start")
         assert server.started, "uvicorn failed to start"
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", server
     finally:
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+@contextmanager
+def serve_app(app: FastAPI, settings: Settings) -> Iterator[str]:
+    """Run ``app`` until the block ends; yields its base URL."""
+    with run_uvicorn(app, settings) as (url, _server):
+        yield url

@@ -8,7 +8,6 @@ task are looked at while a real client sits idle on the feed.
 from __future__ import annotations
 
 import sys
-import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,9 +21,10 @@ from server.main import create_app
 from server.realtime.hub import Hub
 from server.settings import Settings
 from server.transport.keepalive import PingTimer
-from server.transport.server import QuietServer, bind_socket, uvicorn_config
+from server.transport.server import QuietServer
 from server.transport.websocket import FrameWritingProtocol
-from tests.server.wsclient import recv_type, wait_until
+from tests.server.appserver import run_uvicorn
+from tests.server.wsclient import recv_type
 
 pytestmark = pytest.mark.anyio
 
@@ -43,19 +43,8 @@ class Served:
 @contextmanager
 def served(settings: Settings) -> Iterator[Served]:
     app = create_app(settings)
-    sock = bind_socket("127.0.0.1", 0)
-    server = QuietServer(uvicorn_config(app, settings))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        wait_until(lambda: server.started or not thread.is_alive(), what="uvicorn to start")
-        assert server.started, "uvicorn failed to start"
-        port = sock.getsockname()[1]
-        yield Served(f"ws://127.0.0.1:{port}/ws", server, app.state.pulsedesk.hub)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with run_uvicorn(app, settings) as (url, server):
+        yield Served(url.replace("http://", "ws://") + "/ws", server, app.state.pulsedesk.hub)
 
 
 def awaiting(coroutine: Any) -> list[str]:

@@ -8,14 +8,15 @@ which path its frames took (none needed: every frame went straight to the socket
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
 
 from server.main import create_app
-from server.realtime.hub import Connection
+from server.realtime.hub import Connection, Hub
 from server.realtime.wire import encode_frame
 from server.settings import Settings
 from server.transport.websocket import Flag, ReceiveQueue
@@ -23,6 +24,14 @@ from tests.server.appserver import serve_app
 from tests.server.wsclient import recv_json, recv_type
 
 pytestmark = pytest.mark.anyio
+
+
+@contextmanager
+def served_hub(settings: Settings) -> Iterator[tuple[str, Hub]]:
+    """Serve ``create_app(settings)`` until the block ends; yields its /ws URL and its hub."""
+    app = create_app(settings)
+    with serve_app(app, app.state.pulsedesk.settings) as url:
+        yield url.replace("http://", "ws://") + "/ws", app.state.pulsedesk.hub
 
 
 @pytest.mark.parametrize(
@@ -33,10 +42,7 @@ pytestmark = pytest.mark.anyio
 async def test_broadcasts_reach_the_client_by_the_right_path(
     make_settings: Callable[..., Settings], compression: str | None, direct: bool
 ) -> None:
-    app = create_app(make_settings(per_message_deflate=True))
-    hub = app.state.pulsedesk.hub
-    with serve_app(app, app.state.pulsedesk.settings) as url:
-        ws_url = url.replace("http://", "ws://") + "/ws"
+    with served_hub(make_settings(per_message_deflate=True)) as (ws_url, hub):
         async with connect(ws_url, compression=compression) as ws:
             await recv_type(ws, "welcome")
             texts = ["short", "é" * 1000, "long " * 20_000]  # each length encoding
@@ -98,10 +104,8 @@ class CountingTransport:
 async def test_a_burst_goes_out_in_two_writes_per_turn_in_the_order_it_was_sent(
     make_settings: Callable[..., Settings],
 ) -> None:
-    app = create_app(make_settings())
-    hub = app.state.pulsedesk.hub
-    with serve_app(app, app.state.pulsedesk.settings) as url:
-        async with connect(url.replace("http://", "ws://") + "/ws", compression=None) as ws:
+    with served_hub(make_settings()) as (ws_url, hub):
+        async with connect(ws_url, compression=None) as ws:
             await recv_type(ws, "welcome")
             (conn,) = hub.connections()
             protocol = protocol_of(conn)
@@ -114,7 +118,7 @@ async def test_a_burst_goes_out_in_two_writes_per_turn_in_the_order_it_was_sent(
                         hub.send(conn, encode_frame("note", {"n": "direct"}))
 
             await on_server_loop(conn, burst())
-            got = []
+            got: list[Any] = []
             while len(got) < 21:
                 frame = await recv_json(ws)
                 if frame["type"] in ("broadcast", "note"):
@@ -128,10 +132,8 @@ async def test_a_burst_goes_out_in_two_writes_per_turn_in_the_order_it_was_sent(
 async def test_frames_taken_in_the_turn_a_client_breaks_the_protocol_arrive_before_the_close(
     make_settings: Callable[..., Settings],
 ) -> None:
-    app = create_app(make_settings())
-    hub = app.state.pulsedesk.hub
-    with serve_app(app, app.state.pulsedesk.settings) as url:
-        async with connect(url.replace("http://", "ws://") + "/ws", compression=None) as ws:
+    with served_hub(make_settings()) as (ws_url, hub):
+        async with connect(ws_url, compression=None) as ws:
             await recv_type(ws, "welcome")
             (conn,) = hub.connections()
             protocol = protocol_of(conn)
@@ -153,10 +155,8 @@ async def test_frames_taken_in_the_turn_a_client_breaks_the_protocol_arrive_befo
 async def test_frames_alone_in_their_turns_go_out_at_once_one_write_each(
     make_settings: Callable[..., Settings],
 ) -> None:
-    app = create_app(make_settings())
-    hub = app.state.pulsedesk.hub
-    with serve_app(app, app.state.pulsedesk.settings) as url:
-        async with connect(url.replace("http://", "ws://") + "/ws", compression=None) as ws:
+    with served_hub(make_settings()) as (ws_url, hub):
+        async with connect(ws_url, compression=None) as ws:
             await recv_type(ws, "welcome")
             await recv_type(ws, "presence")  # the last frame the server sends of itself
             (conn,) = hub.connections()
@@ -180,10 +180,7 @@ async def test_a_server_stopping_while_a_close_is_under_way_closes_every_connect
     # client's close (its connection is closing) before uvicorn noted a close of its own. Its
     # shutdown then sent another close, which raised and left every connection after this one
     # open (an unclosed transport for each, seen as ResourceWarnings when the loop closed).
-    app = create_app(make_settings())
-    hub = app.state.pulsedesk.hub
-    with serve_app(app, app.state.pulsedesk.settings) as url:
-        ws_url = url.replace("http://", "ws://") + "/ws"
+    with served_hub(make_settings()) as (ws_url, hub):
         async with connect(ws_url) as closing, connect(ws_url) as bystander:
             for ws in (closing, bystander):
                 await recv_type(ws, "welcome")
