@@ -3,6 +3,7 @@ embedded server on port 0, real clients, real files, widgets offscreen."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,14 @@ from app import settings_window
 from app.config_file import Origin
 from app.desktop import Desktop
 from app.embedded import ServerState
+from common.urls import websocket_url
 from server.settings import Settings
 from server.transport.server import next_free_port
 from tests.app.desktops import FAST, close_desktops, connections_to
 from tests.known_tokens import remember_token
 from tests.servers import port_is_free, ws_url
 from tests.ui.qasync_support import run, until
-from ui.dialogs.preferences import TargetsEditor
+from ui.dialogs.preferences import HostChoice, TargetsEditor
 from ui.dialogs.shortcuts import ShortcutsDialog
 
 MakeDesktop = Callable[..., Desktop]
@@ -159,6 +161,95 @@ def test_changing_the_port_and_exposing_to_the_lan_from_preferences(
     assert httpx.get(f"{url}/status/user", timeout=5).status_code == 401  # tokens required
     text = (tmp_path / "pulsedesk.toml").read_text()
     assert 'host = "0.0.0.0"' in text and f"port = {port}" in text
+
+
+def test_a_new_user_opens_the_server_to_the_lan_and_gives_a_colleague_a_token(
+    qtbot: Any, qasync_loop: Any, config_dir: Path, qt_settings: QSettings
+) -> None:
+    """The issue's "done when", end to end on the real app: a new user (no config file, no
+    flags) changes the port and exposes the server to the LAN from Preferences, then gives a
+    colleague a token of their own from the People page. The colleague's token then works over
+    HTTP and WebSocket on the new bind (0.0.0.0), at the address People gives them and at
+    127.0.0.1, and only as a user's; nothing was written to a file by hand."""
+    origin = Origin()  # `pulsedesk` with nothing: the default file, which is not there yet
+    assert origin.file == config_dir / "pulsedesk.toml" and not origin.file.exists()
+    # The default port (8000) may be taken on a test machine: the window starts on a free one,
+    # as if it were the default. Preferences sees no flag and no file for it.
+    first = next_free_port("127.0.0.1", 18_600)
+    desktop = Desktop(
+        origin.load().model_copy(update={"port": first}),
+        qsettings=qt_settings,
+        tuning=FAST,
+        origin=origin,
+    )
+    try:
+        desktop.launch()
+        qtbot.waitUntil(lambda: running(desktop), timeout=15_000)
+        assert desktop.server is not None and desktop.server.settings.host == "127.0.0.1"
+
+        port = next_free_port("127.0.0.1", first + 1)
+        preferences = settings_window.open_preferences(desktop)
+        host = preferences.editors["host"]
+        assert isinstance(host, HostChoice) and host.local.isChecked()
+        assert preferences.editors["port"].isEnabled() and not preferences.locked
+        host.lan.click()
+        preferences.editors["port"].setText(str(port))  # type: ignore[attr-defined]
+        note = preferences.restart_note.text()
+        assert "restarts the embedded server" in note and "host" in note and "port" in note
+        preferences.save_button.click()
+        qtbot.waitUntil(lambda: running(desktop) and desktop.server.port == port, timeout=15_000)
+        served = desktop.server.settings
+        assert (served.host, served.auth_required) == ("0.0.0.0", True)
+        assert desktop.restarts == 1
+        saved = Settings.load(origin.file)
+        assert (saved.host, saved.port) == ("0.0.0.0", port)  # the default file, written for them
+
+        people = settings_window.open_people(desktop)
+        people.name.setText("colleague")
+        people.add_button.click()
+        qtbot.waitUntil(lambda: not people.token_panel.isHidden(), timeout=10_000)
+        token = remember_token(people.token_field.text())
+        assert people.token_title.text() == "Token for colleague"
+        qtbot.waitUntil(lambda: [person["name"] for person in people.people] == ["colleague"])
+        people.copy_token.click()
+        assert QApplication.clipboard().text() == token
+        assert not people.qr.pixmap().isNull()
+        people.snippets.click()
+        share = desktop.share_dialog
+        assert share is not None and token in share.python_snippet.toPlainText()
+        share.reject()
+        their_url = people.share_url  # the LAN address when this machine has one
+        assert their_url.endswith(f":{port}")
+        people.reject()
+
+        bearer = {"Authorization": f"Bearer {token}"}
+        for base in {their_url, f"http://127.0.0.1:{port}"}:
+            assert httpx.get(f"{base}/status/user", timeout=5).status_code == 401
+            me = httpx.get(f"{base}/status/user", headers=bearer, timeout=5)
+            assert me.status_code == 200, me.text
+            assert (me.json()["username"], me.json()["role"]) == ("colleague", "user")
+            assert httpx.get(f"{base}/api/v1/users", headers=bearer, timeout=5).status_code == 403
+
+        async def over_websocket(base: str) -> tuple[str, int | None]:
+            ws = websocket_url(base)
+            async with connect(f"{ws}?token={token}") as colleague:
+                welcome = json.loads(await colleague.recv())
+                await colleague.send("hello from a colleague")
+                while json.loads(await colleague.recv())["type"] != "echo":
+                    pass
+                table = desktop.window.connections.model
+                await until(lambda: any(row.get("user") == "colleague" for row in table.rows))
+            async with connect(ws) as stranger:  # no token: refused after the handshake
+                try:
+                    while True:
+                        await stranger.recv()
+                except ConnectionClosed as closed:
+                    return welcome["type"], closed.rcvd.code if closed.rcvd else None
+
+        for base in {their_url, f"http://127.0.0.1:{port}"}:
+            assert run(qtbot, over_websocket(base)) == ("welcome", 1008)
+    finally:
+        close_desktops(qtbot, [desktop])
 
 
 def test_watching_elsewhere_the_server_page_is_read_only(
