@@ -1,8 +1,8 @@
 """The pictures in the README: the real app, offscreen, with demo clients talking.
 
 Everything is real: the embedded server on a free port, three ``websockets`` clients that
-chat through it, the window's own feed and polls. Its settings and QSettings live in a
-temporary folder, so the user's own are never touched.
+chat through it, the window's own feed and polls. Its settings, QSettings and log file live in a
+temporary home folder, so the user's own are never touched.
 
 ``scripts/screenshot`` makes them all in docs/; ``scripts/screenshot SCENE [OUT]`` one:
 ``running`` (screenshot.png, with the dialogs, light and dark), ``stopped``
@@ -16,6 +16,8 @@ import asyncio
 import atexit
 import contextlib
 import json
+import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -29,7 +31,7 @@ from qasync import QEventLoop
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
-from app import config_file
+from app import config_file, log_file
 from app.cli import configure_logging
 from app.config_file import Origin
 from app.desktop import Desktop
@@ -143,21 +145,26 @@ async def dialog_shots(desktop: Desktop, folder: Path) -> None:
         f"{desktop.server.url}/status/user",  # type: ignore[union-attr]
         headers={"Authorization": f"Bearer {grafana}"},
     )
-    await people.add("deploy-bot", "admin")
-    people.table.selectRow(people.table.rowCount() - 1)
+    await people.add("deploy-bot", "admin")  # its token is the one shown, its row selected
     for theme in ("light", "dark"):
         desktop.theme.set_choice(theme)
         preferences = settings_window.open_preferences(desktop)
         about = settings_window.open_about(desktop)
-        await asyncio.sleep(0.3)
-        preferences.resize(780, 1080)  # the whole server page, no scrolling
+        preferences.resize(780, 990)  # the whole server page, no scrolling
         people.resize(780, 520)
         about.resize(1000, about.sizeHint().height())
+        await asyncio.sleep(0.3)  # laid out at their new sizes before they are grabbed
         shots = {"preferences": preferences, "people": people, "about": about}
         for name, dialog in shots.items():
             path = folder / f"{name}-{theme}.png"
             dialog.grab().save(str(path))
             print(f"saved {path}")
+        preferences.tabs.setCurrentIndex(1)  # the Window page
+        preferences.resize(780, 440)
+        await asyncio.sleep(0.3)
+        path = folder / f"preferences-window-{theme}.png"
+        preferences.grab().save(str(path))
+        print(f"saved {path}")
         if theme == "dark":
             path = folder / "screenshot-dark.png"
             desktop.window.grab().save(str(path))
@@ -292,18 +299,29 @@ def main() -> int:
         for name in scenes:
             out = Path(args[1]) if len(args) > 1 else ROOT / "docs" / SCENES[name]
             desktop = _desktop(port)
+            handler = log_file.install()  # as `pulsedesk` does, in this scene's home
             loop.run_until_complete(scene_runs[name](desktop, out))
+            logging.getLogger().removeHandler(handler)
+            handler.close()
             desktop.window.deleteLater()
     return 0
 
 
 def _desktop(port: int) -> Desktop:
-    scratch = Path(tempfile.mkdtemp(prefix="pulsedesk-screenshot-"))
-    atexit.register(shutil.rmtree, scratch, True)  # the desktop writes there until it quits
+    """A desktop in a home folder of its own, laid out as a user's: About shows the paths a
+    user would see (~/.config/pulsedesk/...), and the user's own files are never touched."""
+    home = Path(tempfile.mkdtemp(prefix="pulsedesk-screenshot-"))
+    atexit.register(shutil.rmtree, home, True)  # the desktop writes there until it quits
+    os.environ.setdefault("XDG_CACHE_HOME", str(Path.home() / ".cache"))  # fonts: the real cache
+    os.environ["HOME"] = str(home)
+    folders = {"CONFIG": ".config", "DATA": ".local/share", "STATE": ".local/state"}
+    for name, folder in folders.items():
+        os.environ[f"XDG_{name}_HOME"] = str(home / folder)
+    config_dir = home / ".config" / "pulsedesk"
     settings = Settings(
         port=port,
-        config_dir=scratch / "config",
-        data_dir=scratch / "data",
+        config_dir=config_dir,
+        data_dir=home / ".local" / "share" / "pulsedesk",
         service_name="orders-api",
         environment="staging",
         check_targets={
@@ -311,12 +329,16 @@ def _desktop(port: int) -> Desktop:
             "redis": "tcp://127.0.0.1:1",
         },
     )
-    qsettings = QSettings(str(scratch / "qsettings.ini"), QSettings.Format.IniFormat)
+    qsettings_file = home / ".config" / "PulseDesk" / "PulseDesk.conf"
+    qsettings = QSettings(str(qsettings_file), QSettings.Format.IniFormat)
     # A fuller latency chart for the picture than a user's 10 s live pace would draw.
     tuning = MonitorTuning(interval=1.0, live_interval=1.0)
-    config = scratch / "pulsedesk.toml"  # what About shows and Preferences would save into
+    config = config_dir / "pulsedesk.toml"  # what About shows and Preferences would save into
+    config.parent.mkdir(parents=True)
     config.write_text(config_file.init_text())
-    return Desktop(settings, qsettings=qsettings, tuning=tuning, origin=Origin(config))
+    desktop = Desktop(settings, qsettings=qsettings, tuning=tuning, origin=Origin(config))
+    desktop.window.save()  # QSettings as after a first run: About finds the file
+    return desktop
 
 
 if __name__ == "__main__":

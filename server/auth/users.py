@@ -170,6 +170,9 @@ class UserStore:
         return self._key
 
     def digest(self, token: str) -> str:
+        """HMAC-SHA256 of ``token`` under this server's key. Fast on purpose: a slow password
+        hash guards guessable secrets, and these tokens are 256 random bits no guess finds; the
+        key makes a copied ``users.json`` useless without ``users.key``."""
         return hmac.new(self._secret_key(), token.encode(), hashlib.sha256).hexdigest()
 
     # What the API and the command line do -----------------------------------------------------

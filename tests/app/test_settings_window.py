@@ -211,6 +211,7 @@ def test_a_new_user_opens_the_server_to_the_lan_and_gives_a_colleague_a_token(
         token = remember_token(people.token_field.text())
         assert people.token_title.text() == "Token for colleague"
         qtbot.waitUntil(lambda: [person["name"] for person in people.people] == ["colleague"])
+        assert people.selected() == people.people[0]  # their row, beside their token
         people.copy_token.click()
         assert QApplication.clipboard().text() == token
         assert not people.qr.pixmap().isNull()

@@ -30,6 +30,14 @@ def folder_of(path: Path) -> Path:
     return folder
 
 
+def shown(path: Path) -> str:
+    """``path`` as people read it: under their home folder, with ``~`` for it."""
+    try:
+        return f"~/{path.relative_to(Path.home())}"
+    except ValueError:
+        return str(path)
+
+
 def open_folder(path: Path) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder_of(path))))
 
@@ -64,7 +72,8 @@ class AboutDialog(QDialog):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.open_buttons: dict[str, QPushButton] = {}
         for row, (name, path) in enumerate(paths.items()):
-            where = QLabel(str(path))
+            where = QLabel(shown(path))
+            where.setToolTip(str(path))
             where.setFont(mono)
             where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             state = QLabel("" if path.exists() else "(not created yet)")

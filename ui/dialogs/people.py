@@ -37,7 +37,9 @@ from ui.core.api import ApiClient, ApiError
 from ui.dialogs.share import page_link, qr_pixmap
 from ui.theme import style
 
-COLUMNS = ("Name", "Role", "Created", "Last seen", "From")
+COLUMNS = ("Name", "Role", "Created (UTC)", "Last seen (UTC)", "Token kept in")
+#: Where each person's token is, by the API's ``source``.
+KEPT_IN = {"config": "the config file", "store": "PulseDesk, as a digest only"}
 #: What the server accepts as a name (it checks again; this only says it sooner, in words).
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -97,6 +99,7 @@ class PeopleDialog(QDialog):
         self.error = QLabel()
         self.error.setWordWrap(True)
         style(self.error, "color:#c62828;")
+        self.error.hide()  # takes no room until there is something to say
         self.token_panel = self._token_panel()
         self.token_panel.hide()
 
@@ -155,12 +158,12 @@ class PeopleDialog(QDialog):
         try:
             self.people = await self.api.users()
         except ApiError as exc:
-            self.error.setText(f"Could not list people: {exc}")
+            self._say(f"Could not list people: {exc}")
             return
-        self.error.clear()
+        self._say("")
         self.table.setRowCount(len(self.people))
         for row, person in enumerate(self.people):
-            source = "config file" if person["source"] == "config" else "PulseDesk"
+            source = KEPT_IN.get(person["source"], person["source"])
             cells = (
                 person["name"],
                 person["role"],
@@ -171,13 +174,14 @@ class PeopleDialog(QDialog):
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
+        self._select(self.token_title.property("person") if self.token else None)
         self._selection_changed()
 
     async def add(self, name: str, role: str) -> bool:
         try:
             made = await self.api.add_user(name, role)
         except ApiError as exc:
-            self.error.setText(f"Could not add {name!r}: {exc.detail}")
+            self._say(f"Could not add {name!r}: {exc.detail}")
             return False
         self.name.clear()
         self._show_token(made["name"], made["token"], "Token for")
@@ -188,7 +192,7 @@ class PeopleDialog(QDialog):
         try:
             made = await self.api.rotate_token(name)
         except ApiError as exc:
-            self.error.setText(f"Could not make a new token for {name!r}: {exc.detail}")
+            self._say(f"Could not make a new token for {name!r}: {exc.detail}")
             return
         self._show_token(name, made["token"], "New token for")
         await self.reload()
@@ -197,7 +201,7 @@ class PeopleDialog(QDialog):
         try:
             await self.api.revoke_user(name)
         except ApiError as exc:
-            self.error.setText(f"Could not revoke {name!r}: {exc.detail}")
+            self._say(f"Could not revoke {name!r}: {exc.detail}")
             return
         if self.token_title.property("person") == name:
             self._forget_token()
@@ -206,6 +210,18 @@ class PeopleDialog(QDialog):
     def selected(self) -> dict[str, Any] | None:
         rows = {index.row() for index in self.table.selectedIndexes()}
         return self.people[min(rows)] if rows and min(rows) < len(self.people) else None
+
+    def _say(self, problem: str) -> None:
+        """A problem under the add row, in words ("": none, and the line takes no room)."""
+        self.error.setText(problem)
+        self.error.setVisible(bool(problem))
+
+    def _select(self, name: str | None) -> None:
+        """Select ``name``'s row: the person whose token is shown is the one selected."""
+        for row, person in enumerate(self.people):
+            if person["name"] == name:
+                self.table.selectRow(row)
+                return
 
     def _show_token(self, name: str, token: str, title: str) -> None:
         self.token = token
@@ -235,7 +251,7 @@ class PeopleDialog(QDialog):
     async def _add_clicked(self) -> None:
         name = self.name.text().strip()
         if not NAME.match(name):
-            self.error.setText(
+            self._say(
                 "A name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or "
                 "digit (grafana, alice.smith, ci-bot)."
             )

@@ -100,6 +100,7 @@ NOTIFICATIONS = (
 )
 ERROR_CSS = "color:#c62828;"
 LABEL_WIDTH = 220
+WINDOW_FIELD_WIDTH = 200
 NOTE_CSS = "color:#616161;"
 
 
@@ -311,7 +312,10 @@ class PreferencesDialog(QDialog):
 
     def _add_row(self, grid: QGridLayout, key: str, label: str, editor: QWidget) -> None:
         row = grid.rowCount()
-        grid.addWidget(QLabel(label), row, 0, Qt.AlignmentFlag.AlignTop)
+        # Beside a one-line field, the label sits on its line; beside a taller editor, at its top.
+        tall = isinstance(editor, HostChoice | TargetsEditor)
+        align = Qt.AlignmentFlag.AlignTop if tall else Qt.AlignmentFlag.AlignVCenter
+        grid.addWidget(QLabel(label), row, 0, align)
         grid.addWidget(editor, row, 1)
         where = self.locked.get(key)
         if where is not None or self.remote is not None:
@@ -336,6 +340,7 @@ class PreferencesDialog(QDialog):
         self.log_cap = QSpinBox(minimum=1_000, maximum=1_000_000, singleStep=10_000)
         self.log_cap.setValue(int(window.get("log_cap", 50_000)))
         self.log_cap.setSuffix(" rows")
+        self.log_cap.setGroupSeparatorShown(True)
         self.theme = QComboBox()
         for choice in CHOICES:
             self.theme.addItem({"system": "As the system"}.get(choice, choice.title()), choice)
@@ -354,10 +359,12 @@ class PreferencesDialog(QDialog):
             box = self.checks[key] = QCheckBox(text)
             box.setChecked(bool(window.get(key, key == "start_server")))
             rows.append(("", box))
+        for field in (self.poll_interval, self.log_cap, self.theme):
+            field.setFixedWidth(WINDOW_FIELD_WIDTH)  # a number or a choice: one width, not all
         for label, widget in rows:
             row = grid.rowCount()
             grid.addWidget(QLabel(label), row, 0)
-            grid.addWidget(widget, row, 1)
+            grid.addWidget(widget, row, 1, Qt.AlignmentFlag.AlignLeft)
         notify = QGroupBox("Notify me when")
         notify_column = QVBoxLayout(notify)
         for key, text in NOTIFICATIONS:

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel
 
-from ui.dialogs.about import AboutDialog, folder_of
+from ui.dialogs.about import AboutDialog, folder_of, shown
 
 
 def test_the_folder_to_open_is_the_nearest_that_exists(tmp_path: Path) -> None:
@@ -31,3 +31,11 @@ def test_versions_and_paths_are_listed_with_what_is_not_there_yet(
     assert "3.11.7" in texts and str(made) in texts and str(paths["Message store"]) in texts
     assert texts.count("(not created yet)") == 1  # the store only
     assert set(dialog.open_buttons) == set(paths)
+
+
+def test_a_path_in_the_home_folder_is_shown_with_a_tilde() -> None:
+    home = Path.home()
+    assert shown(home / ".config" / "pulsedesk" / "pulsedesk.toml") == (
+        "~/.config/pulsedesk/pulsedesk.toml"
+    )
+    assert shown(Path("/etc/pulsedesk.toml")) == "/etc/pulsedesk.toml"

@@ -43,6 +43,9 @@ def test_add_rotate_and_revoke_a_person(
         run(qtbot, dialog.rotate("grafana"))
         second = remember_token(dialog.token_field.text())
         assert second != first and dialog.token_title.text() == "New token for grafana"
+        selected = dialog.selected()  # the row of the person whose token is shown
+        assert selected is not None and selected["name"] == "grafana"
+        assert dialog.error.isHidden()  # nothing to say: no empty line above the token
         assert whoami(server.url, first).status_code == 401
 
         run(qtbot, dialog.revoke("grafana"))
@@ -51,5 +54,6 @@ def test_add_rotate_and_revoke_a_person(
 
         assert not run(qtbot, dialog.add("filed", "user"))  # taken: said, nothing made
         assert "Could not add 'filed'" in dialog.error.text()
+        assert not dialog.error.isHidden()
     finally:
         run(qtbot, api.aclose())
