@@ -141,7 +141,8 @@ class MainWindow(QMainWindow):
         self.shortcut_actions: list[QAction] = []
         file_menu = self.menuBar().addMenu("&File")
         export = self._action("&Export log…", "Ctrl+E", self.log_panel.export_button.click)
-        quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.request_quit)
+        # Not StandardKey.Quit: it has no key on Windows or without a desktop's platform theme.
+        quit_action = self._action("&Quit", "Ctrl+Q", self.request_quit)
         file_menu.addAction(export)
         file_menu.addAction(quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QApplication, QDialog, QSystemTrayIcon
 
 from ui.core.connections import ConnectionsView
 from ui.core.health import HealthTracker, HealthView, PollResult, TargetView
@@ -108,3 +109,70 @@ def test_showing_the_token_fits_in_the_window_as_it_is(qtbot: Any, qt_settings: 
     needed = bar.token.fontMetrics().horizontalAdvance(bar.token.text())
     qtbot.waitUntil(lambda: needed < bar.token.contentsRect().width() - 4)
     assert window.width() == 1400
+
+
+class UrlCatcher(QObject):
+    """Where ``QDesktopServices.openUrl`` sends http URLs while the test runs: no browser can
+    start here, so Qt's own URL-handler hook takes the place of one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[str] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.opened.append(url.toString())
+
+
+def test_the_keyboard_shortcuts_do_what_help_lists(qtbot: Any, qt_settings: QSettings) -> None:
+    """Each key pressed on the window, as a user would. Ctrl+Q too: Qt's standard Quit key
+    has no binding on Windows nor offscreen, so the window names Ctrl+Q itself."""
+    window = make_window(qtbot, qt_settings)
+
+    def focused() -> bool:
+        # Shortcuts go to the focus window, which Qt sets by an event of its own.
+        return QGuiApplication.focusWindow() is window.windowHandle()
+
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(focused)
+    ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+
+    qtbot.keyClick(window, Qt.Key.Key_F, ctrl)
+    qtbot.waitUntil(window.log_panel.filter_text.hasFocus)  # focus moves by event
+    qtbot.keyClick(window, Qt.Key.Key_L, ctrl)
+    qtbot.waitUntil(window.send_box.input.hasFocus)
+
+    window.server_bar.set_url("http://127.0.0.1:8123")
+    window.server_bar.set_state("running")
+    with qtbot.waitSignal(window.server_bar.restart_requested, timeout=1000):
+        qtbot.keyClick(window, Qt.Key.Key_R, ctrl | shift)
+    with qtbot.waitSignal(window.preferences_requested, timeout=1000):
+        qtbot.keyClick(window, Qt.Key.Key_Comma, ctrl)
+    with qtbot.waitSignal(window.people_requested, timeout=1000):
+        qtbot.keyClick(window, Qt.Key.Key_P, ctrl | shift)
+
+    catcher = UrlCatcher()
+    QDesktopServices.setUrlHandler("http", catcher, "open")
+    try:
+        qtbot.keyClick(window, Qt.Key.Key_F1)
+    finally:
+        QDesktopServices.unsetUrlHandler("http")
+    assert catcher.opened == ["http://127.0.0.1:8123/docs"]
+
+    asked: list[str] = []
+
+    def answer_the_save_dialog() -> None:  # Ctrl+E asks where to export: say Cancel
+        dialog = QApplication.activeModalWidget()
+        asked.append(type(dialog).__name__)
+        assert isinstance(dialog, QDialog)
+        dialog.reject()
+
+    QTimer.singleShot(0, answer_the_save_dialog)
+    qtbot.keyClick(window, Qt.Key.Key_E, ctrl)
+    assert asked == ["QFileDialog"]
+
+    window.activateWindow()  # back from the file dialog
+    qtbot.waitUntil(focused)
+    with qtbot.waitSignal(window.quit_requested, timeout=1000):
+        qtbot.keyClick(window, Qt.Key.Key_Q, ctrl)
