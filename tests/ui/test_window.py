@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QSystemTrayIcon
 
+from tests.ui.urls_opened import urls_opened
 from ui.core.connections import ConnectionsView
 from ui.core.health import HealthTracker, HealthView, PollResult, TargetView
 from ui.core.status import StatusView
@@ -111,19 +112,6 @@ def test_showing_the_token_fits_in_the_window_as_it_is(qtbot: Any, qt_settings: 
     assert window.width() == 1400
 
 
-class UrlCatcher(QObject):
-    """Where ``QDesktopServices.openUrl`` sends http URLs while the test runs: no browser can
-    start here, so Qt's own URL-handler hook takes the place of one."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.opened: list[str] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.opened.append(url.toString())
-
-
 def test_the_keyboard_shortcuts_do_what_help_lists(qtbot: Any, qt_settings: QSettings) -> None:
     """Each key pressed on the window, as a user would. Ctrl+Q too: Qt's standard Quit key
     has no binding on Windows nor offscreen, so the window names Ctrl+Q itself."""
@@ -152,13 +140,9 @@ def test_the_keyboard_shortcuts_do_what_help_lists(qtbot: Any, qt_settings: QSet
     with qtbot.waitSignal(window.people_requested, timeout=1000):
         qtbot.keyClick(window, Qt.Key.Key_P, ctrl | shift)
 
-    catcher = UrlCatcher()
-    QDesktopServices.setUrlHandler("http", catcher, "open")
-    try:
+    with urls_opened() as opened:
         qtbot.keyClick(window, Qt.Key.Key_F1)
-    finally:
-        QDesktopServices.unsetUrlHandler("http")
-    assert catcher.opened == ["http://127.0.0.1:8123/docs"]
+    assert opened == ["http://127.0.0.1:8123/docs"]
 
     asked: list[str] = []
 

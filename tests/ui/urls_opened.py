@@ -1,0 +1,33 @@
+"""Where ``QDesktopServices.openUrl`` sends http(s) URLs while a test runs: no browser can
+start here, so Qt's own URL-handler hook takes the place of one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+
+
+class _Catcher(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[str] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.opened.append(url.toString())
+
+
+@contextmanager
+def urls_opened() -> Iterator[list[str]]:
+    """The URLs the code under test asked a browser to open, in order."""
+    catcher = _Catcher()
+    for scheme in ("http", "https"):
+        QDesktopServices.setUrlHandler(scheme, catcher, "open")
+    try:
+        yield catcher.opened
+    finally:
+        for scheme in ("http", "https"):
+            QDesktopServices.unsetUrlHandler(scheme)
