@@ -41,6 +41,7 @@ def start_app(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
         "PULSEDESK_CONFIG_DIR": str(tmp_path / "config"),
         "PULSEDESK_DATA_DIR": str(tmp_path / "data"),
         "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),  # the log file's home
         "PYTHONUNBUFFERED": "1",
     }
     log = tmp_path / "stderr.log"
@@ -100,6 +101,10 @@ def test_a_signal_quits_like_closing_the_window(tmp_path: Path, signum: int) -> 
     assert "PulseDesk closed" in stderr
     assert "Traceback" not in stderr, stderr[-3000:]
     assert port_is_free(port)
+    # A window started from a menu has no terminal: the same log is in the user's log dir.
+    logged = (tmp_path / "state" / "pulsedesk" / "log" / "pulsedesk.log").read_text()
+    assert "window shown" in logged and "PulseDesk closed" in logged
+    assert token not in logged
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
