@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from app import config_file
@@ -120,8 +121,7 @@ def _users(args: argparse.Namespace, settings: Settings) -> int:
         ]
         for user in store.users():
             info = user.public()
-            last = info["last_used"].isoformat(timespec="seconds") if info["last_used"] else "never"
-            rows.append((user.name, user.role, info["created"].date().isoformat(), last))
+            rows.append((user.name, user.role, _day(info["created"]), _when(info["last_used"])))
         _print_rows(rows)
     else:
         try:
@@ -148,12 +148,28 @@ def _users_over_http(args: argparse.Namespace, client: httpx.Client) -> int:
     elif args.action == "list":
         rows = []
         for user in response.json()["users"]:
-            created = (user["created"] or "config file")[:10]
-            rows.append((user["name"], user["role"], created, user["last_used"] or "never"))
+            if user["source"] == "config":
+                rows.append((user["name"], user["role"], "config file", "-"))
+                continue
+            created, last = (_parsed(user[key]) for key in ("created", "last_used"))
+            rows.append((user["name"], user["role"], _day(created), _when(last)))
         _print_rows(rows)
     else:
         print(f"revoked {args.name} (their connections are closed)")
     return 0
+
+
+def _parsed(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.date().isoformat() if moment is not None else "-"
+
+
+def _when(moment: datetime | None) -> str:
+    """A last-used time the same way from the server and from the file, in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "never"
 
 
 def _print_token(name: str, role: str, token: str) -> None:

@@ -93,3 +93,28 @@ def test_an_unknown_key_in_the_default_file_is_refused_with_the_key_named(
     err = capsys.readouterr().err
     assert "pulsedesk.toml, line 1: unknown setting 'prot'" in err and "'port'" in err
     assert main(["config", "path"]) == 0  # still says where the file to fix is
+
+
+def test_users_list_says_the_same_from_the_server_and_from_the_file(
+    start_server: StartServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    filed = remember_token("a-token-of-a-person-in-the-config-file-0042")
+    server = start_server(auth="required", users={"filed": {"token": filed}})
+    monkeypatch.setenv("PULSEDESK_CONFIG_DIR", str(server.settings.config_dir))
+    monkeypatch.setenv("PULSEDESK_USERS", f'{{"filed": {{"token": "{filed}"}}}}')
+    port = str(server.port)
+    assert main(["--port", port, "users", "add", "carol"]) == 0
+    token = remember_token(capsys.readouterr().out.splitlines()[-1])
+    assert main(["--port", port, "users", "add", "dave"]) == 0
+    remember_token(capsys.readouterr().out.splitlines()[-1])
+    headers = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{server.url}/status/user", headers=headers).status_code == 200
+    assert main(["--port", port, "users", "list"]) == 0
+    from_server = capsys.readouterr().out
+    server.stop()  # writes carol's last use; the command now reads the file
+    assert main(["--port", port, "users", "list"]) == 0
+    from_file = capsys.readouterr().out
+    assert from_server == from_file
+    rows = {line.split()[0]: line for line in from_file.splitlines()[1:]}
+    assert rows["carol"].endswith(" UTC") and rows["dave"].endswith("never")
+    assert rows["filed"].split()[2:] == ["config", "file", "-"]
