@@ -102,10 +102,10 @@ class Sources:
     detail: dict[str, str] = field(default_factory=dict)
 
     def locked(self, name: str) -> str | None:
-        """Why the Preferences dialog may not change ``name``: "--port", "PULSEDESK_PORT"."""
-        if self.where.get(name) in ("flag", "environment"):
-            return self.detail[name]
-        return None
+        """Why the Preferences dialog may not change ``name``, as the start-up errors name it:
+        "the flag --port", "the variable PULSEDESK_PORT"."""
+        kind = {"flag": "the flag", "environment": "the variable"}.get(self.where.get(name, ""))
+        return f"{kind} {self.detail[name]}" if kind else None
 
 
 def sources(

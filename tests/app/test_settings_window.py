@@ -12,7 +12,7 @@ import httpx
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -131,6 +131,8 @@ def test_every_field_is_checked_by_the_settings_model_and_flags_are_read_only(
     # Given as flags when the window started: the file could not change them.
     assert not dialog.editors["port"].isEnabled()
     assert not dialog.editors["auth"].isEnabled()
+    labels = [label.text() for label in dialog.findChildren(QLabel)]
+    assert "set by the flag --auth: change it there" in labels
     assert "max_frame_bytes" in dialog.server_changes()[1]
     assert "port" not in dialog.server_changes()[1]
     dialog.reject()
@@ -504,3 +506,17 @@ def test_a_broken_file_is_said_and_the_server_keeps_running(
     qtbot.waitUntil(lambda: "unknown setting 'prot'" in status.currentMessage())
     assert status.currentMessage().startswith("Preferences not applied:")
     assert running(desktop) and desktop.restarts == 0
+
+
+def test_a_setting_from_the_environment_is_read_only_and_names_the_variable(
+    make_desktop: MakeDesktop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PULSEDESK_ENVIRONMENT", "qa")
+    desktop = make_desktop()
+    dialog = settings_window.open_preferences(desktop)
+    editor = dialog.editors["environment"]
+    assert isinstance(editor, QLineEdit) and editor.text() == "qa" and not editor.isEnabled()
+    labels = [label.text() for label in dialog.findChildren(QLabel)]
+    assert "set by the variable PULSEDESK_ENVIRONMENT: change it there" in labels
+    assert "environment" not in dialog.server_changes()[1]
+    dialog.reject()
