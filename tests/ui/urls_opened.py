@@ -1,5 +1,5 @@
-"""Where ``QDesktopServices.openUrl`` sends http(s) URLs while a test runs: no browser can
-start here, so Qt's own URL-handler hook takes the place of one."""
+"""Where ``QDesktopServices.openUrl`` sends URLs while a test runs: no browser nor file
+manager can start here, so Qt's own URL-handler hook takes the place of one."""
 
 from __future__ import annotations
 
@@ -21,13 +21,15 @@ class _Catcher(QObject):
 
 
 @contextmanager
-def urls_opened() -> Iterator[list[str]]:
-    """The URLs the code under test asked a browser to open, in order."""
+def urls_opened(*schemes: str) -> Iterator[list[str]]:
+    """The URLs (of ``schemes``; http and https by default) the code under test asked the
+    desktop to open, in order."""
+    schemes = schemes or ("http", "https")
     catcher = _Catcher()
-    for scheme in ("http", "https"):
+    for scheme in schemes:
         QDesktopServices.setUrlHandler(scheme, catcher, "open")
     try:
         yield catcher.opened
     finally:
-        for scheme in ("http", "https"):
+        for scheme in schemes:
             QDesktopServices.unsetUrlHandler(scheme)

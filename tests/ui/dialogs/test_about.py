@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QLabel
 
+from tests.ui.urls_opened import urls_opened
 from ui.dialogs.about import AboutDialog, folder_of, shown
 
 
@@ -31,6 +33,13 @@ def test_versions_and_paths_are_listed_with_what_is_not_there_yet(
     assert "3.11.7" in texts and str(made) in texts and str(paths["Message store"]) in texts
     assert texts.count("(not created yet)") == 1  # the store only
     assert set(dialog.open_buttons) == set(paths)
+    with urls_opened("file") as opened:
+        dialog.open_buttons["Message store"].click()  # its folder is not there yet either
+        dialog.open_buttons["Config folder"].click()
+    assert opened == [
+        QUrl.fromLocalFile(str(tmp_path)).toString(),
+        QUrl.fromLocalFile(str(made)).toString(),
+    ]
 
 
 def test_a_path_in_the_home_folder_is_shown_with_a_tilde() -> None:
