@@ -106,6 +106,26 @@ def test_revoking_closes_the_users_open_websocket_with_1008(start_server: StartS
         assert asyncio.run(scenario()) == (1008, "token revoked")
 
 
+def test_rotating_closes_the_old_tokens_websocket_with_1008(start_server: StartServer) -> None:
+    server = start_server(auth="required")
+    with admin(server) as client:
+        token = remember_token(client.post("/api/v1/users", json={"name": "gil"}).json()["token"])
+
+        async def scenario() -> tuple[int | None, str | None]:
+            async with connect(ws_url(server, f"token={token}")) as ws:
+                await recv_type(ws, "welcome")
+                rotated = client.post("/api/v1/users/gil/token")
+                assert rotated.status_code == 200
+                remember_token(rotated.json()["token"])
+                try:
+                    while True:
+                        await asyncio.wait_for(ws.recv(), 10)
+                except ConnectionClosed as closed:
+                    return (closed.rcvd.code, closed.rcvd.reason) if closed.rcvd else (None, None)
+
+        assert asyncio.run(scenario()) == (1008, "token rotated")
+
+
 def test_tokens_are_in_no_file_in_plain_text(start_server: StartServer) -> None:
     server = start_server(auth="required")
     with admin(server) as client:
