@@ -121,6 +121,7 @@ def open_preferences(desktop: Desktop) -> PreferencesDialog:
         {
             **read_window_values(desktop.window.settings),
             "poll_interval": desktop.window.health.interval.value(),
+            "launch_at_login": autostart.is_enabled(),  # the entry as it is, whoever made it
         },
         check=check_server_values,
         locked=locked,

@@ -4,6 +4,7 @@ embedded server on port 0, real clients, real files, widgets offscreen."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -520,3 +521,29 @@ def test_a_setting_from_the_environment_is_read_only_and_names_the_variable(
     assert "set by the variable PULSEDESK_ENVIRONMENT: change it there" in labels
     assert "environment" not in dialog.server_changes()[1]
     dialog.reject()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG autostart is Linux's")
+def test_launch_at_login_from_preferences_writes_and_removes_the_autostart_entry(
+    make_desktop: MakeDesktop, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    entry = tmp_path / "xdg" / "autostart" / "pulsedesk.desktop"
+    desktop = make_desktop()
+    dialog = settings_window.open_preferences(desktop)
+    box = dialog.checks["launch_at_login"]
+    assert not box.isChecked()  # opt-in: off until asked for
+    box.setChecked(True)
+    dialog.save()
+    qtbot.waitUntil(entry.is_file)
+    assert "\nExec=" in entry.read_text()
+    entry.unlink()  # removed elsewhere (the desktop's own settings, by hand)
+    again = settings_window.open_preferences(desktop)
+    assert not again.checks["launch_at_login"].isChecked()  # says what is, not what was
+    again.checks["launch_at_login"].setChecked(True)
+    again.save()
+    qtbot.waitUntil(entry.is_file)
+    third = settings_window.open_preferences(desktop)
+    third.checks["launch_at_login"].setChecked(False)
+    third.save()
+    qtbot.waitUntil(lambda: not entry.exists())
