@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from ui.dialogs.share import listens_on_loopback_only as loopback_only
 from ui.theme import CHOICES, style
 
 #: (errors by field, the values as the server would hold them) for the server page's values.
@@ -99,6 +100,11 @@ NOTIFICATIONS = (
     ("notify_new_channel", "A new channel appears"),
 )
 ERROR_CSS = "color:#c62828;"
+#: Said while the choices leave the server open to its network with no token asked for.
+OPEN_TO_ALL = (
+    "Reachable from other devices with Tokens set to Never: anyone on the network can read "
+    "every message and send their own."
+)
 LABEL_WIDTH = 220
 WINDOW_FIELD_WIDTH = 200
 NOTE_CSS = "color:#616161;"
@@ -244,6 +250,9 @@ class PreferencesDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._server_page(server, test_target), "Server")
         self.tabs.addTab(self._window_page(window), "Window")
+        self.open_note = QLabel(OPEN_TO_ALL)
+        self.open_note.setWordWrap(True)
+        style(self.open_note, ERROR_CSS + "font-weight:bold;")
         self.restart_note = QLabel()
         self.restart_note.setWordWrap(True)
         style(self.restart_note, "color:#ef6c00;font-weight:bold;")
@@ -255,6 +264,7 @@ class PreferencesDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.open_note)
         layout.addWidget(self.restart_note)
         layout.addWidget(self.buttons)
         self.refresh()
@@ -420,6 +430,9 @@ class PreferencesDialog(QDialog):
             label.setText(errors.get(key, ""))
             label.setVisible(key in errors)
         self.save_button.setEnabled(not errors)
+        values = self.values()
+        open_to_all = self.remote is None and values.get("auth") == "off"
+        self.open_note.setVisible(open_to_all and not loopback_only(str(values.get("host"))))
         restart = bool(changes) and self.server_running
         self.restart_note.setText(
             "Saving restarts the embedded server to apply "

@@ -163,3 +163,18 @@ def test_test_now_probes_the_selected_target_from_this_machine(
     editor.table.selectRow(1)
     editor.test_now.click()
     run(qtbot, until(lambda: editor.result.text().startswith("unhealthy: ")))
+
+
+def test_the_network_with_no_tokens_is_said_in_red_before_saving(qtbot: Any) -> None:
+    dialog = dialog_of(qtbot)
+    host = dialog.editors["host"]
+    auth = dialog.editors["auth"]
+    assert isinstance(host, HostChoice) and isinstance(auth, QComboBox)
+    auth.setCurrentIndex(auth.findData("off"))  # on this computer only: nobody else can come
+    assert dialog.open_note.isHidden()
+    host.lan.setChecked(True)
+    assert not dialog.open_note.isHidden()
+    assert "anyone on the network" in dialog.open_note.text()
+    assert dialog.save_button.isEnabled()  # allowed: the user may mean it
+    auth.setCurrentIndex(auth.findData("auto"))
+    assert dialog.open_note.isHidden()
