@@ -131,6 +131,10 @@ def open_preferences(desktop: Desktop) -> PreferencesDialog:
         test_target=test_target,
         parent=desktop.window,
     )
+    if not autostart.supported():
+        login = dialog.checks["launch_at_login"]
+        login.setEnabled(False)
+        login.setToolTip("Launch at login is made with an XDG autostart entry: Linux only.")
     dialog.saved.connect(lambda changes, window: spawn(save_preferences(desktop, changes, window)))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
