@@ -33,7 +33,7 @@ HELP: dict[str, str] = {
     "log_level": "debug, info, warning or error.",
     "auth": "Tokens: auto (required beyond loopback), required, or off.",
     "admin_token": "The admin token; unset, one is made in the config dir (mode 0600).",
-    "users": 'Tokens for people and tools: [users.NAME] token = "...", role = "user".',
+    "users": "Tokens for people and tools (or Edit → People…, pulsedesk users add).",
     "cors_origins": "Web pages (origins) that may call the API and open /ws.",
     "allowed_hosts": "Host names accepted on a loopback server besides localhost.",
     "check_targets": "Named probes for POST /health/check: http(s)://... or tcp://host:port.",
@@ -48,6 +48,16 @@ HELP: dict[str, str] = {
     "store_enabled": "Keep broadcast history in SQLite in the data dir.",
     "store_max_messages": "Stored broadcasts kept at most.",
     "store_max_age_days": "Stored broadcasts older than this are dropped.",
+}
+
+
+#: Commented examples for the settings that are tables: one line each, inline, so that taking
+#: the comment sign away anywhere in the file gives a file that loads (a ``[table]`` header
+#: there would take every key below it into that table).
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "users": ('users.grafana = { token = "a-long-random-string", role = "user" }',),
+    "check_targets": ('check_targets = { database = "tcp://127.0.0.1:5432" }',),
+    "channels": ('channels."ops-*" = { subscribe = ["admin"], publish = ["admin"] }',),
 }
 
 
@@ -85,8 +95,8 @@ def init_text() -> str:
         if name in HELP:
             document.add(tomlkit.comment(HELP[name]))
         if default is None or default == {}:
-            example = {"users": '[users.grafana] token = "..." role = "user"'}.get(name)
-            document.add(tomlkit.comment(example or f"{name} = ..."))
+            for line in EXAMPLES.get(name, (f"{name} = ...",)):
+                document.add(tomlkit.comment(line))
             continue
         document.add(name, _toml_value(default))
     return tomlkit.dumps(document)

@@ -28,6 +28,17 @@ def test_config_init_writes_the_defaults_with_comments_and_never_overwrites(
     text = path.read_text()
     assert "# The port; 0 asks the system for any free one.\nport = 8000\n" in text
     assert Settings.load().model_dump() == Settings().model_dump()
+    # Its commented examples are TOML, in place: without their comment signs, the file loads.
+    examples = ("# users.grafana = ", "# check_targets = ", '# channels."ops-*" = ')
+    path.write_text(
+        "".join(
+            line.removeprefix("# ") if line.startswith(examples) else line
+            for line in text.splitlines(keepends=True)
+        )
+    )
+    uncommented = Settings.load()
+    assert uncommented.users["grafana"].role == "user" and uncommented.port == 8000
+    assert uncommented.check_targets and uncommented.channels["ops-*"].publish == ["admin"]
     path.write_text("port = 8125  # mine\n")
     assert main(["config", "init"]) == 2
     assert "already exists" in capsys.readouterr().err
