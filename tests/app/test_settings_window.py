@@ -30,6 +30,7 @@ from tests.servers import port_is_free, ws_url
 from tests.ui.qasync_support import run, until
 from ui.dialogs.preferences import HostChoice, TargetsEditor
 from ui.dialogs.shortcuts import ShortcutsDialog
+from ui.window import MainWindow
 
 MakeDesktop = Callable[..., Desktop]
 
@@ -547,3 +548,18 @@ def test_launch_at_login_from_preferences_writes_and_removes_the_autostart_entry
     third.checks["launch_at_login"].setChecked(False)
     third.save()
     qtbot.waitUntil(lambda: not entry.exists())
+
+
+def test_the_log_size_saved_in_preferences_is_the_next_windows(
+    make_desktop: MakeDesktop, qt_settings: QSettings, qtbot: Any
+) -> None:
+    desktop = make_desktop()
+    before = desktop.window.log_panel.model.log.capacity
+    dialog = settings_window.open_preferences(desktop)
+    dialog.log_cap.setValue(3_000)
+    dialog.save()
+    qtbot.waitUntil(lambda: qt_settings.value("log/cap") is not None)
+    assert desktop.window.log_panel.model.log.capacity == before  # "from the next start"
+    later = MainWindow(qt_settings)
+    qtbot.addWidget(later)
+    assert later.log_panel.model.log.capacity == 3_000
