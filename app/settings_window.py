@@ -120,7 +120,9 @@ def open_preferences(desktop: Desktop) -> PreferencesDialog:
         server_values(settings),
         {
             **read_window_values(desktop.window.settings),
+            # What the window shows now: the View menu and the panel change these too.
             "poll_interval": desktop.window.health.interval.value(),
+            "close_to_tray": desktop.window.close_to_tray.isChecked(),
             "launch_at_login": autostart.is_enabled(),  # the entry as it is, whoever made it
         },
         check=check_server_values,

@@ -563,3 +563,20 @@ def test_the_log_size_saved_in_preferences_is_the_next_windows(
     later = MainWindow(qt_settings)
     qtbot.addWidget(later)
     assert later.log_panel.model.log.capacity == 3_000
+
+
+def test_close_to_tray_from_preferences_is_the_view_menus_and_is_kept(
+    make_desktop: MakeDesktop, qt_settings: QSettings, qtbot: Any
+) -> None:
+    desktop = make_desktop()
+    assert not desktop.window.close_to_tray.isChecked()  # off by default: closing quits
+    dialog = settings_window.open_preferences(desktop)
+    assert not dialog.checks["close_to_tray"].isChecked()
+    dialog.checks["close_to_tray"].setChecked(True)
+    dialog.save()
+    qtbot.waitUntil(desktop.window.close_to_tray.isChecked)
+    assert qt_settings.value("window/close_to_tray") == "true"
+    desktop.window.close_to_tray.setChecked(False)  # the View menu, the same switch
+    again = settings_window.open_preferences(desktop)
+    assert not again.checks["close_to_tray"].isChecked()
+    again.reject()
