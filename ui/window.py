@@ -140,7 +140,7 @@ class MainWindow(QMainWindow):
         #: Every action with a shortcut, in menu order: Help → Keyboard shortcuts lists them.
         self.shortcut_actions: list[QAction] = []
         file_menu = self.menuBar().addMenu("&File")
-        export = self._action("&Export log…", "Ctrl+E", self.log_panel.export_button.click)
+        export = self._action("&Export log…", "Ctrl+E", self._export)
         # Not StandardKey.Quit: it has no key on Windows or without a desktop's platform theme.
         quit_action = self._action("&Quit", "Ctrl+Q", self.request_quit)
         file_menu.addAction(export)
@@ -215,9 +215,19 @@ class MainWindow(QMainWindow):
         self.timeline_built.emit(panel)
         return panel
 
+    def _front_list(self) -> LogPanel | TimelinePanel:
+        """The list in the tab in front: Ctrl+F and Ctrl+E act on what the user looks at."""
+        if self._timeline is not None and self.tabs.currentWidget() is self.timeline_tab:
+            return self._timeline
+        return self.log_panel
+
     def _focus_filter(self) -> None:
-        self.log_panel.filter_text.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.log_panel.filter_text.selectAll()
+        shown = self._front_list()
+        shown.filter_text.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        shown.filter_text.selectAll()
+
+    def _export(self) -> None:
+        self._front_list().export_button.click()
 
     def _focus_send_box(self) -> None:
         self.send_box.input.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -158,5 +158,15 @@ def test_the_keyboard_shortcuts_do_what_help_lists(qtbot: Any, qt_settings: QSet
 
     window.activateWindow()  # back from the file dialog
     qtbot.waitUntil(focused)
+    timeline = window.show_timeline()  # Ctrl+F and Ctrl+E act on the list in front
+    qtbot.keyClick(window, Qt.Key.Key_F, ctrl)
+    qtbot.waitUntil(timeline.filter_text.hasFocus)
+    exported: list[bool] = []
+    timeline.export_button.clicked.connect(lambda: exported.append(True))
+    QTimer.singleShot(0, answer_the_save_dialog)
+    qtbot.keyClick(window, Qt.Key.Key_E, ctrl)
+    assert exported == [True] and asked == ["QFileDialog", "QFileDialog"]
+    window.activateWindow()
+    qtbot.waitUntil(focused)
     with qtbot.waitSignal(window.quit_requested, timeout=1000):
         qtbot.keyClick(window, Qt.Key.Key_Q, ctrl)
