@@ -146,12 +146,15 @@ async def run(
     profile: str | None = None,
     channel: bool = False,
     bystanders: int = 0,
+    only: list[str] | None = None,
 ) -> list[list[Any]]:
+    """``only``: the names of the channel contenders to run (default: all three)."""
     if channel:
         # Idle bystanders still answer a ping every 20 s: 5,000 of them are 250 pings a second,
         # more work than a small channel's deliveries. Pings every hour, for every contender,
         # leave the deliveries to be measured.
         contenders = contenders or channel_contenders("3600" if bystanders else None)
+        contenders = [c for c in contenders if only is None or c.name in only]
     contenders = contenders or websocket_contenders()
     names = [contender.name for contender in contenders]
     anchor_name = WEBSOCKETS_BROADCAST.name if WEBSOCKETS_BROADCAST.name in names else names[-1]
@@ -239,9 +242,8 @@ def main() -> None:
     parser.add_argument(
         "--servers",
         nargs="+",
-        choices=list(everyone),
-        default=list(everyone),
-        help="which contenders (default: all)",
+        choices=[*everyone, *(c.name for c in channel_contenders())],
+        help="which contenders (default: all; with --channel, of the channel runs' three)",
     )
     parser.add_argument(
         "--recording", action="store_true", help="the event timeline on against off instead"
@@ -266,11 +268,12 @@ def main() -> None:
                 if args.recording
                 else None
                 if args.channel
-                else [everyone[name] for name in args.servers]
+                else [everyone[name] for name in args.servers or everyone]
             ),
             profile=args.profile,
             channel=args.channel,
             bystanders=args.bystanders,
+            only=args.servers,
         )
     )
 

@@ -17,6 +17,7 @@ Why each, with figures: docs/design.md ("Fan-out") and this package's docstring.
 from __future__ import annotations
 
 import asyncio
+import socket
 import weakref
 from typing import Any
 
@@ -143,12 +144,32 @@ def turn_flusher(loop: asyncio.AbstractEventLoop) -> TurnFlusher:
     return flusher
 
 
+def raw_socket(transport: asyncio.BaseTransport) -> socket.socket | None:
+    """A socket object on the transport's descriptor, not owning it; None under TLS."""
+    if transport.get_extra_info("sslcontext") is not None:
+        return None
+    sock = transport.get_extra_info("socket")
+    if sock is None:
+        return None
+    return socket.socket(sock.family, sock.type, sock.proto, sock.fileno())
+
+
 class FrameWritingProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O protocol that also offers ``WRITE_FRAME`` to the application."""
 
     # What write_frame reads for every frame, at fixed places in the object rather than in its
     # attribute dict: a broadcast touches every connection's, mostly out of the CPU's caches.
-    __slots__ = ("direct", "flusher", "paused", "pending", "wrote_in")
+    # uvicorn's close_sent and transport too: its own __init__ and connection_made set them.
+    __slots__ = (
+        "close_sent",
+        "direct",
+        "flusher",
+        "paused",
+        "pending",
+        "sock",
+        "transport",
+        "wrote_in",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -165,6 +186,8 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
         self.direct = False
         #: The transport asked to pause writing (uvicorn's ``writable``, cleared).
         self.paused = False
+        #: The transport's socket, to send a frame with while the transport holds nothing.
+        self.sock: socket.socket | None = None
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
@@ -191,29 +214,49 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
             # flush first, and a lost connection drops what is pending.
             pending.append(frame)
             return True
-        if (
-            self.direct
-            and not self.paused
-            and not self.close_sent
-            and not self.transport.is_closing()
-        ):
-            flusher = self.flusher
-            if self.wrote_in == flusher.turn:
-                self.pending = [frame]
-                flusher.add(self)
-            else:
-                self.transport.write(frame)
-                self.wrote_in = flusher.turn
-                if not flusher.ending:
-                    flusher.end_turn_soon()
+        transport = self.transport
+        if not self.direct or self.paused or self.close_sent or transport.is_closing():
+            return False
+        flusher = self.flusher
+        if self.wrote_in == flusher.turn:
+            self.pending = [frame]
+            flusher.add(self)
             return True
-        return False
+        self.wrote_in = flusher.turn
+        if not flusher.ending:
+            flusher.end_turn_soon()
+        sock = self.sock
+        if sock is None or transport.get_write_buffer_size():
+            transport.write(frame)  # behind what the transport holds
+            return True
+        # The transport holds nothing, so the socket's own send keeps the order and skips the
+        # transport's write path and write(2)'s file layer (docs/PERFORMANCE.md, R2.2d).
+        try:
+            sent = sock.send(frame)
+        except OSError:  # full (EAGAIN) or failed: the transport buffers it or reports it
+            sent = 0
+        if sent < len(frame):
+            transport.write(frame[sent:])
+        return True
 
     def flush_frames(self) -> None:
         """Write the frames taken this turn, in one system call."""
         pending, self.pending = self.pending, None
-        if pending and not self.transport.is_closing():
-            self.transport.writelines(pending)
+        transport = self.transport
+        if not pending or transport.is_closing():
+            return
+        sock = self.sock
+        if sock is None or transport.get_write_buffer_size():
+            transport.writelines(pending)
+            return
+        try:
+            sent = sock.sendmsg(pending)
+        except OSError:  # as in write_frame; also more frames than one call takes (EMSGSIZE)
+            sent = 0
+        if sent == 0:
+            transport.writelines(pending)
+        elif sent < sum(map(len, pending)):
+            transport.write(b"".join(pending)[sent:])
 
     # Every path on which uvicorn writes to the socket itself flushes first.
 
@@ -291,6 +334,8 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
             # Answered: with a 101 unless a close (a refusal) was sent; an extension
             # (compression) leaves the frames to uvicorn to build.
             self.direct = not self.close_sent and not self.conn.extensions
+            if self.direct:
+                self.sock = raw_socket(self.transport)
             # uvicorn keeps both for the connection's life but reads them only to answer
             # the handshake. websockets' parser keeps the request too (a local of its
             # generator, for the connection's life), so its headers are emptied in place.
@@ -299,6 +344,9 @@ class FrameWritingProtocol(WebSocketsSansIOProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.pending = None
+        if self.sock is not None:
+            self.sock.detach()  # the descriptor is the transport's, closed by it
+            self.sock = None
         # uvicorn tells the application 1005 ("no status") when an open connection's socket
         # simply goes away; RFC 6455 calls that 1006 (closed abnormally, no close frame), which
         # is what the timeline should say. A close frame received or sent was reported already.
