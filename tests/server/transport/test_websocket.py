@@ -8,21 +8,26 @@ which path its frames took (none needed: every frame went straight to the socket
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
+import ssl
+import subprocess
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
 
 from server.main import create_app
+from server.realtime.framing import text_frame
 from server.realtime.hub import Connection, Hub
 from server.realtime.wire import encode_frame
 from server.settings import Settings
-from server.transport.websocket import Flag, ReceiveQueue
+from server.transport.websocket import Flag, ReceiveQueue, raw_socket
 from tests.server.appserver import serve_app
-from tests.server.wsclient import recv_json, recv_type
+from tests.server.wsclient import await_until, recv_json, recv_type
 
 pytestmark = pytest.mark.anyio
 
@@ -200,6 +205,90 @@ async def test_frames_alone_in_their_turns_go_out_at_once_one_write_each(
                 await on_server_loop(conn, one(n))
                 assert (await recv_type(ws, "broadcast"))["data"]["n"] == n
             assert counting.writes == [1, 1, 1]
+
+
+async def test_a_frame_goes_behind_what_the_transport_holds_not_past_it_by_the_socket(
+    make_settings: Callable[..., Settings],
+) -> None:
+    # A frame goes out by the socket's own send only while the transport holds nothing: sent
+    # past bytes the transport still holds, it would land inside the frame they belong to.
+    with served_hub(make_settings()) as (ws_url, hub):
+        async with connect(ws_url, compression=None, max_size=None) as ws:
+            await recv_type(ws, "welcome")
+            await recv_type(ws, "presence")
+            (conn,) = hub.connections()
+            protocol = protocol_of(conn)
+            big = "x" * (16 << 20)  # more than the client's socket takes before it reads
+
+            async def big_then_broadcast() -> None:  # one turn of the server's loop
+                transport = protocol.transport
+                transport.set_write_buffer_limits(high=64 << 20)  # held, but not paused
+                transport.write(text_frame(big))  # what uvicorn writes itself
+                assert transport.get_write_buffer_size() > 0
+                await hub.broadcast("server", {"n": 1})
+
+            await on_server_loop(conn, big_then_broadcast())
+            assert await ws.recv() == big
+            assert (await recv_type(ws, "broadcast"))["data"] == {"n": 1}
+
+
+async def test_the_socket_a_connection_sends_with_is_let_go_with_the_connection(
+    make_settings: Callable[..., Settings],
+) -> None:
+    # The socket object wraps the transport's descriptor without owning it: once the
+    # connection is gone it is detached, so collecting it cannot close a descriptor number the
+    # server may have handed to a new connection.
+    with served_hub(make_settings()) as (ws_url, hub):
+        async with connect(ws_url) as ws:
+            await recv_type(ws, "welcome")
+            (conn,) = hub.connections()
+            protocol = protocol_of(conn)
+            sock = protocol.sock
+            assert sock is not None and sock.fileno() >= 0
+
+        async def let_go() -> bool:
+            return protocol.sock is None
+
+        await await_until(let_go, what="the connection's end")
+        assert sock.fileno() == -1
+
+
+async def test_a_tls_connection_has_no_socket_to_send_with(tmp_path: Path) -> None:
+    # Under TLS the descriptor carries encrypted records: bytes sent on it directly would be
+    # plaintext on the wire. A real TLS server, with a certificate made for the test.
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(cert, key)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    trusting.check_hostname = False
+    loop = asyncio.get_running_loop()
+    accepted: asyncio.Future[asyncio.BaseTransport] = loop.create_future()
+
+    class Accept(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted.set_result(transport)
+
+    server = await loop.create_server(Accept, "127.0.0.1", 0, ssl=served)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port, ssl=trusting)
+        transport = await accepted
+        assert transport.get_extra_info("socket") is not None  # the descriptor is there
+        assert raw_socket(transport) is None
+        writer.close()
+        transport.close()
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 async def test_a_server_stopping_while_a_close_is_under_way_closes_every_connection(
