@@ -57,6 +57,10 @@ def _finite_float(literal: str) -> float:
     return value
 
 
+# One decoder for every frame: json.loads with hooks builds a new one per call.
+_loads = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float).decode
+
+
 def check_encodable(data: Any) -> None:
     """Raise ProtocolError unless ``data`` can go out in a frame as UTF-8 JSON.
 
@@ -95,7 +99,7 @@ def parse_client_text(text: str) -> ClientFrame:
     if not text.lstrip().startswith("{"):
         return ClientFrame("message", {"text": text})
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        value = _loads(text)
     except RecursionError:
         raise ProtocolError("too_deep", "JSON nested too deeply") from None
     except ValueError as exc:
