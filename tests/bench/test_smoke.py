@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from bench import fanout, http, idle, launch, scale, slow_consumer
+from bench import fanout, http, hub_python, idle, launch, scale, slow_consumer
 
 DELIVERED = 8  # column of the fan-out table holding the share delivered
 
@@ -36,6 +36,23 @@ def test_fanout_on_a_channel_delivers_to_its_subscribers_only() -> None:
         "python-socketio room",
     ]
     assert [row[DELIVERED] for row in rows] == ["100.0%"] * 3
+
+
+def test_fanout_on_a_channel_can_run_some_of_its_contenders() -> None:
+    rows = asyncio.run(
+        fanout.run(
+            clients=5, messages=3, rate=50, rounds=1, workers=1, channel=True,
+            only=["pulsedesk global", "pulsedesk channel"],
+        )
+    )  # fmt: skip
+    assert [row[0] for row in rows] == ["pulsedesk global", "pulsedesk channel"]
+    assert [row[DELIVERED] for row in rows] == ["100.0%"] * 2
+
+
+def test_hub_python_times_both_fan_outs() -> None:
+    rows = asyncio.run(hub_python.run(clients=10, broadcasts=3, rounds=2))
+    assert [row[0] for row in rows] == ["global broadcast", "channel"]
+    assert all(row[2] > 0 for row in rows)
 
 
 def test_slow_consumer_leaves_healthy_clients_whole_on_pulsedesk() -> None:
