@@ -144,6 +144,16 @@ def turn_flusher(loop: asyncio.AbstractEventLoop) -> TurnFlusher:
     return flusher
 
 
+class BorrowedSocket(socket.socket):
+    """A socket object on a descriptor that someone else owns and closes: collected, it
+    closes nothing (a plain one would close the number, which may by then be another's)."""
+
+    __slots__ = ()
+
+    def __del__(self) -> None:
+        self.detach()
+
+
 def raw_socket(transport: asyncio.BaseTransport) -> socket.socket | None:
     """A socket object on the transport's descriptor, not owning it; None under TLS."""
     if transport.get_extra_info("sslcontext") is not None:
@@ -151,7 +161,7 @@ def raw_socket(transport: asyncio.BaseTransport) -> socket.socket | None:
     sock = transport.get_extra_info("socket")
     if sock is None:
         return None
-    return socket.socket(sock.family, sock.type, sock.proto, sock.fileno())
+    return BorrowedSocket(sock.family, sock.type, sock.proto, sock.fileno())
 
 
 class FrameWritingProtocol(WebSocketsSansIOProtocol):

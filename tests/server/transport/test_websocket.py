@@ -8,6 +8,7 @@ which path its frames took (none needed: every frame went straight to the socket
 from __future__ import annotations
 
 import asyncio
+import gc
 import shutil
 import socket
 import ssl
@@ -25,7 +26,7 @@ from server.realtime.framing import text_frame
 from server.realtime.hub import Connection, Hub
 from server.realtime.wire import encode_frame
 from server.settings import Settings
-from server.transport.websocket import Flag, ReceiveQueue, raw_socket
+from server.transport.websocket import BorrowedSocket, Flag, ReceiveQueue, raw_socket
 from tests.server.appserver import serve_app
 from tests.server.wsclient import await_until, recv_json, recv_type
 
@@ -251,6 +252,19 @@ async def test_the_socket_a_connection_sends_with_is_let_go_with_the_connection(
 
         await await_until(let_go, what="the connection's end")
         assert sock.fileno() == -1
+
+
+def test_a_borrowed_socket_collected_closes_nothing() -> None:
+    # A connection whose loop is dropped without telling it (a server stopped before every
+    # connection_lost ran) leaves its socket object to the collector, which must not close a
+    # descriptor number that may belong to something else by then.
+    owner, peer = socket.socketpair()
+    with owner, peer:
+        borrowed = BorrowedSocket(owner.family, owner.type, owner.proto, owner.fileno())
+        del borrowed
+        gc.collect()
+        owner.sendall(b"still open")
+        assert peer.recv(16) == b"still open"
 
 
 async def test_a_tls_connection_has_no_socket_to_send_with(tmp_path: Path) -> None:
