@@ -155,8 +155,9 @@ class BorrowedSocket(socket.socket):
 
 
 def raw_socket(transport: asyncio.BaseTransport) -> socket.socket | None:
-    """A socket object on the transport's descriptor, not owning it; None under TLS."""
-    if transport.get_extra_info("sslcontext") is not None:
+    """A socket object on the transport's descriptor, not owning it; None under TLS, and
+    where sockets have no ``sendmsg`` (Windows, whose proactor loop owns the socket's writes)."""
+    if transport.get_extra_info("sslcontext") is not None or not hasattr(socket.socket, "sendmsg"):
         return None
     sock = transport.get_extra_info("socket")
     if sock is None:
