@@ -24,7 +24,7 @@ from server.transport.keepalive import PingTimer
 from server.transport.server import QuietServer
 from server.transport.websocket import FrameWritingProtocol
 from tests.server.appserver import run_uvicorn
-from tests.server.wsclient import recv_type
+from tests.server.wsclient import await_until, recv_type
 
 pytestmark = pytest.mark.anyio
 
@@ -82,8 +82,15 @@ async def test_an_idle_connection_holds_no_routing_frames_and_no_queue(
             await recv_type(ws, "welcome")
             (conn,) = server.hub.connections()
             assert conn.reader is not None
-            chain = awaiting(conn.reader.get_coro())
-            assert any(frame.endswith("ws.py:_read") for frame in chain), chain
+            reader = conn.reader
+
+            async def waiting_for_a_frame() -> bool:
+                # The welcome can reach us before the server's reader has got to its first
+                # read: the server runs on its own thread.
+                return any(frame.endswith("ws.py:_read") for frame in awaiting(reader.get_coro()))
+
+            await await_until(waiting_for_a_frame, what="the reader waits for a frame")
+            chain = awaiting(reader.get_coro())
             routing = [
                 frame
                 for frame in chain
