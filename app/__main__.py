@@ -1,10 +1,9 @@
 """``python -m app`` and the ``pulsedesk`` command: ``app.cli.main``, imported with the cyclic
 garbage collector held off.
 
-Importing the command line (the settings with pydantic, uvicorn: several hundred modules) made
-about a hundred collections that found next to nothing, a tenth to a quarter of the import's
-time. Collection is back on before ``main`` runs; the desktop keeps it off through its own
-start-up (``app.launch``).
+Importing the command line (the settings with pydantic, uvicorn: several hundred modules) would
+make about a hundred collections that find next to nothing. Collection is back on before
+``main`` runs; the desktop keeps it off through its own start-up (``app.launch``).
 """
 
 from __future__ import annotations

@@ -107,10 +107,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     # The routes themselves, not the routers: this FastAPI keeps an included router as one
-    # nested route and walks into each on every request (about 8 µs per router passed).
+    # nested route and walks into each on every request.
     # Nothing is set at inclusion (prefix, tags, dependencies), so the OpenAPI document
     # describes the same operations (tests/server/api/test_serialized.py). Routing tries
-    # routes in order, a microsecond or two each, so the ones polled all the time come first;
+    # routes in order, so the ones polled all the time come first;
     # they are exact paths, so going first shadows nothing.
     routes = [route for router in routers for route in router.routes]
     routes.sort(key=lambda route: getattr(route, "path", None) not in POLLED)
@@ -124,9 +124,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def __getattr__(name: str) -> FastAPI:
-    # ``app`` (for ``uvicorn server.main:app`` and the seed's tests) is built at first use: the
-    # desktop and ``pulsedesk serve`` import this module for create_app alone, and would
-    # otherwise build, at every launch, an app from the environment that they never serve.
+    # ``app`` (for ``uvicorn server.main:app`` and tests/server/test_main.py) is built at first
+    # use: the desktop and ``pulsedesk serve`` import this module for create_app alone, and
+    # would otherwise build, at every launch, an app from the environment that they never serve.
     if name == "app":
         app: FastAPI = create_app()
         globals()["app"] = app

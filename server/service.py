@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from server.realtime.cluster import ClusterPresence
 
 
-#: Where every service of a data dir kept its messages before each had a store of its own.
+#: The store file of earlier versions, one per data dir for every service: never read, only
+#: pointed out (the store's ``notice``) when it is there.
 LEGACY_STORE = "messages.sqlite3"
 
 

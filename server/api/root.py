@@ -1,8 +1,8 @@
 """GET / and GET /healthz: open to anyone, for people and load balancers.
 
 GET / negotiates: a browser (which asks for ``text/html``) gets the web client page, anything
-else (``application/json``, ``*/*`` or no Accept at all: scripts, curl, the seed's tests) keeps
-the seed's JSON welcome.
+else (``application/json``, ``*/*`` or no Accept at all: scripts, curl, tests/server/test_main.py)
+gets the JSON welcome, ``{"message": ...}``.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def prefers_html(accept: str | None) -> bool:
     """True when ``accept`` ranks ``text/html`` strictly above ``application/json``.
 
     Only an explicit ``text/html`` counts: ``*/*`` and a missing header mean JSON, so every
-    non-browser client keeps the seed's contract. A tie also goes to JSON.
+    non-browser client keeps the JSON welcome. A tie also goes to JSON.
     """
     if not accept:
         return False

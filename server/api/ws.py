@@ -48,10 +48,9 @@ class FeedEndpoint:
 
     Each open WebSocket holds its handler's whole call chain for as long as it lives: as a
     FastAPI route that chain carries dependency scopes, exit stacks and exception wrappers,
-    about 8 KB per connection (docs/PERFORMANCE.md, "Scale on one machine") for one query
-    parameter. Starlette serves an ASGI app as it is, and the front door calls it itself
-    (``FEED``, server.main), past Starlette's routing and exception layers; it turns a crash here
-    into close 1011.
+    about 8 KB per connection, for one query parameter. Starlette serves an ASGI app as it is,
+    and the front door calls it itself (``FEED``, server.main), past Starlette's routing and
+    exception layers; it turns a crash here into close 1011.
     """
 
     # Not ``async``: it hands back serve_feed's coroutine, so a connection holds no frame here.

@@ -25,7 +25,7 @@ def get_service(connection: HTTPConnection) -> Service:
 
 async def _service_dependency(connection: HTTPConnection) -> Service:
     # Async on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a thread
-    # hop per request that cost /healthz half its throughput.
+    # hop per request, which would be most of the work of a cheap route.
     return get_service(connection)
 
 

@@ -1,13 +1,14 @@
 """The WebSocket protocol, with no I/O: what clients send, what the server sends back.
 
-Client -> server: a JSON object ``{"type": ..., "data": {...}}`` (the seed's WebSocketMessage),
-or any other text, which counts as ``{"type": "message", "data": {"text": <the text>}}``.
+Client -> server: a JSON object ``{"type": ..., "data": {...}}`` (server.schemas'
+``WebSocketMessage``), or any other text, which counts as
+``{"type": "message", "data": {"text": <the text>}}``.
 
 A ``message`` may name a ``channel`` at the top level, beside ``type`` and ``data``.
 
-Server -> client: JSON objects shaped like the seed's WebSocketResponse (``type``, ``data``,
-``timestamp``, ``success``), plus ``id`` and ``client`` on echoes and broadcasts, and ``channel``
-on those sent to a channel.
+Server -> client: JSON objects shaped like server.schemas' ``WebSocketResponse`` (``type``,
+``data``, ``timestamp``, ``success``), plus ``id`` and ``client`` on echoes and broadcasts, and
+``channel`` on those sent to a channel.
 """
 
 from __future__ import annotations

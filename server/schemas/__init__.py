@@ -1,1 +1,1 @@
-"""Request and response models: the seed's API contract and what the routes return."""
+"""Request and response models: the API contract, what the routes take and return."""

@@ -1,4 +1,4 @@
-"""The seed's shared models, on Pydantic v2's configuration."""
+"""The shared models (base schema, status, paging), on Pydantic v2's configuration."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from server.settings import Settings
 from server.transport.http import with_limits
 from server.transport.websocket import FrameWritingProtocol
 
-if TYPE_CHECKING:  # importing FastAPI takes ~0.5 s; the desktop binds its port before that
+if TYPE_CHECKING:  # importing FastAPI is slow; the desktop binds its port before it
     from fastapi import FastAPI
 
 

@@ -247,7 +247,8 @@ def _epoch_of(second: str) -> int | None:
 
 def _epoch_second(iso_time: str) -> int | None:
     """The whole second of an ISO time. Parsed once per second and zone: a busy server's
-    events share a handful of seconds, and parsing each one was a large part of a row's cost."""
+    events share a handful of seconds, and parsing each one would be a large part of a row's
+    cost."""
     head, dot, rest = iso_time.partition(".")
     if dot:  # drop the fraction, keep the zone
         zone = rest.lstrip("0123456789")

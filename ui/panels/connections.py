@@ -72,8 +72,8 @@ class ConnectionsPanel(QGroupBox):
         # at the next refresh, so none is offered.
         header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         # Widths from the rows in view only: measuring every row (Qt's default, up to 1,000)
-        # asks the model for every cell at each refresh, which stalls the GUI thread for
-        # 100-600 ms with a thousand clients connected.
+        # asks the model for every cell at each refresh, which stalls the GUI thread with a
+        # thousand clients connected.
         header.setResizeContentsPrecision(0)
         header.setStretchLastSection(True)
         self._viewport = self.table.viewport()

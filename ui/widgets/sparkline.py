@@ -52,7 +52,7 @@ class Sparkline(QWidget):
         self._show([(max(0.0, 1 - age / window), value) for age, value in points])
 
     def _show(self, points: list[tuple[float, float]]) -> None:
-        # Painting the antialiased line costs a couple of milliseconds: only for a new picture.
+        # Painting the antialiased line is the widget's one real cost: only for a new picture.
         if points != self._points:
             self._points = points
             self.update()
