@@ -1,21 +1,12 @@
-"""A real window and its controller watching a real server on port 0: what the controller's
-tests share (import ``watching`` into a test module to use it as a fixture)."""
+"""What the tests of a window watching a real server share: the fast tuning, the type of the
+``watching`` fixture (in tests/ui/conftest.py), and whether a monitor's feed is live."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
-import pytest
-from PySide6.QtCore import QSettings
-
-from app.embedded import EmbeddedServer
-from tests.servers import admin_token
-from tests.ui.qasync_support import run
 from ui.core.feed import FeedState
 from ui.monitor import Monitor, MonitorTuning
-from ui.timeline_feed import TimelineFeed
-from ui.window import MainWindow
 
 #: Fast polls and reconnects, and the slow fetches with every poll even while the feed is live,
 #: so that a test waits on its condition for little time.
@@ -32,37 +23,6 @@ FAST = MonitorTuning(
 )
 
 Watch = Callable[..., Monitor]
-
-
-@pytest.fixture
-def watching(qtbot: Any, qasync_loop: Any, qt_settings: QSettings) -> Iterator[Watch]:
-    """``watching(server, token=admin, timeline=False)``: a shown window whose Monitor
-    watches ``server`` (and whose Timeline follows its events, with ``timeline``).
-
-    Ask for ``start_server`` before this fixture, so that the monitor stops before the
-    servers do (a server stopped under a watching window is a test of its own)."""
-    made: list[Monitor] = []
-
-    def watch(
-        server: EmbeddedServer,
-        token: str | None = "",
-        tuning: MonitorTuning = FAST,
-        timeline: bool = False,
-    ) -> Monitor:
-        window = MainWindow(qt_settings)
-        monitor = Monitor(window, tuning)
-        if timeline:  # it subscribes the feed to $events, as the desktop's always does
-            TimelineFeed(monitor)
-        made.append(monitor)
-        window.show()
-        run(qtbot, monitor.watch(server.url, admin_token(server) if token == "" else token))
-        return monitor
-
-    yield watch
-    for monitor in made:
-        run(qtbot, monitor.stop())
-        monitor.window.hide()
-        monitor.window.deleteLater()
 
 
 def feed_live(monitor: Monitor) -> bool:
