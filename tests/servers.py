@@ -1,17 +1,25 @@
-"""Real servers in tests: what the ``start_server`` fixture (tests/conftest.py) starts, and
-what a test asks of a server it started: its admin token, its WebSocket URL, a free port."""
+"""Real servers in tests: what the ``start_server`` fixture (tests/conftest.py) starts and the
+``app_client`` fixture (tests/server/conftest.py) gives, and what a test asks of a server it
+started: its admin token, its WebSocket URL, a free port."""
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.embedded import EmbeddedServer
 from common.urls import websocket_url
 from server.auth.tokens import TokenRegistry
 
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
 #: The ``start_server`` fixture: ``start_server(**settings)`` gives a started server on port 0.
 StartServer = Callable[..., EmbeddedServer]
+#: The ``app_client`` fixture: ``app_client(**settings)`` gives a TestClient on the app, lifespan
+#: run and the admin token preset.
+AppClient = Callable[..., "TestClient"]
 
 
 def admin_token(server: EmbeddedServer) -> str:

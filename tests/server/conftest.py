@@ -13,8 +13,7 @@ from server.auth.tokens import TokenRegistry
 from server.main import create_app
 from server.observe.log_level import LOGGERS
 from server.settings import Settings
-
-AppClient = Callable[..., TestClient]
+from tests.servers import AppClient
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server.main import app
-from tests.server.conftest import AppClient
+from tests.servers import AppClient
 
 client = TestClient(app)
 

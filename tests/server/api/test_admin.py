@@ -8,9 +8,8 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.server.conftest import AppClient
 from tests.server.wsclient import recv_type
-from tests.servers import StartServer, admin_token, ws_url
+from tests.servers import AppClient, StartServer, admin_token, ws_url
 
 pytestmark = pytest.mark.anyio
 

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.server.conftest import AppClient
-from tests.servers import StartServer
+from tests.servers import AppClient, StartServer
 
 pytestmark = pytest.mark.anyio
 

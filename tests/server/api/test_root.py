@@ -8,8 +8,7 @@ import httpx
 import pytest
 
 from server.api.root import prefers_html
-from tests.server.conftest import AppClient
-from tests.servers import StartServer
+from tests.servers import AppClient, StartServer
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
 from server.api.routing import SharedPathRoute, share_allow
-from tests.server.conftest import AppClient
+from tests.servers import AppClient
 
 
 def test_a_405_names_the_methods_of_every_route_on_the_path() -> None:

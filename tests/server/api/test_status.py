@@ -8,8 +8,7 @@ import httpx
 import pytest
 
 from tests.known_tokens import remember_token
-from tests.server.conftest import AppClient
-from tests.servers import StartServer, admin_token
+from tests.servers import AppClient, StartServer, admin_token
 
 pytestmark = pytest.mark.anyio
 
