@@ -26,7 +26,7 @@ print(code, during, gc.isenabled())
 
 
 def test_the_command_line_is_imported_with_no_garbage_collection_and_runs_with_it() -> None:
-    # Importing it used to make about a hundred collections that found next to nothing.
+    # Importing it with collection on makes about a hundred collections that find next to nothing.
     done = subprocess.run(
         [sys.executable, "-c", CODE], capture_output=True, text=True, check=True, timeout=60
     )
