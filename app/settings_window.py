@@ -121,7 +121,7 @@ def open_preferences(desktop: Desktop) -> PreferencesDialog:
         {
             **read_window_values(desktop.window.settings),
             # What the window shows now: the View menu and the panel change these too.
-            "poll_interval": desktop.window.health.interval.value(),
+            "poll_interval": desktop.window.health.interval_seconds,
             "close_to_tray": desktop.window.close_to_tray.isChecked(),
             "launch_at_login": autostart.is_enabled(),  # the entry as it is, whoever made it
         },
@@ -152,7 +152,7 @@ def apply_window_values(desktop: Desktop, values: Mapping[str, Any]) -> None:
                 key, ("true" if value else "false") if isinstance(value, bool) else value
             )
     if "poll_interval" in values:
-        window.health.interval.setValue(float(values["poll_interval"]))
+        window.health.set_interval(float(values["poll_interval"]))
     window.close_to_tray.setChecked(
         bool(values.get("close_to_tray", window.close_to_tray.isChecked()))
     )

@@ -21,7 +21,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QObject
+from PySide6.QtCore import QModelIndex, QObject
 
 from ui.core.api import Answer, ApiClient, ApiError
 from ui.core.feed import FeedState
@@ -57,7 +57,7 @@ class TimelineFeed(QObject):
         monitor.frame_listeners.append(self._on_frame)
         monitor.stop_hooks.append(self.stop)
         window.log_panel.model.log.listeners.append(self._on_message)
-        window.connections.table.selectionModel().selectionChanged.connect(self._client_chosen)
+        window.connections.selection_changed.connect(self._client_chosen)
         # Clicks, not the selection: the log view's selection model is replaced whenever its
         # filter comes or goes.
         window.log_panel.view.clicked.connect(self._message_chosen)
@@ -200,7 +200,7 @@ class TimelineFeed(QObject):
 
     # A client chosen elsewhere ------------------------------------------------------------------
 
-    def _client_chosen(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+    def _client_chosen(self) -> None:
         # The table keeps its selection across each refresh by selecting the row again: only
         # a different client is news (the user may have cleared the filter since).
         client = self.monitor.window.connections.selected_id()

@@ -42,6 +42,8 @@ from ui.widgets.sparkline import Sparkline
 
 class ConnectionsPanel(QGroupBox):
     disconnect_requested = Signal(str)
+    #: The selected rows changed (``selected_id`` and ``selected_ids`` say which now).
+    selection_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Connections", parent)
@@ -95,9 +97,7 @@ class ConnectionsPanel(QGroupBox):
 
         self.disconnect_button.clicked.connect(self._disconnect_selected)
         self.disconnect_button.setEnabled(False)
-        self.table.selectionModel().selectionChanged.connect(
-            lambda *_: self.disconnect_button.setEnabled(self.selected_id() is not None)
-        )
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(lambda: self.disconnect_button.setEnabled(False))
         self.view = ConnectionsView()
         self._show_cluster(None)
@@ -192,6 +192,10 @@ class ConnectionsPanel(QGroupBox):
         """Every selected client, in table order."""
         rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
         return [self.model.connection_id(row) for row in rows]
+
+    def _selection_changed(self) -> None:
+        self.disconnect_button.setEnabled(self.selected_id() is not None)
+        self.selection_changed.emit()
 
     def _disconnect_selected(self) -> None:
         conn_id = self.selected_id()

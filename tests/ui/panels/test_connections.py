@@ -89,6 +89,17 @@ def test_the_panel_keeps_the_selection_across_refreshes(qtbot: Any) -> None:
     assert asked.args == ["c1"]
 
 
+def test_the_panel_says_when_its_selection_changes(qtbot: Any) -> None:
+    panel = ConnectionsPanel()
+    qtbot.addWidget(panel)
+    panel.display(ConnectionsView(count=len(ROWS), rows=tuple(ROWS)))
+    seen: list[str | None] = []
+    panel.selection_changed.connect(lambda: seen.append(panel.selected_id()))
+    panel.table.selectRow(1)
+    panel.table.clearSelection()
+    assert seen == ["c2", None]
+
+
 # As the README's screenshot has them: the window's own feed, people, a client on many channels.
 WIDE_ROWS = tuple(
     {
