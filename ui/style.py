@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtWidgets import QWidget
 
-from ui.theme import style
+from ui.theme import ink, style
 
 STATE_COLORS = {
     # server states
@@ -39,6 +41,12 @@ def badge_css(state: str) -> str:
 def light_css(state: str) -> str:
     """A round light, for a 14 px square QLabel."""
     return f"background:{state_color(state)};border-radius:7px;"
+
+
+def error_html(text: str) -> str:
+    """``text``, escaped, as rich text in the error colour of the current colour scheme: for a
+    label that says why something failed."""
+    return f"<span style='color:{ink(STATE_COLORS['error'])}'>{html.escape(text)}</span>"
 
 
 def set_style_sheet(widget: QWidget, css: str) -> None:

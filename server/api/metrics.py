@@ -10,22 +10,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from starlette.requests import HTTPConnection
 
 from server.api.errors import FORBIDDEN, UNAUTHORIZED
-from server.auth.dependencies import Credentials, ServiceDep, auth_required, require_admin
+from server.auth.dependencies import require_admin_if_auth
 from server.auth.tokens import Principal
 from server.observe.metrics import CONTENT_TYPE, Metrics
 
 router = APIRouter(tags=["metrics"])
-
-
-async def require_admin_if_auth(
-    service: ServiceDep, credentials: Credentials, connection: HTTPConnection
-) -> Principal | None:
-    if not auth_required(service, connection):
-        return None
-    return await require_admin(service, credentials)
 
 
 @router.get(

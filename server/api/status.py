@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
@@ -18,6 +18,7 @@ from server.schemas.responses import (
     StatusResponse,
     UserStatusResponse,
 )
+from server.service import Service
 
 router = APIRouter(tags=["status"], route_class=DirectRoute)
 
@@ -26,16 +27,23 @@ router = APIRouter(tags=["status"], route_class=DirectRoute)
 # FastAPI's dependency solving, and serialize their model once: both are polled all the time.
 
 
+def _status(service: Service) -> dict[str, Any]:
+    """What both status routes say: the state, the server's time, version and environment."""
+    return {
+        "status": "operational",
+        "timestamp": datetime.now(UTC),
+        "version": service.version,
+        "environment": service.settings.environment,
+    }
+
+
 @router.get("/api/v1/status", response_model=ApiStatusResponse)
 async def api_status(request: Request) -> Response:
     service = get_service(request)
     cluster = service.cluster.snapshot if service.cluster is not None else None
     return serialized(
         ApiStatusResponse(
-            status="operational",
-            timestamp=datetime.now(UTC),
-            version=service.version,
-            environment=service.settings.environment,
+            **_status(service),
             service=service.settings.service_name,
             connections=service.hub.count,
             # {"instances", "connections"} across every instance on the Redis bus; null
@@ -47,15 +55,7 @@ async def api_status(request: Request) -> Response:
 
 @router.get("/status/", response_model=StatusResponse)
 async def get_status(request: Request) -> Response:
-    service = get_service(request)
-    return serialized(
-        StatusResponse(
-            status="operational",
-            timestamp=datetime.now(UTC),
-            version=service.version,
-            environment=service.settings.environment,
-        )
-    )
+    return serialized(StatusResponse(**_status(get_service(request))))
 
 
 @router.get("/status/user", response_model=UserStatusResponse, responses=UNAUTHORIZED)

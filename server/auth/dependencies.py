@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -71,21 +72,38 @@ async def require_token(service: ServiceDep, credentials: Credentials) -> Princi
     return principal
 
 
-async def require_user_if_auth(
-    service: ServiceDep, credentials: Credentials, connection: HTTPConnection
-) -> Principal | None:
-    """A valid token when this server requires auth; anyone otherwise."""
-    if not auth_required(service, connection):
-        return None
-    return await require_token(service, credentials)
-
-
 async def require_admin(service: ServiceDep, credentials: Credentials) -> Principal:
     """The admin token, always, whatever the auth mode."""
     principal = await require_token(service, credentials)
     if not principal.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="the admin token is required")
     return principal
+
+
+TokenCheck = Callable[[Service, HTTPAuthorizationCredentials | None], Awaitable[Principal]]
+OptionalCheck = Callable[
+    [Service, HTTPAuthorizationCredentials | None, HTTPConnection], Awaitable[Principal | None]
+]
+
+
+def if_auth_required(check: TokenCheck) -> OptionalCheck:
+    """A dependency that asks ``check`` when this request needs a token (``auth_required``),
+    and lets anyone in (None) otherwise."""
+
+    async def check_if_auth_required(
+        service: ServiceDep, credentials: Credentials, connection: HTTPConnection
+    ) -> Principal | None:
+        if not auth_required(service, connection):
+            return None
+        return await check(service, credentials)
+
+    return check_if_auth_required
+
+
+#: A valid token when this server requires auth; anyone otherwise.
+require_user_if_auth = if_auth_required(require_token)
+#: The admin token when this server requires auth; anyone otherwise (GET /metrics).
+require_admin_if_auth = if_auth_required(require_admin)
 
 
 def origin_allowed(origin: str, connection: HTTPConnection, allowed: list[str]) -> bool:

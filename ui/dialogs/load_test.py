@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.style import error_html
 from ui.tool_process import ToolProcess
 from ui.widgets.sparkline import Sparkline
 
@@ -151,7 +152,7 @@ class LoadTestDialog(QDialog):
         self.summary.appendPlainText(line)
 
     def _failed(self, error: str) -> None:
-        self.status.setText(f"<span style='color:#c62828'>{error}</span>")
+        self.status.setText(error_html(error))
 
     def _finished(self, code: int) -> None:
         self.start_button.setText("Start")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.core.traffic.recording import Recording, RecordingError, read_recording
+from ui.style import error_html
 from ui.tool_process import ToolProcess
 
 EVERYONE = "(everyone)"
@@ -90,7 +91,7 @@ class ReplayDialog(QDialog):
             self.recording = read_recording(path)
         except RecordingError as exc:
             self.recording = None
-            self.contents.setText(f"<span style='color:#c62828'>{exc}</span>")
+            self.contents.setText(error_html(str(exc)))
             self.channels.setRowCount(0)
             self.go_button.setEnabled(False)
             return
@@ -151,7 +152,7 @@ class ReplayDialog(QDialog):
         self.status.setText(line)
 
     def _failed(self, error: str) -> None:
-        self.status.setText(f"<span style='color:#c62828'>{error}</span>")
+        self.status.setText(error_html(error))
 
     def _finished(self, _code: int) -> None:
         self.go_button.setText("Replay")

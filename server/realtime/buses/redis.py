@@ -345,20 +345,22 @@ class RedisBus:
         self._connected.clear()
 
     def _noticed_flush(self, restored: int) -> None:
-        message = (
-            f"Redis had lost the broadcast counter (FLUSHALL, or a restart without its data), "
-            f"noticed at {time.strftime('%H:%M:%S')}; ids carry on after #{restored}, and the "
-            "history before it is gone (a replay across it says gap)"
+        self._noticed_loss(
+            "Redis had lost the broadcast counter (FLUSHALL, or a restart without its data)",
+            f"ids carry on after #{restored}, and the history before it is gone (a replay "
+            "across it says gap)",
         )
-        logger.warning("%s", message)
-        self._flushed = (time.monotonic(), message)
 
     def _noticed_hole(self, first: int, last: int) -> None:
-        message = (
-            f"broadcasts #{first}-#{last} never reached this instance, noticed at "
-            f"{time.strftime('%H:%M:%S')} (Redis lost them in a flush or restart, or trimmed "
-            "them before they were read); a replay across them says gap"
+        self._noticed_loss(
+            f"broadcasts #{first}-#{last} never reached this instance (Redis lost them in a "
+            "flush or restart, or trimmed them before they were read)",
+            "a replay across them says gap",
         )
+
+    def _noticed_loss(self, what: str, so: str) -> None:
+        """Log ``what`` Redis lost, and what follows (``so``), and hold it as a ``problem``."""
+        message = f"{what}, noticed at {time.strftime('%H:%M:%S')}; {so}"
         logger.warning("%s", message)
         self._flushed = (time.monotonic(), message)
 
