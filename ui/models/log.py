@@ -36,7 +36,7 @@ def _column_text(entry: LogEntry, column: int) -> str:
         return entry.channel
     if column == 4:
         return entry.client
-    if column == 5:
+    if column == TEXT_COLUMN:
         return clipped(entry.text)
     return ""
 
@@ -101,7 +101,7 @@ class MessageLogModel(BatchedRowsModel):
     def _data(self, entry: LogEntry, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return _column_text(entry, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 4:
+        if role == Qt.ItemDataRole.ToolTipRole and column == TEXT_COLUMN:
             return entry.text[:2000]
         if role == Qt.ItemDataRole.ForegroundRole and column in (1, 2):
             color = _ERROR_COLOR if entry.type == "error" else _DIRECTION_COLORS[entry.direction]

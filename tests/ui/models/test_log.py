@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from ui.core.log_filter import LogFilter
 from ui.core.messages import MessageLog, entry_from_frame
-from ui.models.log import ENTRY_ROLE, LogFilterProxy, MessageLogModel
+from ui.models.log import ENTRY_ROLE, TEXT_COLUMN, LogFilterProxy, MessageLogModel
 
 
 def frame(number: int, kind: str = "broadcast") -> dict[str, Any]:
@@ -77,3 +77,15 @@ def test_the_proxy_filters_by_type_direction_and_text(qtmodeltester: Any) -> Non
     model.flush()
     assert proxy.rowCount() == 2  # new rows are filtered as they come
     qtmodeltester.check(proxy)
+
+
+def test_the_text_column_tooltip_holds_the_whole_text(qtbot: Any) -> None:
+    model = MessageLogModel(MessageLog(), flush_interval_ms=10_000)
+    long = {**frame(1), "data": {"text": "x" * 1500}}
+    model.add(entry_from_frame(long, "in"))
+    model.flush()
+    text = model.index(0, TEXT_COLUMN)
+    tooltip = text.data(Qt.ItemDataRole.ToolTipRole)
+    assert len(tooltip) > len(text.data()) and "x" * 1500 in tooltip
+    assert model.headerData(4, Qt.Orientation.Horizontal) == "Client"
+    assert model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole) is None
