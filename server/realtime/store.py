@@ -5,7 +5,7 @@ commits what has accumulated, as one transaction, on a single worker thread, ``f
 seconds after the first of them arrived. A ``kill -9`` therefore loses at most the batch not yet
 committed. With nothing to write the flusher sleeps, waking only to prune old messages.
 WAL mode lets readers (paging, replay) run beside the writer. Each row keeps its channel (NULL
-for a global broadcast); a file from before channels gains the column when it is opened.
+for a global broadcast); a file without that column gains it when it is opened.
 
 Ids outlive a crash: before the in-memory bus hands out an id, the store has recorded
 (``reserve``) that ids up to a little beyond it may be in use, and the next run numbers after

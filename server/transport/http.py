@@ -15,10 +15,7 @@ the request itself and no limit on its size. Here, as nginx's ``client_header_ti
   app ever reads them or not (a body the app answered without reading is still received, to
   find the next request on the connection).
 
-The checks cost a comparison where bytes arrive: a request whose headers come in one piece
-smaller than the limit, as nearly all do, is measured by that piece's length and costs no
-timer. Starlette's own body limit is a middleware layer on every request, and can only refuse
-a body the app reads.
+Why the limits live here and what they cost: docs/design.md, "The transport subclasses".
 
 A request whose target is absolute (``GET http://host/path``, RFC 9112 section 3.2.2) names its
 host there, not in its Host header, which the server must then ignore; uvicorn keeps the
