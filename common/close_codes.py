@@ -1,4 +1,5 @@
-"""The WebSocket close codes PulseDesk sends, by what they mean to a client (RFC 6455, 7.4.1)."""
+"""The WebSocket close codes PulseDesk sends or reports, by what they mean to a client (RFC 6455,
+7.4.1)."""
 
 from __future__ import annotations
 
@@ -14,3 +15,6 @@ class CloseCode(IntEnum):
     MESSAGE_TOO_BIG = 1009
     INTERNAL_ERROR = 1011
     TRY_AGAIN_LATER = 1013  # too slow to keep up, or the server is full
+    # Reported, never sent: a close frame that carried no code, a connection gone without one.
+    NO_STATUS = 1005
+    ABNORMAL = 1006

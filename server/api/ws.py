@@ -157,7 +157,8 @@ def _record_close(service: Service, conn: Connection, closed: Message | None) ->
         (code, reason), by = conn.close_request, "server"
     else:
         closed = closed or {}
-        code, reason, by = int(closed.get("code", 1006)), closed.get("reason") or "", "client"
+        code = int(closed.get("code", CloseCode.ABNORMAL))
+        reason, by = closed.get("reason") or "", "client"
     service.events.ws_close(
         conn.id,
         code,

@@ -25,6 +25,7 @@ from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from common.close_codes import CloseCode
 from common.timestamps import utc_timestamp
 from server.observe.redaction import redact
 
@@ -108,13 +109,13 @@ def _request_data(
 
 
 # Close codes that end a connection as agreed: anything else deserves a look.
-_NORMAL_CLOSES = frozenset({1000, 1001, 1005})
+_NORMAL_CLOSES = frozenset({CloseCode.NORMAL, CloseCode.GOING_AWAY, CloseCode.NO_STATUS})
 
 
 def close_level(code: int) -> int:
     if code in _NORMAL_CLOSES:
         return INFO
-    return ERROR if code == 1011 else WARNING
+    return ERROR if code == CloseCode.INTERNAL_ERROR else WARNING
 
 
 def http_level(status: int) -> int:

@@ -17,6 +17,8 @@ def test_each_code_is_the_rfc_code_of_the_same_meaning() -> None:
         CloseCode.MESSAGE_TOO_BIG: RfcCloseCode.MESSAGE_TOO_BIG,
         CloseCode.INTERNAL_ERROR: RfcCloseCode.INTERNAL_ERROR,
         CloseCode.TRY_AGAIN_LATER: RfcCloseCode.TRY_AGAIN_LATER,
+        CloseCode.NO_STATUS: RfcCloseCode.NO_STATUS_RCVD,
+        CloseCode.ABNORMAL: RfcCloseCode.ABNORMAL_CLOSURE,
     }
     assert set(rfc) == set(CloseCode)
     assert all(int(ours) == int(theirs) for ours, theirs in rfc.items())

@@ -24,6 +24,7 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.close_codes import CloseCode
 from ui.core.traffic.stats import percentile
 
 LOAD_KEY = "pdl"  # data[LOAD_KEY] = [seq, sent_at]: what makes a frame a load frame
@@ -170,7 +171,7 @@ async def run_listeners(url: str, count: int, capacity: int) -> None:
                         finish()
         except Exception:
             pass  # the close code below says how it ended
-        one.closed_with = ws.close_code if ws.close_code is not None else 1006
+        one.closed_with = ws.close_code if ws.close_code is not None else int(CloseCode.ABNORMAL)
         if goal and one.unique < goal:
             finish()
 
