@@ -21,12 +21,11 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, QObject
+from PySide6.QtCore import QObject
 
 from ui.core.api import Answer, ApiClient, ApiError
 from ui.core.feed import FeedState
 from ui.core.messages import LogEntry
-from ui.models.log import ENTRY_ROLE
 from ui.monitor import Monitor
 
 if TYPE_CHECKING:
@@ -58,9 +57,7 @@ class TimelineFeed(QObject):
         monitor.stop_hooks.append(self.stop)
         window.log_panel.model.log.listeners.append(self._on_message)
         window.connections.selection_changed.connect(self._client_chosen)
-        # Clicks, not the selection: the log view's selection model is replaced whenever its
-        # filter comes or goes.
-        window.log_panel.view.clicked.connect(self._message_chosen)
+        window.log_panel.entry_clicked.connect(self._message_chosen)
         window.timeline_built.connect(self._attach)
         if window.timeline_is_built:
             self._attach(window.timeline)
@@ -208,9 +205,8 @@ class TimelineFeed(QObject):
             self._set_client(client)
         self._table_client = client
 
-    def _message_chosen(self, index: QModelIndex) -> None:
-        entry = index.data(ENTRY_ROLE)
-        if isinstance(entry, LogEntry) and entry.client:
+    def _message_chosen(self, entry: LogEntry) -> None:
+        if entry.client:
             self._set_client(entry.client)
 
 

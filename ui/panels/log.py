@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from PySide6.QtCore import QAbstractItemModel, QItemSelection
+from PySide6.QtCore import QAbstractItemModel, QItemSelection, QModelIndex, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -51,6 +51,10 @@ class LogPanel(EntryListPanel):
     EXPORT_FILE = "pulsedesk-log.jsonl"
     EXPORT_NOUN = "messages"
     model: MessageLogModel
+
+    #: A message was clicked: its LogEntry. Clicks, not the selection: the view's selection
+    #: model is replaced whenever its filter comes or goes.
+    entry_clicked = Signal(object)
 
     def __init__(self, log: MessageLog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -120,6 +124,7 @@ class LogPanel(EntryListPanel):
         self.model.held.connect(self._held)
         self.clear_button.clicked.connect(self.clear)
         self.export_button.clicked.connect(self._ask_export)
+        self.view.clicked.connect(self._clicked)
         scrollbar = self.view.verticalScrollBar()
         scrollbar.valueChanged.connect(self._scrolled)
         scrollbar.rangeChanged.connect(self._range_changed)
@@ -136,6 +141,11 @@ class LogPanel(EntryListPanel):
         self._own_client = client_id or ""
         if self.fold_button.isChecked():
             self._apply_filter()
+
+    def _clicked(self, index: QModelIndex) -> None:
+        entry = index.data(ENTRY_ROLE)
+        if isinstance(entry, LogEntry):
+            self.entry_clicked.emit(entry)
 
     def _watch_selection(self) -> None:
         # Each setModel brings a new selection model.

@@ -1,10 +1,13 @@
-"""The log panel: following new rows, pause, clear, export, the JSON of the selection."""
+"""The log panel: following new rows, pause, clear, export, the JSON of the selection, and which
+message a click chose."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
+
+from PySide6.QtCore import Qt
 
 from ui.core.messages import MessageLog, entry_from_frame
 from ui.panels.log import LogPanel
@@ -128,3 +131,16 @@ def test_the_detail_empties_when_the_filter_hides_its_row(qtbot: Any) -> None:
     assert json.loads(panel.detail.toPlainText())["id"] == 2
     panel.filter_type.setCurrentIndex(panel.filter_type.findData("echo"))  # hidden by the proxy
     assert panel.detail.toPlainText() == ""
+
+
+def test_a_click_on_a_message_says_which_entry_even_after_the_filter_changed(
+    qtbot: Any,
+) -> None:
+    panel = make_panel(qtbot)
+    fill(panel, 0, 3)
+    panel.filter_text.setText("m2")  # the view now shows the filter proxy, not the model
+    qtbot.waitUntil(lambda: panel.shown.rowCount() == 1)
+    cell = panel.view.visualRect(panel.shown.index(0, 0)).center()
+    with qtbot.waitSignal(panel.entry_clicked) as clicked:
+        qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    assert (clicked.args[0].id, clicked.args[0].text) == (2, "m2")
