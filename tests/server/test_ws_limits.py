@@ -268,8 +268,8 @@ def test_a_message_fragmented_past_the_limit_closes_1009(start_server: StartServ
 async def test_a_flood_of_fragments_from_a_websockets_client_gets_1009(
     start_server: StartServer,
 ) -> None:
-    """The websockets library sending one endless fragmented message: it must be told 1009
-    (it used to see a reset connection, its sends failing before it read the close frame)."""
+    """The websockets library sending one endless fragmented message: it must be told 1009, and
+    read that close frame before its sends fail (not see a reset connection)."""
     server = start_server()
 
     async def endless() -> AsyncIterator[str]:

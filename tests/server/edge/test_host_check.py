@@ -47,8 +47,8 @@ def test_origin_on_the_websocket(
 
 
 def test_by_default_only_the_servers_own_pages_are_let_in(start_server: StartServer) -> None:
-    """No origin is trusted unless configured: the tutorial's localhost:3000 and example.com
-    used to be, so any page served on localhost:3000 got the feed and credentialed CORS."""
+    """No origin is trusted unless configured, not even localhost:3000 or example.com: trusting
+    them would give any page served on localhost:3000 the feed and credentialed CORS."""
     server = start_server()
     assert server.settings.cors_origins == []
     assert asyncio.run(handshake(server, server.url)) == 101
@@ -129,7 +129,7 @@ def test_two_host_headers_are_refused(
     start_server: StartServer, path: str, hosts: tuple[str, str]
 ) -> None:
     """RFC 9112 section 3.2: a request with more than one Host is answered 400, whichever
-    comes first (the good one first used to be let in)."""
+    comes first (the good one first is refused too)."""
     server = start_server()
     extra = UPGRADE if path == "/ws" else ""
     request = f"GET {path} HTTP/1.1\r\nHost: {hosts[0]}\r\nHost: {hosts[1]}\r\n{extra}\r\n"
