@@ -10,14 +10,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.routing import APIRoute
 from starlette.requests import HTTPConnection
 
 from server.api.errors import FORBIDDEN, UNAUTHORIZED
+from server.api.first_use import built_on_first_use
 from server.auth.dependencies import Credentials, ServiceDep, auth_required, require_admin
 from server.auth.tokens import Principal
 from server.observe.metrics import CONTENT_TYPE, Metrics
 
-router = APIRouter(tags=["metrics"])
+router = APIRouter(tags=["metrics"], route_class=built_on_first_use(APIRoute))
 
 
 async def require_admin_if_auth(
