@@ -40,8 +40,8 @@ class DirectRoute(APIRoute):
     @property
     def direct(self) -> bool:
         """Whether this route's endpoint is called directly (else FastAPI's handler calls it)."""
-        # An instance attribute, not a class default, so that a route built at its first use
-        # (server.api.first_use) is built by this look.
+        # Read from the route's own app, not a class default: a route built at its first use
+        # (server.api.first_use) is built by this look, not reported as never direct.
         return self.app is not self.fastapi_app
 
 
