@@ -11,7 +11,6 @@ import asyncio
 import logging
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QMessageBox
 from qasync import asyncSlot
 
 from app.embedded import EmbeddedServer, ServerState
@@ -71,6 +70,9 @@ class ServerControl(QObject):
         return True
 
     def _tell(self, text: str) -> None:
+        # A dialog's class, made when first needed: not at launch.
+        from PySide6.QtWidgets import QMessageBox
+
         # Shown without a nested event loop (open, not exec): this runs inside asyncSlots.
         box = QMessageBox(QMessageBox.Icon.Warning, "PulseDesk", text, parent=self.bar.window())
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QSignalBlocker, QTimer
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QPushButton
+from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton
 
 from ui.core.traffic.recording import Recorder
 
@@ -38,6 +38,9 @@ class LogRecording(QObject):
             self.stop()
             return
         if self.path is None:
+            # A dialog's class, made when first needed: not at launch.
+            from PySide6.QtWidgets import QFileDialog
+
             name, _ = QFileDialog.getSaveFileName(
                 self.window, "Record to", "pulsedesk-recording.jsonl", "Recordings (*.jsonl)"
             )

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 
 from common.close_codes import CloseCode
 from server.api.errors import FORBIDDEN, UNAUTHORIZED, UNPARSEABLE_BODY, Responses
+from server.api.first_use import built_on_first_use
 from server.api.query import each_given_once
 from server.auth.dependencies import ServiceDep, require_admin
 from server.auth.token_first import TokenFirstRoute
@@ -23,7 +24,7 @@ router = APIRouter(
     prefix="/api/v1",
     tags=["admin"],
     dependencies=[Depends(require_admin)],
-    route_class=TokenFirstRoute,
+    route_class=built_on_first_use(TokenFirstRoute),
     responses={**UNAUTHORIZED, **FORBIDDEN},
 )
 

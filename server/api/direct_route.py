@@ -27,18 +27,22 @@ TELEMETRY = "fastapi.telemetry"
 
 
 class DirectRoute(APIRoute):
-    #: Whether this route's endpoint is called directly (else FastAPI's handler calls it).
-    direct: bool = False
-
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
+        self.fastapi_app = self.app
         if (
             takes_only_the_request(self.dependant)
             and getattr(self, "max_body_size", None) is None
             and _returns_a_response(endpoint)
         ):
             self.app = _direct(endpoint, fastapi_app=self.app)
-            self.direct = True
+
+    @property
+    def direct(self) -> bool:
+        """Whether this route's endpoint is called directly (else FastAPI's handler calls it)."""
+        # Read from the route's own app, not a class default: a route built at its first use
+        # (server.api.first_use) is built by this look, not reported as never direct.
+        return self.app is not self.fastapi_app
 
 
 def takes_only_the_request(dependant: Dependant) -> bool:

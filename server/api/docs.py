@@ -17,8 +17,11 @@ from fastapi.openapi.docs import (
     get_swagger_ui_oauth2_redirect_html,
 )
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 
-router = APIRouter(include_in_schema=False)
+from server.api.first_use import built_on_first_use
+
+router = APIRouter(include_in_schema=False, route_class=built_on_first_use(APIRoute))
 
 ASSETS = "/static/docs"
 # Inline script and styles: FastAPI's pages start the bundles inline, and ReDoc styles its

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from server.api.errors import FORBIDDEN, UNAUTHORIZED, UNPARSEABLE_BODY
+from server.api.first_use import built_on_first_use
 from server.api.query import each_given_once
 from server.api.routing import SharedPathRoute
 from server.auth.dependencies import ServiceDep, require_admin
@@ -22,7 +23,7 @@ router = APIRouter(
     tags=["events"],
     dependencies=[Depends(require_admin)],
     responses={**UNAUTHORIZED, **FORBIDDEN},
-    route_class=SharedPathRoute,  # GET and PUT /log-level: a 405 names both
+    route_class=built_on_first_use(SharedPathRoute),  # GET and PUT /log-level: a 405 names both
 )
 
 KIND_LIST = rf"^({'|'.join(KINDS)})(,({'|'.join(KINDS)}))*$"

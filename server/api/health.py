@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from server.api.direct_route import DirectRoute
 from server.api.errors import UNAUTHORIZED, UNPARSEABLE_BODY
+from server.api.first_use import built_on_first_use
 from server.api.serialized import serialized
 from server.auth.dependencies import ServiceDep, get_service, require_user_if_auth
 from server.auth.token_first import TokenFirstRoute
@@ -24,7 +25,7 @@ class HealthRoute(DirectRoute, TokenFirstRoute):
     """Token first for the routes that take a body; the polled ``/health/`` called directly."""
 
 
-router = APIRouter(prefix="/health", tags=["health"], route_class=HealthRoute)
+router = APIRouter(prefix="/health", tags=["health"], route_class=built_on_first_use(HealthRoute))
 
 UserIfAuth = Annotated[Principal | None, Depends(require_user_if_auth)]
 

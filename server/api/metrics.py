@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.routing import APIRoute
 
 from server.api.errors import FORBIDDEN, UNAUTHORIZED
+from server.api.first_use import built_on_first_use
 from server.auth.dependencies import require_admin_if_auth
 from server.auth.tokens import Principal
 from server.observe.metrics import CONTENT_TYPE, Metrics
 
-router = APIRouter(tags=["metrics"])
+router = APIRouter(tags=["metrics"], route_class=built_on_first_use(APIRoute))
 
 
 @router.get(

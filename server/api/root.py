@@ -13,11 +13,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
 from server.api.direct_route import DirectRoute
+from server.api.first_use import built_on_first_use
 from server.api.serialized import serialized
 from server.auth.dependencies import ServiceDep, get_service
 from server.schemas.responses import LivenessResponse, WelcomeResponse
 
-router = APIRouter(tags=["root"], route_class=DirectRoute)
+router = APIRouter(tags=["root"], route_class=built_on_first_use(DirectRoute))
 
 PAGE = Path(__file__).resolve().parent.parent / "static" / "index.html"
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from server.api.direct_route import DirectRoute
 from server.api.errors import UNAUTHORIZED
+from server.api.first_use import built_on_first_use
 from server.api.serialized import serialized
 from server.auth.dependencies import get_service, require_token
 from server.auth.tokens import Principal
@@ -20,7 +21,7 @@ from server.schemas.responses import (
 )
 from server.service import Service
 
-router = APIRouter(tags=["status"], route_class=DirectRoute)
+router = APIRouter(tags=["status"], route_class=built_on_first_use(DirectRoute))
 
 
 # The two ordinary status routes take the Request alone, so that DirectRoute calls them without

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 
 from common.close_codes import CloseCode
 from server.api.errors import FORBIDDEN, UNAUTHORIZED, UNPARSEABLE_BODY, ErrorDetail, Responses
+from server.api.first_use import built_on_first_use
 from server.api.routing import SharedPathRoute
 from server.auth.dependencies import ServiceDep, require_admin
 from server.auth.users import NAME_PATTERN, RESERVED_NAMES, StoredUser, UnknownUser, UserExists
@@ -23,7 +24,7 @@ from server.service import Service
 router = APIRouter(
     prefix="/api/v1/users",
     tags=["users"],
-    route_class=SharedPathRoute,  # token before body; a 405 names GET and POST
+    route_class=built_on_first_use(SharedPathRoute),  # token before body; a 405 names GET and POST
     dependencies=[Depends(require_admin)],
     responses={**UNAUTHORIZED, **FORBIDDEN},
 )

@@ -11,10 +11,12 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from bench import fanout, http, hub_python, idle, launch, scale, slow_consumer
+from bench.harness import ROOT, python_env
 
 DELIVERED = 8  # column of the fan-out table holding the share delivered
 
@@ -129,6 +131,32 @@ def test_launch_reaches_a_shown_window_and_an_answering_server() -> None:
     rows = launch.run(rounds=1)
     assert [row[0] for row in rows] == ["pulsedesk desktop", "bare Qt window + FastAPI thread"]
     assert all(row[3] > 0 for row in rows)
+
+
+@pytest.mark.parametrize("which", ["pulsedesk", "anchor"])
+def test_launch_count_runs_a_contender_until_shown_and_answering(
+    which: str, tmp_path: Path
+) -> None:
+    # The child alone, without valgrind (which bench.launch_count runs it under).
+    env = python_env(
+        {
+            "QT_QPA_PLATFORM": "offscreen",
+            "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+            "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+            "PULSEDESK_CONFIG_DIR": str(tmp_path / "config"),
+            "PULSEDESK_DATA_DIR": str(tmp_path / "data"),
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.launch_count", "--child", which],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "http://127.0.0.1:" in done.stdout
 
 
 def test_idle_reads_each_process_cpu() -> None:

@@ -7,18 +7,17 @@ the widest text columns give way first (their cells elided, the full text in the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QEvent,
     QItemSelectionModel,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
     Qt,
     Signal,
 )
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -60,7 +59,7 @@ class ConnectionsPanel(QGroupBox):
         self.chart = Sparkline("#00838f", steps=True)
         self.chart.caption = "count over time"
         self.model = ConnectionsModel(self)
-        self.table = QTableView()
+        self.table = _FittedTable(self._fit_columns)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         # Several rows: the send box's "selected clients" target sends each a direct message.
@@ -78,8 +77,6 @@ class ConnectionsPanel(QGroupBox):
         # thousand clients connected.
         header.setResizeContentsPrecision(0)
         header.setStretchLastSection(True)
-        self._viewport = self.table.viewport()
-        self._viewport.installEventFilter(self)
         self.disconnect_button = QPushButton("Disconnect")
         self.disconnect_button.setToolTip("Close the selected client's WebSocket (code 1008)")
 
@@ -161,12 +158,6 @@ class ConnectionsPanel(QGroupBox):
                 selection.select(self.model.index(row, 0), flags)
         self._fit_columns()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # The type first, as it is cheap: the viewport sends many events (paints, mouse moves).
-        if event.type() in _FITTING and watched is self._viewport:
-            self._fit_columns()
-        return super().eventFilter(watched, event)
-
     def _fit_columns(self) -> None:
         """Each column as wide as its header and the rows in view want, within the table's
         width; the last column takes what is left."""
@@ -181,7 +172,7 @@ class ConnectionsPanel(QGroupBox):
             min(want, max(header.sectionSizeHint(c), least)) if c in SHRINKABLE else want
             for c, want in zip(columns, wanted, strict=True)
         ]
-        for column, width in enumerate(squeeze(wanted, floors, self.table.viewport().width())):
+        for column, width in enumerate(squeeze(wanted, floors, self.table.viewport_width)):
             header.resizeSection(column, width)
 
     def selected_id(self) -> str | None:
@@ -203,8 +194,30 @@ class ConnectionsPanel(QGroupBox):
             self.disconnect_requested.emit(conn_id)
 
 
-# A new width to fit, or shown again after rows came while it was hidden.
-_FITTING = (QEvent.Type.Resize, QEvent.Type.Show)
+class _FittedTable(QTableView):
+    """A table that calls ``fit`` when its viewport gets a new width and when it is shown
+    (rows may have come while it was hidden), and keeps the viewport's width.
+
+    The width comes from the viewport's resize events, which a scroll area receives as its
+    own ``resizeEvent``: asking ``viewport()`` for it would have PySide, to wrap the QWidget it
+    returns, make the Python type of every QWidget subclass there is (about 40 enums), at the
+    launch.
+    """
+
+    def __init__(self, fit: Callable[[], None]) -> None:
+        super().__init__()
+        self._fit = fit
+        #: The viewport's width, from its last resize.
+        self.viewport_width = 0
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.viewport_width = event.size().width()
+        self._fit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit()
 
 
 class _MiddleElided(QStyledItemDelegate):

@@ -10,7 +10,6 @@ from typing import Any, TextIO
 from PySide6.QtCore import QAbstractItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
@@ -71,6 +70,9 @@ class EntryListPanel(QWidget):
             self.view.verticalScrollBar().setValue(maximum)
 
     def _ask_export(self) -> None:
+        # A dialog's class, made when first needed: not at launch.
+        from PySide6.QtWidgets import QFileDialog
+
         path, _ = QFileDialog.getSaveFileName(
             self, self.EXPORT_TITLE, self.EXPORT_FILE, "JSON Lines (*.jsonl)"
         )

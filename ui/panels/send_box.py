@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
+from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -64,8 +64,7 @@ class SendBox(QWidget):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.channel.setCompleter(completer)
         self.channel.hide()
-        self.input = QLineEdit(placeholderText=_PLACEHOLDERS["everyone"])
-        self.input.installEventFilter(self)
+        self.input = _Recalling(self.history, _PLACEHOLDERS["everyone"])
         self.send_button = QPushButton("Send")
         self.feedback = QLabel()
         self.feedback.setWordWrap(True)
@@ -148,13 +147,23 @@ class SendBox(QWidget):
         self.feedback.hide()
         self.feedback.clear()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.input and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            if event.key() == Qt.Key.Key_Up:
-                self.input.setText(self.history.older(self.input.text()))
-                return True
-            if event.key() == Qt.Key.Key_Down:
-                self.input.setText(self.history.newer(self.input.text()))
-                return True
-        return super().eventFilter(watched, event)
+
+class _Recalling(QLineEdit):
+    """A line edit whose Up and Down keys walk the send history.
+
+    Its own key handler, not an event filter: a filter is handed every event of the line edit
+    as a QObject and a QEvent, and PySide, to wrap those, makes at the first one the Python
+    type of every QObject and QEvent subclass there is, at launch.
+    """
+
+    def __init__(self, history: SendHistory, placeholder: str) -> None:
+        super().__init__(placeholderText=placeholder)
+        self.history = history
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Up:
+            self.setText(self.history.older(self.text()))
+        elif event.key() == Qt.Key.Key_Down:
+            self.setText(self.history.newer(self.text()))
+        else:
+            super().keyPressEvent(event)

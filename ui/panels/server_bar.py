@@ -7,6 +7,7 @@ the window says so and gives the address to copy.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
@@ -15,13 +16,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QWidget,
 )
 
 from common.urls import websocket_url
 from ui.style import light_css
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
 
 #: Opens a URL outside the window; False when nothing could (QDesktopServices.openUrl).
 UrlOpener = Callable[[QUrl], bool]
@@ -171,6 +174,9 @@ class ServerBar(QFrame):
     def _say_no_browser(self, url: str) -> None:
         notice = self.docs_notice
         if notice is None:
+            # A dialog's class, made when first needed: not at launch.
+            from PySide6.QtWidgets import QMessageBox
+
             notice = self.docs_notice = QMessageBox(self.window())
             notice.setWindowTitle("API docs")
             notice.setIcon(QMessageBox.Icon.Information)
