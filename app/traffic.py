@@ -195,7 +195,7 @@ def lower_priority() -> None:
 
 def _record(args: argparse.Namespace, token: str | None) -> int:
     from ui.core.traffic.record import record
-    from ui.core.traffic.recording import Recorder
+    from ui.core.traffic.recording_file import Recorder
 
     output = Path(args.output)
     try:
@@ -223,7 +223,7 @@ def _record(args: argparse.Namespace, token: str | None) -> int:
 
 
 def _replay(args: argparse.Namespace, token: str | None) -> int:
-    from ui.core.traffic.recording import RecordingError, read_recording
+    from ui.core.traffic.recording_file import RecordingError, read_recording
     from ui.core.traffic.replay import parse_channel_map, replay
 
     if args.speed < 0:

@@ -1,6 +1,6 @@
 """The message log's Record button: every frame the window receives, written as it comes.
 
-The file is a recording (``ui.core.traffic.recording``) that ``pulsedesk replay`` and Tools ->
+The file is a recording (``ui.core.traffic.recording_file``) that ``pulsedesk replay`` and Tools ->
 Replay read; the Timeline's ``event`` frames are in it too. While it records, the status bar
 says so and how much, refreshed once a second rather than per frame.
 """
@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QSignalBlocker, QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton
 
-from ui.core.traffic.recording import Recorder
+from ui.core.traffic.recording_file import Recorder
 
 
 class LogRecording(QObject):

@@ -569,7 +569,7 @@ def test_the_next_session_opens_with_the_previous_sessions_messages(
 def test_recording_from_the_log_writes_what_the_window_receives(
     make_desktop: MakeDesktop, qtbot: Any, tmp_path: Path
 ) -> None:
-    from ui.core.traffic.recording import read_recording
+    from ui.core.traffic.recording_file import read_recording
 
     desktop = make_desktop()
     qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)

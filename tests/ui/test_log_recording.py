@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QMainWindow, QPushButton
 
-from ui.core.traffic.recording import read_recording
+from ui.core.traffic.recording_file import read_recording
 from ui.log_recording import LogRecording
 
 

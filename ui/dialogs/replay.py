@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.core.traffic.recording import Recording, RecordingError, read_recording
+from ui.core.traffic.recording_file import Recording, RecordingError, read_recording
 from ui.style import error_html
 from ui.tool_process import ToolProcess
 

@@ -13,7 +13,7 @@ import json
 from urllib.parse import urlencode
 
 from common.urls import websocket_url
-from ui.core.traffic.recording import Recorder
+from ui.core.traffic.recording_file import Recorder
 
 RECONNECT_DELAYS = (0.2, 0.5, 1.0, 2.0)
 

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from common.urls import websocket_url
-from ui.core.traffic.recording import Recording
+from ui.core.traffic.recording_file import Recording
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 
 from tests.servers import StartServer, admin_token
 from ui.core.traffic.record import record
-from ui.core.traffic.recording import Recorder, read_recording
+from ui.core.traffic.recording_file import Recorder, read_recording
 
 
 def test_the_broadcasts_on_the_channels_asked_for_are_recorded(

@@ -10,7 +10,7 @@ from websockets.asyncio.client import connect
 
 from tests.server.wsclient import recv_type
 from tests.servers import StartServer, admin_token, ws_url
-from ui.core.traffic.recording import Recording
+from ui.core.traffic.recording_file import Recording
 from ui.core.traffic.replay import parse_channel_map, replay
 
 

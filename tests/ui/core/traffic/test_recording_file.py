@@ -1,4 +1,4 @@
-"""ui.core.traffic.recording: the file format, written and read back, and its refusals."""
+"""ui.core.traffic.recording_file: the file format, written and read back, and its refusals."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.core.traffic.recording import Recorder, RecordingError, read_recording, without_token
+from ui.core.traffic.recording_file import Recorder, RecordingError, read_recording, without_token
 
 
 def test_what_a_recorder_writes_reads_back_in_order(tmp_path: Path) -> None:
