@@ -85,6 +85,7 @@ def _toml_value(value: Any) -> Any:
 def init_text() -> str:
     """A config file with every setting at its default, each explained; unset ones commented."""
     import tomlkit
+
     document = tomlkit.document()
     document.add(tomlkit.comment("PulseDesk settings. Flags and PULSEDESK_* variables win over"))
     document.add(tomlkit.comment("this file; `pulsedesk config show` says where each value came"))
@@ -126,6 +127,7 @@ def sources(
     """Where each setting of ``Settings`` would come from: the rules ``Settings.load`` explains
     its errors with (``server.config_errors.Origins``), so the two never disagree."""
     import tomlkit
+
     path: Path | None = file_in_use(config, environ)
     file = None
     if path is not None and path.is_file():
@@ -158,6 +160,7 @@ def masked(name: str, value: Any) -> Any:
 def show_text(settings: Settings, where: Sources) -> str:
     """The effective settings as TOML, each line saying where its value came from."""
     import tomlkit
+
     lines = [f"# config file: {where.file or 'none'}"]
     for name in Settings.model_fields:
         value = masked(name, getattr(settings, name))
@@ -196,6 +199,7 @@ def save(path: Path, changes: Mapping[str, Any]) -> None:
     """Write ``changes`` into the TOML file at ``path``, keeping everything else as it was:
     the user's comments, the order of keys and tables, their formatting."""
     import tomlkit
+
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     document = tomlkit.parse(text)
     for name, value in changes.items():

@@ -40,9 +40,7 @@ def run_desktop(
             gc.enable()
 
 
-def _run(
-    settings: Settings, connect: str | None, token: str | None, origin: Origin | None
-) -> int:
+def _run(settings: Settings, connect: str | None, token: str | None, origin: Origin | None) -> int:
     from app import log_file
     from app.embedded import EmbeddedServer
     from app.signals import NotedSignals

@@ -28,9 +28,7 @@ class ServerControl(QObject):
     #: the server runs and answers at this base URL
     serving = Signal(str)
 
-    def __init__(
-        self, server: EmbeddedServer, bar: ServerBar, banner: PortConflictBanner
-    ) -> None:
+    def __init__(self, server: EmbeddedServer, bar: ServerBar, banner: PortConflictBanner) -> None:
         super().__init__(bar)
         self.server = server
         self.bar = bar

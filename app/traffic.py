@@ -233,6 +233,7 @@ def _replay(args: argparse.Namespace, token: str | None) -> int:
         mapping = parse_channel_map(args.channel_map)
     except (RecordingError, ValueError) as exc:
         return _fail(str(exc))
+
     def progress(done: int, total: int) -> None:
         if args.progress_json:
             print(json.dumps({"progress": {"sent": done, "total": total}}), flush=True)

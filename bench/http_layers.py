@@ -84,9 +84,7 @@ def pulsedesk_app(*, middleware: bool = True, **settings: Any) -> Any:
     return app
 
 
-async def run(
-    requests: int, rounds: int, paths: tuple[str, ...] = PATHS
-) -> list[list[Any]]:
+async def run(requests: int, rounds: int, paths: tuple[str, ...] = PATHS) -> list[list[Any]]:
     for variable in ("PULSEDESK_CONFIG_DIR", "PULSEDESK_DATA_DIR"):
         if variable not in os.environ:
             os.environ[variable] = scratch_folder("pulsedesk-bench-http-")

@@ -285,8 +285,9 @@ def save(desktop: Desktop, out: Path) -> None:
 def main() -> int:
     args = sys.argv[1:]
     if args and args[0] not in SCENES:
-        print(f"screenshot: no scene {args[0]!r}; choose one of {', '.join(SCENES)}",
-              file=sys.stderr)
+        print(
+            f"screenshot: no scene {args[0]!r}; choose one of {', '.join(SCENES)}", file=sys.stderr
+        )
         return 2
     scenes = [args[0]] if args else list(SCENES)
     configure_logging("info")  # as `pulsedesk` does: the Timeline shows the server's log

@@ -21,7 +21,6 @@ from common.close_codes import CloseCode
 logger = logging.getLogger("pulsedesk.errors")
 
 
-
 def log_http_failure(scope: Scope) -> None:
     """Log the exception being handled, naming the request that raised it."""
     logger.exception("%s %s failed", scope.get("method"), scope.get("path"))

@@ -94,7 +94,8 @@ class ClientFaultsAreWarnings(logging.Filter):
 def _all_handlers() -> list[logging.Handler]:
     loggers = [logging.getLogger()]
     loggers += [
-        logger for logger in logging.root.manager.loggerDict.values()
+        logger
+        for logger in logging.root.manager.loggerDict.values()
         if isinstance(logger, logging.Logger)
     ]
     return [handler for logger in loggers for handler in logger.handlers]

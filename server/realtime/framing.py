@@ -23,6 +23,7 @@ def frame_writer(scope: Mapping[str, Any]) -> WriteFrame | None:
     extension = (scope.get("extensions") or {}).get(WRITE_FRAME)
     return None if extension is None else cast(WriteFrame, extension["write"])
 
+
 _FIN_TEXT = 0x81  # FIN bit set, opcode 1 (text), no RSV bits: not compressed
 
 

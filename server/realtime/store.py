@@ -67,6 +67,7 @@ def _migrate(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE broadcasts ADD COLUMN channel TEXT")
     db.execute(CHANNEL_INDEX)
 
+
 #: sqlite3 error names that mean the file cannot serve us at all: not a database, corrupt,
 #: or held by another program (not a PulseDesk server: those hold the StoreLock) past the
 #: busy timeout. A file we only may not write is never among them.
@@ -447,9 +448,7 @@ class MessageStore:
             items = items[-limit:]
         return items, complete
 
-    def _since(
-        self, last_id: int, limit: int, channels: Channels
-    ) -> tuple[list[Broadcast], bool]:
+    def _since(self, last_id: int, limit: int, channels: Channels) -> tuple[list[Broadcast], bool]:
         assert self._db is not None
         db = self._db
         first, newest, after = db.execute(
@@ -460,8 +459,7 @@ class MessageStore:
         holes = db.execute("SELECT count(*) FROM holes WHERE last > ?", (last_id,)).fetchone()
         where, args = _channel_filter(channels)
         rows = db.execute(
-            f"SELECT {_COLUMNS} FROM broadcasts WHERE id > ? AND {where} "
-            "ORDER BY id DESC LIMIT ?",
+            f"SELECT {_COLUMNS} FROM broadcasts WHERE id > ? AND {where} ORDER BY id DESC LIMIT ?",
             (last_id, *args, limit + 1),
         ).fetchall()
         dense = after == 0 or after == newest - last_id
@@ -487,12 +485,11 @@ class MessageStore:
     def _page(self, page: int, size: int, channel: str | None) -> tuple[list[Broadcast], int]:
         assert self._db is not None
         where, args = ("channel = ?", (channel,)) if channel is not None else ("1", ())
-        total = self._db.execute(
-            f"SELECT count(*) FROM broadcasts WHERE {where}", args
-        ).fetchone()[0]
+        total = self._db.execute(f"SELECT count(*) FROM broadcasts WHERE {where}", args).fetchone()[
+            0
+        ]
         rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM broadcasts WHERE {where} ORDER BY id DESC "
-            "LIMIT ? OFFSET ?",
+            f"SELECT {_COLUMNS} FROM broadcasts WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
             (*args, size, (page - 1) * size),
         ).fetchall()
         return [_row_to_broadcast(row) for row in rows], int(total)

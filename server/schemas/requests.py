@@ -29,7 +29,7 @@ CHANNEL_PATTERN = r"^[A-Za-z0-9_.:/-]{1,128}$"
 class BroadcastRequest(BaseModel):
     """A broadcast from the server itself to every connected client, or to one channel."""
 
-    data: dict[str, Any] = Field(..., description="The message, e.g. {\"text\": \"hello\"}")
+    data: dict[str, Any] = Field(..., description='The message, e.g. {"text": "hello"}')
     channel: str | None = Field(
         None,
         pattern=CHANNEL_PATTERN,

@@ -29,9 +29,7 @@ def log_rows(desktop: Desktop) -> list[Any]:
 
 def broadcast_texts(desktop: Desktop) -> list[str]:
     return [
-        entry.frame["data"].get("text")
-        for entry in log_rows(desktop)
-        if entry.type == "broadcast"
+        entry.frame["data"].get("text") for entry in log_rows(desktop) if entry.type == "broadcast"
     ]
 
 

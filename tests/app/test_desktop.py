@@ -84,9 +84,7 @@ def test_the_log_keeps_capturing_while_the_window_is_hidden(
     assert not desktop.window.isVisible()
 
 
-def test_server_error_frames_show_under_the_send_box(
-    make_desktop: MakeDesktop, qtbot: Any
-) -> None:
+def test_server_error_frames_show_under_the_send_box(make_desktop: MakeDesktop, qtbot: Any) -> None:
     desktop = make_desktop()
     box = desktop.window.send_box
     qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
@@ -109,8 +107,9 @@ def test_stop_is_stopped_not_an_outage_and_start_resumes_without_gaps(
     assert server is not None
     transitions: list[str] = []
     monitor.health_changed.connect(transitions.append)
-    qtbot.waitUntil(lambda: feed_connected(desktop) and monitor.tracker.state is Health.UP,
-                    timeout=15_000)
+    qtbot.waitUntil(
+        lambda: feed_connected(desktop) and monitor.tracker.state is Health.UP, timeout=15_000
+    )
     qtbot.waitUntil(lambda: window.connections.model.rowCount() == 1)
 
     async def send(*texts: str) -> None:
@@ -139,7 +138,7 @@ def test_stop_is_stopped_not_an_outage_and_start_resumes_without_gaps(
     assert transitions[-1:] == ["STOPPED"] and "DOWN" not in transitions
     assert not [title for title, _ in window.tray.notifications if "DOWN" in title]
     assert len(monitor.tracker.latencies) == polls  # no polls
-    assert notes(desktop)[noted - 1:] == [  # one note, and no retries
+    assert notes(desktop)[noted - 1 :] == [  # one note, and no retries
         "server stopped: polls and the live feed rest until it starts"
     ]
     # Sending now fails, and the text waits in the box for the server to come back.
@@ -206,13 +205,18 @@ def test_after_restart_every_panel_agrees_as_soon_as_the_server_answers(
 ) -> None:
     # Status and the table would otherwise come every 1000 polls, an hour apart.
     rare = MonitorTuning(
-        interval=0.2, live_interval=3600.0, timeout=1.0, reconnect_min=0.05,
-        reconnect_max=0.3, slow_every=1000,
+        interval=0.2,
+        live_interval=3600.0,
+        timeout=1.0,
+        reconnect_min=0.05,
+        reconnect_max=0.3,
+        slow_every=1000,
     )
     desktop = make_desktop(tuning=rare)
     window, monitor = desktop.window, desktop.monitor
-    qtbot.waitUntil(lambda: monitor.relaxed and window.status.state.text() == "operational",
-                    timeout=15_000)
+    qtbot.waitUntil(
+        lambda: monitor.relaxed and window.status.state.text() == "operational", timeout=15_000
+    )
 
     async def restart_with_an_outsider() -> None:
         async with connect(ws_url(desktop.server)) as outsider:  # type: ignore[arg-type]
@@ -224,10 +228,12 @@ def test_after_restart_every_panel_agrees_as_soon_as_the_server_answers(
     qtbot.waitUntil(lambda: monitor.tracker.state is Health.UP, timeout=15_000)
     own = lambda: monitor.feed.client_id  # type: ignore[union-attr]  # noqa: E731
     qtbot.waitUntil(
-        lambda: window.status.state.text() == "operational"
-        and window.status.service.isEnabled()
-        and [row["id"] for row in window.connections.model.rows] == [own()]
-        and window.connections.count.text() == "1",
+        lambda: (
+            window.status.state.text() == "operational"
+            and window.status.service.isEnabled()
+            and [row["id"] for row in window.connections.model.rows] == [own()]
+            and window.connections.count.text() == "1"
+        ),
         timeout=15_000,
     )
 
@@ -321,17 +327,14 @@ def test_a_port_held_by_another_pulsedesk_is_watched_and_said_so(
     assert window.port_conflict.isVisible()
     assert bar.state == "error" and bar.state_label.text() == "error: port in use"
     qtbot.waitUntil(lambda: "watching it" in banner.message.text(), timeout=15_000)
-    assert banner.message.text().startswith(
-        f"<b>PulseDesk is already running on :{holder.port}"
-    )
+    assert banner.message.text().startswith(f"<b>PulseDesk is already running on :{holder.port}")
     # The holder is this very process (the test's server thread), when the OS said who it is.
     conflict = desktop.control.conflict  # type: ignore[union-attr]
     assert conflict is not None
     if conflict.holder is not None:
         assert f"(pid {os.getpid()}" in banner.message.text()
     assert bar.state == "watching" and not bar.start_button.isEnabled()
-    qtbot.waitUntil(lambda: window.status.service.text() == "the-one-already-there",
-                    timeout=15_000)
+    qtbot.waitUntil(lambda: window.status.service.text() == "the-one-already-there", timeout=15_000)
     assert desktop.monitor.base_url == holder.url
     # One way out, and no button to watch what is watched already.
     buttons = [b.text() for b in banner.findChildren(QPushButton) if b.isVisible()]
@@ -372,8 +375,11 @@ def test_remote_mode_watches_a_server_elsewhere_with_controls_disabled(
     desktop = make_desktop(connect=remote.url, token=admin_token(remote))
     bar = desktop.window.server_bar
     assert desktop.server is None
-    assert not (bar.start_button.isEnabled() or bar.stop_button.isEnabled()
-                or bar.restart_button.isEnabled())
+    assert not (
+        bar.start_button.isEnabled()
+        or bar.stop_button.isEnabled()
+        or bar.restart_button.isEnabled()
+    )
     qtbot.waitUntil(lambda: desktop.monitor.tracker.state is Health.UP, timeout=15_000)
     qtbot.waitUntil(lambda: desktop.window.status.service.text() == "far-away")
     # Same machine, same clock: the server's timestamp reads as no offset at all.
@@ -382,9 +388,7 @@ def test_remote_mode_watches_a_server_elsewhere_with_controls_disabled(
     assert desktop.window.connections.model.rows[0]["admin"] is True
 
 
-def test_disconnect_action_closes_that_client(
-    make_desktop: MakeDesktop, qtbot: Any
-) -> None:
+def test_disconnect_action_closes_that_client(make_desktop: MakeDesktop, qtbot: Any) -> None:
     desktop = make_desktop()
     panel = desktop.window.connections
     qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
@@ -436,6 +440,7 @@ def test_share_dialog_and_rebinding_to_the_lan_with_auth_required(
         lambda: server.settings.host == "0.0.0.0" and server.state is ServerState.RUNNING,
         timeout=15_000,
     )
+
     # The window holds the admin token: it follows the server through the rebind.
     def welcomes() -> int:
         return sum(entry.type == "welcome" for entry in log_rows(desktop))
@@ -590,10 +595,7 @@ def test_recording_from_the_log_writes_what_the_window_receives(
     run(qtbot, say("recorded one", "recorded two"))
 
     def recorded() -> list[str]:
-        return [
-            frame["data"].get("text", "")
-            for _, frame in read_recording(path).broadcasts()
-        ]
+        return [frame["data"].get("text", "") for _, frame in read_recording(path).broadcasts()]
 
     qtbot.waitUntil(lambda: recorded() == ["recorded one", "recorded two"], timeout=15_000)
     button.click()  # Stop recording

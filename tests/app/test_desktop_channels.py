@@ -42,9 +42,10 @@ def test_a_channel_picked_in_the_send_box_reaches_only_its_subscriber(
     async def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         server = desktop.server
         assert server is not None
-        async with connect(ws_url(server, "channels=orders")) as sub, connect(
-            ws_url(server)
-        ) as other:
+        async with (
+            connect(ws_url(server, "channels=orders")) as sub,
+            connect(ws_url(server)) as other,
+        ):
             await frames_until(sub, "subscribed")
             await frames_until(other, "welcome")
             # The Channels panel lists it (and the send box completes it) once fetched.

@@ -29,7 +29,10 @@ def test_port_zero_runs_reports_states_and_stops(make_settings: Callable[..., Se
     finally:
         server.stop()
     assert [state for state, _ in states] == [
-        ServerState.STARTING, ServerState.RUNNING, ServerState.STOPPING, ServerState.STOPPED
+        ServerState.STARTING,
+        ServerState.RUNNING,
+        ServerState.STOPPING,
+        ServerState.STOPPED,
     ]
     assert server.thread is None and server.error is None
 

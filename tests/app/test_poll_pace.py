@@ -24,8 +24,12 @@ from ui.monitor import MonitorTuning
 # Fast when the polls are the news; an hour while the feed is live, so that any poll seen in
 # the live phase (or a DOWN reached after the feed dropped) can only come from the pace rule.
 TUNING = MonitorTuning(
-    interval=0.2, live_interval=3600.0, timeout=1.0, down_after=2,
-    reconnect_min=0.05, reconnect_max=0.3,
+    interval=0.2,
+    live_interval=3600.0,
+    timeout=1.0,
+    down_after=2,
+    reconnect_min=0.05,
+    reconnect_max=0.3,
 )
 
 
@@ -57,8 +61,11 @@ def test_polls_relax_while_the_feed_is_live_and_speed_up_the_moment_it_drops(
     # A server elsewhere that goes away: an outage, where the embedded server's Stop is not.
     remote = start_server()
     desktop = Desktop(
-        make_settings(), connect=remote.url, token=admin_token(remote),
-        qsettings=qt_settings, tuning=TUNING,
+        make_settings(),
+        connect=remote.url,
+        token=admin_token(remote),
+        qsettings=qt_settings,
+        tuning=TUNING,
     )
     desktop.launch()
     try:

@@ -97,7 +97,6 @@ def route_table() -> list[tuple[str, str]]:
     return found
 
 
-
 def expected_status(call: Call, token: TokenKind, auth_required: bool) -> int:
     valid = token in ("user", "admin")
     if call.access == "open":

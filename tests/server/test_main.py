@@ -11,6 +11,7 @@ from tests.servers import AppClient
 
 client = TestClient(app)
 
+
 def test_health_check():
     response = client.get("/healthz")
     assert response.status_code == 200
@@ -18,11 +19,13 @@ def test_health_check():
     assert data["status"] == "healthy"
     assert "my-awesome-service" in data["service"]
 
+
 def test_root_endpoint():
     response = client.get("/")
     assert response.status_code == 200
     data = response.json()
     assert "Welcome" in data["message"]
+
 
 def test_api_status():
     response = client.get("/api/v1/status")
@@ -30,6 +33,7 @@ def test_api_status():
     data = response.json()
     assert data["status"] == "operational"
     assert "version" in data
+
 
 def test_health_endpoint():
     response = client.get("/health/")

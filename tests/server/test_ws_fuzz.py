@@ -81,9 +81,11 @@ def envelopes(draw: st.DrawFn) -> tuple[str, Expect]:
         assume(all(not 0xD800 <= ord(c) <= 0xDFFF for c in name))
         return json.dumps({"type": name, "data": data}), Expect("error", "unknown_type")
     if kind == "bad-type":
-        bad = draw(st.just("") | st.text(min_size=65, max_size=80) | json_scalars.filter(
-            lambda v: not isinstance(v, str)
-        ))
+        bad = draw(
+            st.just("")
+            | st.text(min_size=65, max_size=80)
+            | json_scalars.filter(lambda v: not isinstance(v, str))
+        )
         assume(not isinstance(bad, str) or all(not 0xD800 <= ord(c) <= 0xDFFF for c in bad))
         return json.dumps({"type": bad, "data": data}), Expect("error", "invalid_envelope")
     bad_data = draw(json_values.filter(lambda v: not isinstance(v, dict)))

@@ -152,8 +152,10 @@ def test_a_storm_of_500_drops_is_one_notification(
     qtbot.waitUntil(lambda: monitor.alerts.pending == 0)
     slow = [(title, text) for title, text in monitor.window.tray.notifications if "slow" in title]
     assert slow == [
-        ("500 slow clients dropped", "c0, c1, c2 and 497 more: each too slow to keep up, "
-         "closed (1013) with its queue full")
+        (
+            "500 slow clients dropped",
+            "c0, c1, c2 and 497 more: each too slow to keep up, closed (1013) with its queue full",
+        )
     ]
 
 

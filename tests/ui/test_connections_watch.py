@@ -40,4 +40,3 @@ def test_an_outside_client_is_counted_listed_with_its_channel_and_disconnected(
     _client, code = run(qtbot, scenario())
     assert code == 1008
     qtbot.waitUntil(lambda: monitor.count == 1)
-

@@ -24,7 +24,7 @@ def clock_offset(server_stamp: str, now: datetime) -> float | None:
 
 
 def describe_offset(seconds: float) -> str:
-    """"in step with this machine", "3 s ahead", "5 min behind", "2 h ahead"."""
+    """ "in step with this machine", "3 s ahead", "5 min behind", "2 h ahead"."""
     if abs(seconds) < 1:
         return "in step with this machine"
     side = "ahead" if seconds > 0 else "behind"

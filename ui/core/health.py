@@ -144,7 +144,7 @@ class HealthView:
 
     @property
     def unhealthy_targets(self) -> str | None:
-        """"2 of 3 check targets unhealthy", or None when none is known to be."""
+        """ "2 of 3 check targets unhealthy", or None when none is known to be."""
         if not self.targets:
             return None
         bad = sum(target.healthy is False for target in self.targets)
@@ -156,7 +156,7 @@ class HealthView:
 
     @property
     def last_error_text(self) -> str:
-        """"none", "14:02:11 connection refused", or the same with "(recovered 14:02:40)"."""
+        """ "none", "14:02:11 connection refused", or the same with "(recovered 14:02:40)"."""
         if self.last_error is None:
             return "none"
         at = f"{self.last_error_at:%H:%M:%S} " if self.last_error_at else ""

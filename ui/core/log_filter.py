@@ -42,8 +42,10 @@ class LogFilter:
             return False
         if entry.type == "echo":
             return True
-        return entry.type == "broadcast" and bool(self.own_client) and (
-            entry.client == self.own_client
+        return (
+            entry.type == "broadcast"
+            and bool(self.own_client)
+            and (entry.client == self.own_client)
         )
 
     @property

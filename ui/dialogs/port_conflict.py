@@ -59,7 +59,7 @@ class PortConflictBanner(QFrame):
 
 
 def _holder_text(holder: str | None) -> str:
-    """"pid 12 (python3)" reads "pid 12, python3" inside parentheses of its own."""
+    """ "pid 12 (python3)" reads "pid 12, python3" inside parentheses of its own."""
     if not holder:
         return ""
     return holder.replace(" (", ", ").removesuffix(")") if " (" in holder else holder

@@ -95,8 +95,13 @@ class HealthPanel(QGroupBox):
         self.last_error = QLabel("none")
         self.last_error.setWordWrap(True)
         form = QGridLayout()
-        pairs = (("Latency", self.latency), ("Uptime", self.uptime), ("Memory", self.memory),
-                 ("Version", self.version), ("Bus", self.bus))
+        pairs = (
+            ("Latency", self.latency),
+            ("Uptime", self.uptime),
+            ("Memory", self.memory),
+            ("Version", self.version),
+            ("Bus", self.bus),
+        )
         fill_fact_grid(form, pairs, ("Last error", self.last_error))
 
         self.sparkline = Sparkline("#6a1b9a", " ms")

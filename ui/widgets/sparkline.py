@@ -43,9 +43,12 @@ class Sparkline(QWidget):
 
     def set_values(self, values: Sequence[float]) -> None:
         count = len(values)
-        self._show([
-            (index / (count - 1) if count > 1 else 1.0, value) for index, value in enumerate(values)
-        ])
+        self._show(
+            [
+                (index / (count - 1) if count > 1 else 1.0, value)
+                for index, value in enumerate(values)
+            ]
+        )
 
     def set_points(self, points: Sequence[tuple[float, float]], window: float) -> None:
         """``points`` as (seconds ago, value); x runs from ``window`` ago to now."""

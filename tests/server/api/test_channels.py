@@ -214,9 +214,7 @@ async def test_subscriptions_and_channels_are_limited(start_server: StartServer)
 
 
 async def test_permissions_from_the_config_rules(start_server: StartServer) -> None:
-    server = start_server(
-        channels=RULES, users={"alice": {"token": USER_TOKEN, "role": "user"}}
-    )
+    server = start_server(channels=RULES, users={"alice": {"token": USER_TOKEN, "role": "user"}})
     anonymous = await open_client(server)
     user = await open_client(server, f"token={USER_TOKEN}")
     boss = await open_client(server, f"token={admin_token(server)}")

@@ -200,13 +200,11 @@ def test_every_route_has_a_declared_access_rule() -> None:
     assert len(ROUTES) >= 19
 
 
-
 def headers_for(server: EmbeddedServer, token: TokenKind) -> dict[str, str]:
     value = {"none": None, "wrong": "not-a-real-token", "user": USER_TOKEN}.get(token)
     if token == "admin":
         value = admin_token(server)
     return {"Authorization": f"Bearer {value}"} if value else {}
-
 
 
 async def ws_outcome(server: EmbeddedServer, headers: dict[str, str]) -> int:
@@ -217,7 +215,6 @@ async def ws_outcome(server: EmbeddedServer, headers: dict[str, str]) -> int:
         except ConnectionClosed as closed:
             return closed.rcvd.code if closed.rcvd else 1006
         return 200 if frame["type"] == "welcome" else -1
-
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,6 @@ def test_a_strangers_large_body_is_refused_before_it_is_read(
     assert grown < 32 << 20, f"the server's process grew {grown >> 20} MiB for four strangers"
 
 
-
 def test_every_route_with_a_body_checks_its_token_before_reading_it() -> None:
     app = create_app(Settings(port=0))
     routes = [context.original_route for context in iter_route_contexts(app.routes)]

@@ -107,12 +107,14 @@ async def test_browsers_get_what_starlettes_cors_middleware_gave_them(
     settings = make_settings(cors_origins=origins)
     # The reference is a second server: it keeps a message store of its own.
     elsewhere = settings.model_copy(update={"data_dir": settings.data_path / "reference"})
-    with serve_app(create_app(settings), settings) as ours, serve_app(
-        starlette_stack(elsewhere), settings
-    ) as reference:
-        async with httpx.AsyncClient(base_url=ours) as mine, httpx.AsyncClient(
-            base_url=reference
-        ) as theirs:
+    with (
+        serve_app(create_app(settings), settings) as ours,
+        serve_app(starlette_stack(elsewhere), settings) as reference,
+    ):
+        async with (
+            httpx.AsyncClient(base_url=ours) as mine,
+            httpx.AsyncClient(base_url=reference) as theirs,
+        ):
             for method, path, headers in BROWSER_CASES:
                 got = answer(await mine.request(method, path, headers=headers))
                 expected = answer(await theirs.request(method, path, headers=headers))

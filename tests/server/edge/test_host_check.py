@@ -147,9 +147,7 @@ def test_the_host_of_an_absolute_target_is_the_one_checked(
     good = "101" if path == "/ws" else "200"
 
     def status(target_host: str, header_host: str) -> int:
-        request = (
-            f"GET http://{target_host}{path} HTTP/1.1\r\nHost: {header_host}\r\n{extra}\r\n"
-        )
+        request = f"GET http://{target_host}{path} HTTP/1.1\r\nHost: {header_host}\r\n{extra}\r\n"
         return asyncio.run(status_of(server.port, request.encode()))
 
     assert status("evil.example", f"127.0.0.1:{server.port}") == 400

@@ -35,4 +35,3 @@ def test_an_unlabelled_histogram_reads_as_prometheus_clients() -> None:
 
 def test_the_content_type_is_the_one_generate_latest_writes() -> None:
     assert CONTENT_TYPE == prometheus_client.CONTENT_TYPE_LATEST
-

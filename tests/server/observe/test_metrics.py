@@ -18,6 +18,7 @@ from tests.servers import StartServer, admin_token, ws_url
 
 pytestmark = pytest.mark.anyio
 
+
 async def test_counters_move_with_traffic(start_server: StartServer) -> None:
     server = start_server()
     before = await scrape(server)
@@ -72,9 +73,10 @@ async def test_slow_consumer_drops_are_counted(start_server: StartServer) -> Non
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect(("127.0.0.1", server.port))
-    async with connect(ws_url(server), sock=sock, max_queue=1) as stalled, httpx.AsyncClient(
-        base_url=server.url
-    ) as http:
+    async with (
+        connect(ws_url(server), sock=sock, max_queue=1) as stalled,
+        httpx.AsyncClient(base_url=server.url) as http,
+    ):
         blob = {"blob": "x" * 50_000}
 
         async def dropped() -> bool:

@@ -120,9 +120,7 @@ async def test_presence_frames_carry_the_cluster_totals(
 
 
 async def _subscribe(client: Client, channel: str, **data: object) -> dict[str, Any]:
-    await client.ws.send(
-        json.dumps({"type": "subscribe", "data": {"channel": channel, **data}})
-    )
+    await client.ws.send(json.dumps({"type": "subscribe", "data": {"channel": channel, **data}}))
     return await client.take("subscribed")
 
 

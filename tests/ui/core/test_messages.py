@@ -23,8 +23,10 @@ def test_entry_from_a_broadcast_frame() -> None:
 
 
 def test_summaries_of_other_frames() -> None:
-    welcome = {"type": "welcome", "data": {"client": "c1", "connections": 3, "last_id": 9,
-                                           "replayed": 0, "gap": True}}
+    welcome = {
+        "type": "welcome",
+        "data": {"client": "c1", "connections": 3, "last_id": 9, "replayed": 0, "gap": True},
+    }
     assert entry_from_frame(welcome, "in").client == "c1"
     assert "lost" in entry_from_frame(welcome, "in").text
     error = {"type": "error", "data": {"code": "bad", "message": "no"}, "success": False}

@@ -32,7 +32,13 @@ def test_the_first_poll_waits_for_the_feed_no_longer_than_the_default() -> None:
 def test_status_and_table_come_with_every_third_answered_poll() -> None:
     pacing = PollPacing(slow_every=3)
     assert [pacing.polled(answered=True) for _ in range(7)] == [
-        True, False, False, True, False, False, True
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+        True,
     ]
 
 

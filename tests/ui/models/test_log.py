@@ -12,8 +12,13 @@ from ui.models.log import ENTRY_ROLE, TEXT_COLUMN, LogFilterProxy, MessageLogMod
 
 
 def frame(number: int, kind: str = "broadcast") -> dict[str, Any]:
-    return {"type": kind, "data": {"text": f"m{number}"}, "id": number, "client": "c2",
-            "timestamp": "2026-01-02T03:04:05.678Z"}
+    return {
+        "type": kind,
+        "data": {"text": f"m{number}"},
+        "id": number,
+        "client": "c2",
+        "timestamp": "2026-01-02T03:04:05.678Z",
+    }
 
 
 def test_rows_arrive_in_batches_and_the_oldest_go_beyond_capacity(

@@ -16,8 +16,9 @@ from ui.panels.log import LogPanel
 def fill(panel: LogPanel, start: int, count: int) -> None:
     for number in range(start, start + count):
         panel.model.add(
-            entry_from_frame({"type": "broadcast", "id": number, "data": {"text": f"m{number}"}},
-                             "in")
+            entry_from_frame(
+                {"type": "broadcast", "id": number, "data": {"text": f"m{number}"}}, "in"
+            )
         )
     panel.model.flush()
 
