@@ -20,7 +20,7 @@ import time
 
 import psutil
 
-from bench.harness import ADMIN_TOKEN, ROOT, python_env
+from bench.harness import ROOT, window_env
 
 URL_LINE = re.compile(r"http://127\.0\.0\.1:(\d+)")
 
@@ -36,16 +36,7 @@ class Child:
 
     def __init__(self, args: list[str]) -> None:
         scratch = self.scratch = tempfile.mkdtemp(prefix="pulsedesk-bench-desktop-")
-        env = python_env(
-            {
-                "QT_QPA_PLATFORM": "offscreen",
-                "XDG_CONFIG_HOME": f"{scratch}/xdg-config",
-                "XDG_DATA_HOME": f"{scratch}/xdg-data",
-                "PULSEDESK_CONFIG_DIR": f"{scratch}/config",
-                "PULSEDESK_DATA_DIR": f"{scratch}/data",
-                "PULSEDESK_ADMIN_TOKEN": ADMIN_TOKEN,
-            }
-        )
+        env = window_env(scratch)
         self.lines: queue.Queue[tuple[float, str]] = queue.Queue()
         self.seen: list[tuple[float, str]] = []
         self.started = time.perf_counter()

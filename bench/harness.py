@@ -180,6 +180,21 @@ def python_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def window_env(scratch: str) -> dict[str, str]:
+    """``python_env`` for a window run offscreen, its config, data and Qt's settings kept in
+    ``scratch``, the admin token the benchmarks use."""
+    return python_env(
+        {
+            "QT_QPA_PLATFORM": "offscreen",
+            "XDG_CONFIG_HOME": f"{scratch}/xdg-config",
+            "XDG_DATA_HOME": f"{scratch}/xdg-data",
+            "PULSEDESK_CONFIG_DIR": f"{scratch}/config",
+            "PULSEDESK_DATA_DIR": f"{scratch}/data",
+            "PULSEDESK_ADMIN_TOKEN": ADMIN_TOKEN,
+        }
+    )
+
+
 class ServerProcess:
     """One contender, running; ``with`` it to be sure it is stopped."""
 

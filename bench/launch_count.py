@@ -36,19 +36,10 @@ def count(which: str) -> int:
     import subprocess
     import tempfile
 
-    from bench.harness import ADMIN_TOKEN, ROOT, python_env
+    from bench.harness import ROOT, window_env
 
     scratch = tempfile.mkdtemp(prefix="pulsedesk-bench-count-")
-    env = python_env(
-        {
-            "QT_QPA_PLATFORM": "offscreen",
-            "XDG_CONFIG_HOME": f"{scratch}/xdg-config",
-            "XDG_DATA_HOME": f"{scratch}/xdg-data",
-            "PULSEDESK_CONFIG_DIR": f"{scratch}/config",
-            "PULSEDESK_DATA_DIR": f"{scratch}/data",
-            "PULSEDESK_ADMIN_TOKEN": ADMIN_TOKEN,
-        }
-    )
+    env = window_env(scratch)
     command = ["valgrind", "--tool=cachegrind", "--cache-sim=no"]
     command += [f"--cachegrind-out-file={scratch}/cachegrind.out"]
     command += [sys.executable, "-m", "bench.launch_count", "--child", which]

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bench.harness import ADMIN_TOKEN, ROOT, python_env, scratch_folder
+from bench.harness import ADMIN_TOKEN, ROOT, scratch_folder, window_env
 
 Scenario = Callable[[Any], Coroutine[Any, Any, dict[str, Any]]]
 
@@ -93,16 +93,7 @@ async def wait_watching(desktop: Any) -> None:
 def in_child(module: str, args: list[str], timeout: float) -> dict[str, Any]:
     """``python -m module *args`` offscreen in scratch folders; the JSON object it printed last."""
     scratch = scratch_folder("pulsedesk-bench-window-")
-    env = python_env(
-        {
-            "QT_QPA_PLATFORM": "offscreen",
-            "XDG_CONFIG_HOME": f"{scratch}/xdg-config",
-            "XDG_DATA_HOME": f"{scratch}/xdg-data",
-            "PULSEDESK_CONFIG_DIR": f"{scratch}/config",
-            "PULSEDESK_DATA_DIR": f"{scratch}/data",
-            "PULSEDESK_ADMIN_TOKEN": ADMIN_TOKEN,
-        }
-    )
+    env = window_env(scratch)
     done = subprocess.run(
         [sys.executable, "-m", module, *args],
         cwd=ROOT,
