@@ -9,7 +9,7 @@ import psutil
 
 from app.desktop import Desktop
 from tests.ui.qasync_support import run
-from ui.core.feed import FeedState
+from tests.ui.watching import feed_live
 from ui.monitor import MonitorTuning
 
 # Fast polls and reconnects so the test waits on conditions for little time.
@@ -19,8 +19,7 @@ MakeDesktop = Callable[..., Desktop]
 
 
 def feed_connected(desktop: Desktop) -> bool:
-    feed = desktop.monitor.feed
-    return feed is not None and feed.state is FeedState.CONNECTED
+    return feed_live(desktop.monitor)
 
 
 def log_rows(desktop: Desktop) -> list[Any]:

@@ -85,11 +85,7 @@ def test_a_client_chosen_before_the_timeline_was_opened_filters_it(
     server = start_server()
     monitor = watch_timeline(watching, qtbot, server)
     window = monitor.window
-    feed = monitor.feed
-    assert feed is not None
-    # Connected comes with the handshake; the client's id with the welcome frame after it.
-    qtbot.waitUntil(lambda: feed.client_id is not None, timeout=10_000)
-    client = feed.client_id
+    client = monitor.feed.client_id  # type: ignore[union-attr]
     assert client is not None
     qtbot.waitUntil(lambda: _table_row(window, client) is not None, timeout=10_000)
     window.connections.table.selectRow(_table_row(window, client))  # type: ignore[arg-type]

@@ -26,4 +26,6 @@ Watch = Callable[..., Monitor]
 
 
 def feed_live(monitor: Monitor) -> bool:
-    return monitor.feed is not None and monitor.feed.state is FeedState.CONNECTED
+    """Connected and welcomed: the client's id comes in the welcome frame after the handshake."""
+    feed = monitor.feed
+    return feed is not None and feed.state is FeedState.CONNECTED and feed.client_id is not None
