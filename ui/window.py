@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -38,6 +38,24 @@ from ui.tray import Tray
 
 if TYPE_CHECKING:
     from ui.panels.timeline import TimelinePanel
+
+
+class _ShownOnce(QWidget):
+    """A tab's page that calls ``first_shown`` when it is first really shown.
+
+    A page's show event, not the tab widget's ``currentChanged``: a window going away removes
+    its tabs one by one, which makes another current on the way, while it shows nothing.
+    """
+
+    def __init__(self, first_shown: Callable[[], None]) -> None:
+        super().__init__()
+        self._first_shown: Callable[[], None] | None = first_shown
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        first_shown, self._first_shown = self._first_shown, None
+        if first_shown is not None:
+            first_shown()
 
 
 class MainWindow(QMainWindow):
@@ -70,12 +88,11 @@ class MainWindow(QMainWindow):
         #: What the Timeline shows, kept from the start; its panel is built when first shown.
         self.timeline_data = Timeline()
         self._timeline: TimelinePanel | None = None
-        self.timeline_tab = QWidget()
+        self.timeline_tab = _ShownOnce(self._timeline_first_shown)
         QVBoxLayout(self.timeline_tab).setContentsMargins(0, 0, 0, 0)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.log_panel, "Messages")
         self.tabs.addTab(self.timeline_tab, "Timeline")
-        self.tabs.currentChanged.connect(self._tab_shown)
         self.feed_label = QLabel()
         self.statusBar().addWidget(self.feed_label, 1)
         self.tray = Tray(self)
@@ -197,8 +214,8 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.timeline_tab)
         return self.timeline
 
-    def _tab_shown(self, index: int) -> None:
-        if self._timeline is None and self.tabs.widget(index) is self.timeline_tab:
+    def _timeline_first_shown(self) -> None:
+        if self._timeline is None:
             self._build_timeline()
 
     def _build_timeline(self) -> TimelinePanel:

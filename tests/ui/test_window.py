@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QSystemTrayIcon
@@ -12,6 +14,7 @@ from tests.ui.urls_opened import urls_opened
 from ui.core.connections import ConnectionsView
 from ui.core.health import HealthTracker, HealthView, PollResult, TargetView
 from ui.core.status import StatusView
+from ui.monitor import Monitor
 from ui.panels.timeline import TimelinePanel
 from ui.window import MainWindow
 
@@ -61,6 +64,25 @@ def test_the_timeline_is_built_by_its_tabs_first_showing_once_and_keeps_its_layo
     third = make_window(qtbot, qt_settings)
     sizes = third.timeline.splitter.sizes()
     assert sizes[0] < sizes[1]
+
+
+def test_a_window_going_away_builds_no_timeline_and_calls_none_of_its_own_methods(
+    qtbot: Any, qt_settings: QSettings, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # As its tabs go, the Timeline's becomes the current one: that is no first showing, and
+    # a window half gone has no methods left to call (PySide prints "Slot ... not found").
+    built: list[object] = []
+    window = MainWindow(qt_settings)
+    Monitor(window)  # its controller, a child of the window, as in the app
+    window.timeline_built.connect(built.append)
+    window.show()
+    qtbot.waitExposed(window)
+    window.close()
+    del window
+    gc.collect()
+    QApplication.processEvents()
+    assert built == []
+    assert "not found" not in capfd.readouterr().err
 
 
 def test_closing_quits_once_and_never_hides_where_there_is_no_tray(
