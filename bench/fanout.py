@@ -54,7 +54,8 @@ from bench.harness import (
     send_broadcasts,
     websocket_contenders,
 )
-from server.realtime.hub import Hub, presence_interval
+from server.realtime.hub import Hub
+from server.realtime.presence import presence_interval
 
 #: The hub's presence delay as PulseDesk runs it, the floor of its presence interval.
 PRESENCE_FLOOR: float = inspect.signature(Hub).parameters["presence_delay"].default

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.realtime.channels import EVERY_CHANNEL, SERVER_PREFIX, check_name
-from server.realtime.hub import Connection
+from server.realtime.connection import Connection
 from server.realtime.wire import Broadcast, ProtocolError, encode_frame
 from server.service import Service
 

@@ -10,7 +10,7 @@ and stays connected.
 from __future__ import annotations
 
 from server.observe.event_push import CHANNEL
-from server.realtime.hub import Connection
+from server.realtime.connection import Connection
 from server.realtime.wire import ClientFrame, ProtocolError, encode_frame
 from server.service import Service
 

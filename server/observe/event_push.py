@@ -17,7 +17,8 @@ import threading
 from dataclasses import dataclass
 
 from server.observe.events import Event, EventLog
-from server.realtime.hub import Connection, Hub
+from server.realtime.connection import Connection
+from server.realtime.hub import Hub
 from server.realtime.wire import encode_frame
 
 CHANNEL = "$events"

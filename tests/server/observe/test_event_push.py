@@ -15,7 +15,8 @@ import pytest
 
 from server.observe.event_push import EventPush
 from server.observe.events import INFO, EventLog
-from server.realtime.hub import Connection, Hub
+from server.realtime.connection import Connection
+from server.realtime.hub import Hub
 
 pytestmark = pytest.mark.anyio
 

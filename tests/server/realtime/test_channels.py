@@ -21,7 +21,8 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from server.api.ws import handle_frame
 from server.realtime.channels import ChannelIndex, ChannelRules, Rule, check_name
-from server.realtime.hub import Connection, Hub
+from server.realtime.connection import Connection
+from server.realtime.hub import Hub
 from server.realtime.wire import ClientFrame, ProtocolError
 from server.service import Service
 from server.settings import Settings

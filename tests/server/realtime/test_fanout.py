@@ -10,7 +10,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from server.realtime.hub import PRESENCE_BUDGET, PRESENCE_PER_CHANGE
+from server.realtime.presence import PRESENCE_BUDGET, PRESENCE_PER_CHANGE
 from tests.server.wsclient import (
     RawWebSocket,
     await_until,

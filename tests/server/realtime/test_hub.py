@@ -20,15 +20,10 @@ from websockets.client import ClientProtocol
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
+from server.realtime.connection import Connection
 from server.realtime.framing import text_frame
-from server.realtime.hub import (
-    PRESENCE_BUDGET,
-    PRESENCE_PER_CHANGE,
-    Connection,
-    Hub,
-    presence_due,
-    presence_interval,
-)
+from server.realtime.hub import Hub
+from server.realtime.presence import PRESENCE_BUDGET, PRESENCE_PER_CHANGE
 
 pytestmark = pytest.mark.anyio
 
@@ -166,24 +161,6 @@ async def test_presence_is_coalesced_and_carries_the_count() -> None:
     for sock in socks[1:]:
         counts = [f["data"]["connections"] for f in sock.of_type("presence")]
         assert counts == [30, 29]
-
-
-def test_presence_frames_for_a_big_crowd_are_spaced_to_a_delivery_budget() -> None:
-    assert presence_interval(0.1, 0) == 0.1
-    assert presence_interval(0.1, 200) == 0.1  # the default's prompt count, up to here
-    assert presence_interval(0.1, 10_000) == 5.0
-    for crowd in (1, 500, 2_000, 2_001, 10_000, 100_000):
-        assert crowd / presence_interval(0.1, crowd) <= PRESENCE_BUDGET
-
-
-def test_a_presence_frame_is_due_once_its_changes_paid_for_it() -> None:
-    # One join among 19,000, or ten: announced 9.5 s after the first.
-    assert presence_due(0.1, 19_000, 1, first=50.0) == 50.0 + 9.5
-    assert presence_due(0.1, 19_000, 10, first=50.0) == 50.0 + 9.5
-    # 9,500 changes pay for a frame to 19,000: at once, but never within the floor.
-    assert presence_due(0.1, 19_000, 9_500, first=50.0) == 50.1
-    # A small server's count is as prompt as the floor allows.
-    assert presence_due(0.1, 150, 1, first=50.0) == 50.1
 
 
 async def test_a_storm_of_joins_costs_two_presence_deliveries_a_join_and_the_budget() -> None:

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from server.auth.users import StoredUser
 from server.realtime.cluster import ClusterSnapshot
-from server.realtime.hub import Connection
+from server.realtime.connection import Connection
 from server.realtime.wire import Broadcast, direct_frame, encode_frame, error_frame
 from server.schemas import responses
 from server.schemas.responses import (

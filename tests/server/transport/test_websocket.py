@@ -23,7 +23,8 @@ from websockets.asyncio.client import connect
 
 from server.main import create_app
 from server.realtime.framing import text_frame
-from server.realtime.hub import Connection, Hub
+from server.realtime.connection import Connection
+from server.realtime.hub import Hub
 from server.realtime.wire import encode_frame
 from server.settings import Settings
 from server.transport.websocket import BorrowedSocket, Flag, ReceiveQueue, raw_socket
