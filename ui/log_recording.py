@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QSignalBlocker, QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton
 
 from ui.core.traffic.recording_file import Recorder
+from ui.style import make_toggle
 
 
 class LogRecording(QObject):
@@ -30,7 +31,7 @@ class LogRecording(QObject):
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._show)
-        button.setCheckable(True)
+        make_toggle(button)
         button.toggled.connect(self._toggled)
 
     def _toggled(self, on: bool) -> None:

@@ -44,6 +44,7 @@ PAPER = {
     "#fff3e0": "#4e342e",  # warning banners
     "#e8f5e9": "#1b3a1f",  # the new-token panel
     "#ffffff": "#1e1e1e",
+    "#c5d9ef": "#2f4d6e",  # a toggle button that is on
 }
 PROPERTY = "pulsedeskLightCss"
 _COLOR = re.compile(r"(?<![-\w])(color|background)\s*:\s*(#[0-9a-fA-F]{6})")

@@ -1,11 +1,15 @@
 """The shared state colours: one colour per state wherever it shows, grey for an unknown one;
-and a failure's words as rich text, escaped, in the error colour of the scheme in use."""
+a failure's words as rich text, escaped, in the error colour of the scheme in use; and a
+toggle's "on" look, plain to see in light and dark."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QApplication
+from typing import Any
 
-from ui.style import STATE_COLORS, badge_css, error_html, light_css, state_color
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from ui.style import STATE_COLORS, badge_css, error_html, light_css, make_toggle, state_color
 from ui.theme import INK, apply
 
 
@@ -26,5 +30,30 @@ def test_an_error_is_escaped_rich_text_in_the_scheme_s_error_colour(qapp: QAppli
     try:
         apply(qapp, "dark")
         assert error_html("x") == f"<span style='color:{INK['#c62828']}'>x</span>"
+    finally:
+        apply(qapp, "light")
+
+
+def _ground(button: QPushButton) -> QColor:
+    """The colour drawn inside the button, beside its text (the bevel's middle, left)."""
+    image = button.grab().toImage()
+    return image.pixelColor(6, image.height() // 2)
+
+
+def test_a_toggle_that_is_on_looks_it_in_light_and_dark(qtbot: Any, qapp: QApplication) -> None:
+    # Fusion's own "on" is a shade darker than "off": on a dark palette the two look alike.
+    on, off = make_toggle(QPushButton("Follow")), make_toggle(QPushButton("Pause"))
+    for button in (on, off):
+        qtbot.addWidget(button)
+        button.resize(90, 28)
+    on.setChecked(True)
+    assert on.isCheckable() and off.isCheckable()
+    try:
+        for choice in ("light", "dark"):
+            apply(qapp, choice)
+            QApplication.processEvents()  # the new palette reaches the buttons
+            a, b = _ground(on), _ground(off)
+            distance = sum(abs(x - y) for x, y in zip(a.getRgb()[:3], b.getRgb()[:3], strict=True))
+            assert distance > 50, (choice, a.name(), b.name())  # Fusion's own: 33 on dark
     finally:
         apply(qapp, "light")

@@ -29,6 +29,7 @@ from ui.core.log_filter import LogFilter
 from ui.core.messages import DIRECTIONS, LogEntry, MessageLog
 from ui.models.log import ENTRY_ROLE, TEXT_COLUMN, LogFilterProxy, MessageLogModel
 from ui.panels.entry_list import EntryListPanel, entry_table
+from ui.style import make_toggle
 from ui.widgets.list_and_detail import list_and_detail
 
 FRAME_TYPES = (
@@ -77,13 +78,13 @@ class LogPanel(EntryListPanel):
         for direction in DIRECTIONS:
             self.filter_direction.addItem(direction, direction)
         self.fold_button = QPushButton("Fold own")
-        self.fold_button.setCheckable(True)
+        make_toggle(self.fold_button)
         self.fold_button.setToolTip(
             "Show each message this window sent once: hide the server's broadcast of it and "
             "the echo back"
         )
         self.pause_button = QPushButton("Pause")
-        self.pause_button.setCheckable(True)
+        make_toggle(self.pause_button)
         self.pause_button.setToolTip("Freeze the rows; capture goes on and shows on Resume")
         self._own_client = ""
         self.clear_button = QPushButton("Clear")

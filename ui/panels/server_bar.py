@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from common.urls import websocket_url
-from ui.style import light_css
+from ui.style import light_css, make_toggle
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
@@ -86,7 +86,7 @@ class ServerBar(QFrame):
         self.token.setMinimumWidth(110)
         self.token.setMaximumWidth(260)
         self.show_token = _Button("Show")
-        self.show_token.setCheckable(True)
+        make_toggle(self.show_token)
         self.copy_token = _Button("Copy")
         self.copy_token.setToolTip("Copy the admin token")
 

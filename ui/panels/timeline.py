@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from ui.core.timeline import KINDS, LEVELS, STATUS_CLASSES, Timeline, TimelineFilter
 from ui.models.timeline import ENTRY_ROLE, TimelineFilterProxy, TimelineModel
 from ui.panels.entry_list import EntryListPanel, entry_table
+from ui.style import make_toggle
 from ui.widgets.list_and_detail import list_and_detail
 from ui.widgets.sparkline import Sparkline
 
@@ -90,11 +91,11 @@ class TimelinePanel(EntryListPanel):
         self.context_button.setEnabled(False)
 
         self.follow_button = QPushButton("Follow")
-        self.follow_button.setCheckable(True)
+        make_toggle(self.follow_button)
         self.follow_button.setChecked(True)
         self.follow_button.setToolTip("Keep the newest row in view")
         self.pause_button = QPushButton("Pause")
-        self.pause_button.setCheckable(True)
+        make_toggle(self.pause_button)
         self.clear_button = QPushButton("Clear")
         self.export_button = QPushButton("Export…")
         self.server_level = QComboBox()
