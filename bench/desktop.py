@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 import psutil
 
@@ -32,9 +33,10 @@ BARE_HEADLESS = ("bare FastAPI (uvicorn)", ["-m", "bench.anchors.bare_fastapi"])
 
 class Child:
     """One process started at ``started`` (perf_counter), with time-stamped output lines; its
-    files live in a temporary folder that ``stop`` removes."""
+    files live in a temporary folder that ``stop`` removes. It runs in ``cwd`` (this checkout
+    unless told), so ``python -m app`` runs the code there."""
 
-    def __init__(self, args: list[str]) -> None:
+    def __init__(self, args: list[str], cwd: Path = ROOT) -> None:
         scratch = self.scratch = tempfile.mkdtemp(prefix="pulsedesk-bench-desktop-")
         env = window_env(scratch)
         self.lines: queue.Queue[tuple[float, str]] = queue.Queue()
@@ -42,7 +44,7 @@ class Child:
         self.started = time.perf_counter()
         self.popen = subprocess.Popen(
             [sys.executable, *args],
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

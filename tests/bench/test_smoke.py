@@ -131,6 +131,18 @@ def test_launch_reaches_a_shown_window_and_an_answering_server() -> None:
     rows = launch.run(rounds=1)
     assert [row[0] for row in rows] == ["pulsedesk desktop", "bare Qt window + FastAPI thread"]
     assert all(row[3] > 0 for row in rows)
+    assert rows[0][5] == 1.0  # "× this": the checkout against itself
+
+
+def test_launch_runs_another_checkout_in_the_same_rounds(tmp_path: Path) -> None:
+    # Another source tree: a copy of this one's packages, as `git worktree add` would give.
+    for package in ("app", "server", "ui", "common"):
+        shutil.copytree(
+            ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    rows = launch.run(rounds=1, checkouts=[tmp_path])
+    assert [row[0] for row in rows][2] == f"pulsedesk desktop at {tmp_path}"
+    assert rows[2][3] > 0 and rows[2][5] > 0
 
 
 @pytest.mark.parametrize("which", ["pulsedesk", "anchor"])
