@@ -9,6 +9,7 @@ QSettings, as the window's geometry does: they belong to this desktop, not to th
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import platform
 import sys
@@ -24,6 +25,7 @@ from app.log_file import log_file_path
 from server.config_errors import ConfigError
 from server.observe.probes import probe
 from server.settings import Settings
+from server.transport.server import CannotListen, PortInUse, bind_socket
 from ui.core.api import ApiClient
 
 if TYPE_CHECKING:
@@ -99,6 +101,36 @@ async def test_target(url: str) -> str:
     return f"unhealthy: {result.error or 'no answer'}"
 
 
+def listen_problem(host: str, port: int, *, own_port: int | None = None) -> str | None:
+    """Why the server could not listen on host:port now, in one line for Preferences; None
+    when it could. Tried as the server binds (``bind_socket``), except where trying tells
+    nothing: port 0 (any free one), ``own_port`` (the running server's: it lets go of it to
+    restart) and a host name (looking it up could keep the window waiting)."""
+    if port in (0, own_port):
+        return None
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+    try:
+        bind_socket(host, port).close()
+    except PortInUse as exc:
+        who = exc.holder or "another program"
+        return f"Port {port} is already in use by {who}: pick another port, or 0 for any free one."
+    except CannotListen as exc:
+        reason = str(exc)  # "cannot listen on 10.0.0.9:8000: Cannot assign requested address"
+        return f"{reason[:1].upper()}{reason[1:]}."
+    return None
+
+
+def held_port(desktop: Desktop) -> int | None:
+    """The port the embedded server holds now: in use by PulseDesk itself, not by another."""
+    server = desktop.server
+    if server is None or server.state.value not in ("running", "starting"):
+        return None
+    return server.port
+
+
 def server_values(settings: Settings) -> dict[str, Any]:
     from ui.dialogs.preferences import SERVER_KEYS
 
@@ -131,6 +163,7 @@ def open_preferences(desktop: Desktop) -> PreferencesDialog:
         remote=desktop.remote_url,
         server_running=running,
         test_target=test_target,
+        listen_check=lambda host, port: listen_problem(host, port, own_port=held_port(desktop)),
         parent=desktop.window,
     )
     if not autostart.supported():

@@ -4,6 +4,7 @@ embedded server on port 0, real clients, real files, widgets offscreen."""
 from __future__ import annotations
 
 import json
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -165,6 +166,50 @@ def test_changing_the_port_and_exposing_to_the_lan_from_preferences(
     assert httpx.get(f"{url}/status/user", timeout=5).status_code == 401  # tokens required
     text = (tmp_path / "pulsedesk.toml").read_text()
     assert 'host = "0.0.0.0"' in text and f"port = {port}" in text
+
+
+def test_a_port_another_program_listens_on_is_said_before_save_and_nothing_restarts(
+    make_desktop: MakeDesktop, qtbot: Any
+) -> None:
+    """Real parts: the desktop's embedded server, the real Preferences dialog offscreen, and a
+    real socket listening on a port as another program would. The dialog tries that port
+    the way the server binds it and says so under the field; Save stays off, and a Save that
+    slips through restarts nothing. The server's own port is not "taken"; a free one saves as
+    before."""
+    first = next_free_port("127.0.0.1", 18_800)
+    desktop = make_desktop(f"port = {first}\n", port=None)  # in the file: Preferences may change it
+    qtbot.waitUntil(lambda: running(desktop), timeout=15_000)
+    assert desktop.server is not None and desktop.server.port == first
+    states = starts(desktop)
+    dialog = settings_window.open_preferences(desktop)
+    port = dialog.editors["port"]
+    assert isinstance(port, QLineEdit) and port.isEnabled()
+    error = dialog.errors["port"]
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        taken = other.getsockname()[1]
+        port.setText(str(taken))
+        assert error.text().startswith(f"Port {taken} is already in use by pid ")
+        assert error.text().endswith(": pick another port, or 0 for any free one.")
+        assert not error.isHidden() and not dialog.save_button.isEnabled()
+        with qtbot.assertNotEmitted(dialog.saved):
+            dialog.save()
+        assert dialog.isVisible()  # still open, saying why
+        dialog.editors["host"].lan.click()  # type: ignore[attr-defined]
+        assert error.text().startswith(f"Port {taken} is already in use")  # 0.0.0.0 would clash too
+        port.setText(str(first))  # the server's own port: it is in use by PulseDesk itself
+        assert error.isHidden() and dialog.save_button.isEnabled()
+        port.setText("0")
+        assert error.isHidden() and dialog.save_button.isEnabled()
+    assert states == [] and desktop.restarts == 0 and desktop.server.port == first
+
+    free = next_free_port("127.0.0.1", first + 1)
+    port.setText(str(free))
+    assert error.isHidden() and dialog.save_button.isEnabled()
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: running(desktop) and desktop.server.port == free, timeout=15_000)
+    assert desktop.restarts == 1 and states.count("running") == 1
 
 
 def test_a_new_user_opens_the_server_to_the_lan_and_gives_a_colleague_a_token(

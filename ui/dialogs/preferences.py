@@ -5,6 +5,9 @@ the composition root gives: the server's own Settings model, so the dialog accep
 what the server would, and says what is wrong under the field, in words. A setting that a flag
 or an environment variable sets is shown read-only with where it comes from (``locked``): the
 file could not change it. When watching a server elsewhere the whole page is read-only.
+When the address or the port changes, ``listen_check`` (also the composition root's) tries
+whether the server could listen there, and a port another program holds is said under the
+port field like any other mistake: Save waits until it is free or another port is chosen.
 
 Save emits ``saved(server_changes, window_values)`` and closes; the window owns what follows
 (writing the file, restarting the server when a server setting changed, which the dialog
@@ -49,6 +52,8 @@ from ui.theme import CHOICES, style
 ServerCheck = Callable[[Mapping[str, Any]], tuple[dict[str, str], dict[str, Any]]]
 #: Probe one check target URL now; a line saying how it went.
 TargetTest = Callable[[str], Awaitable[str]]
+#: Why the server could not listen on (host, port) now, in one line; None when it could.
+ListenCheck = Callable[[str, int], str | None]
 
 LOCAL_HOST, LAN_HOST = "127.0.0.1", "0.0.0.0"
 AUTH_CHOICES = (
@@ -233,12 +238,17 @@ class PreferencesDialog(QDialog):
         remote: str | None = None,
         server_running: bool = False,
         test_target: TargetTest | None = None,
+        listen_check: ListenCheck | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         self.resize(720, 640)
         self._check = check
+        self._listen_check = listen_check
+        #: The last address tried and what ``listen_check`` said, so typing elsewhere does
+        #: not try it again; Save always tries afresh.
+        self._listened: tuple[tuple[str, int], str | None] | None = None
         self.locked = dict(locked or {})
         self.remote = remote
         self.server_running = server_running
@@ -402,8 +412,10 @@ class PreferencesDialog(QDialog):
                 values[key] = editor.text().strip()
         return values
 
-    def server_changes(self) -> tuple[dict[str, str], dict[str, Any]]:
-        """(errors by field, the settings that differ from what the server had)."""
+    def server_changes(self, *, fresh: bool = False) -> tuple[dict[str, str], dict[str, Any]]:
+        """(errors by field, the settings that differ from what the server had). A new address
+        the server could not listen on is an error of the port field; ``fresh`` tries it again
+        even when it is the address tried last."""
         if self.remote is not None:
             return {}, {}
         errors, clean = self._check(self.values())
@@ -412,7 +424,18 @@ class PreferencesDialog(QDialog):
             for key in SERVER_KEYS
             if key not in self.locked and key in clean and clean[key] != self._initial.get(key)
         }
+        if not errors and ("host" in changes or "port" in changes):
+            problem = self._listen_problem((str(clean["host"]), int(clean["port"])), fresh)
+            if problem is not None:
+                errors["port"] = problem
         return errors, changes
+
+    def _listen_problem(self, address: tuple[str, int], fresh: bool) -> str | None:
+        if self._listen_check is None:
+            return None
+        if fresh or self._listened is None or self._listened[0] != address:
+            self._listened = (address, self._listen_check(*address))
+        return self._listened[1]
 
     def window_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {key: box.isChecked() for key, box in self.checks.items()}
@@ -444,7 +467,7 @@ class PreferencesDialog(QDialog):
         self.restart_note.setVisible(restart)
 
     def save(self) -> None:
-        errors, changes = self.server_changes()
+        errors, changes = self.server_changes(fresh=True)  # the port may have been taken since
         if errors:
             self.refresh()
             return

@@ -1,16 +1,21 @@
 """The Preferences dialog on its own, checked by the server's own Settings model (the check
 the desktop gives it): errors under their fields, Save only without them, locked and remote
-settings read-only, the restart notice, what Save emits, and the host and targets editors.
+settings read-only, the restart notice, what Save emits, the host and targets editors, and a
+new port another program already listens on (tried for real by the desktop's listen check).
 Opened from the desktop, with its files and restarts: tests/app/test_settings_window.py."""
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
 
 from app import settings_window
 from server.settings import Settings
+from server.transport.server import next_free_port
 from tests.servers import StartServer
 from tests.ui.qasync_support import run, until
 from ui.dialogs.preferences import (
@@ -24,9 +29,9 @@ from ui.dialogs.preferences import (
 WINDOW = {"poll_interval": 2.0, "log_cap": 50_000, "theme": "system", "close_to_tray": False}
 
 
-def dialog_of(qtbot: Any, **options: Any) -> PreferencesDialog:
+def dialog_of(qtbot: Any, port: int = 8000, **options: Any) -> PreferencesDialog:
     settings = Settings.model_validate(
-        {"port": 8000, "check_targets": {"db": "tcp://127.0.0.1:5432"}}
+        {"port": port, "check_targets": {"db": "tcp://127.0.0.1:5432"}}
     )
     server = settings_window.server_values(settings)
     dialog = PreferencesDialog(server, WINDOW, check=settings_window.check_server_values, **options)
@@ -178,3 +183,63 @@ def test_the_network_with_no_tokens_is_said_in_red_before_saving(qtbot: Any) -> 
     assert dialog.save_button.isEnabled()  # allowed: the user may mean it
     auth.setCurrentIndex(auth.findData("auto"))
     assert dialog.open_note.isHidden()
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A real socket listening on a free port of 127.0.0.1, as another program's would."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock
+
+
+def in_use(port: int) -> str:
+    return f"Port {port} is already in use by pid "
+
+
+def test_a_new_port_another_program_listens_on_is_said_under_the_field_and_save_waits(
+    qtbot: Any, listener: socket.socket
+) -> None:
+    taken = listener.getsockname()[1]
+    dialog = dialog_of(qtbot, listen_check=settings_window.listen_problem)
+    error = dialog.errors["port"]
+    line(dialog, "port").setText(str(taken))
+    assert error.text().startswith(in_use(taken)) and not error.isHidden()
+    assert error.text().endswith(": pick another port, or 0 for any free one.")
+    assert not dialog.save_button.isEnabled()
+    with qtbot.assertNotEmitted(dialog.saved):
+        dialog.save()
+    line(dialog, "port").setText("0")  # any free port: nothing to try
+    assert error.isHidden() and dialog.save_button.isEnabled()
+    line(dialog, "port").setText(str(taken))
+    host = dialog.editors["host"]
+    assert isinstance(host, HostChoice)
+    host.advanced.setChecked(True)
+    host.exact.setText("pulsedesk.invalid")  # a name: not looked up while the dialog waits
+    assert error.isHidden()
+
+
+def test_a_port_taken_after_it_was_typed_is_caught_by_save(qtbot: Any) -> None:
+    dialog = dialog_of(qtbot, listen_check=settings_window.listen_problem)
+    free = next_free_port("127.0.0.1", 18_900)
+    line(dialog, "port").setText(str(free))
+    assert dialog.errors["port"].isHidden() and dialog.save_button.isEnabled()
+    with socket.create_server(("127.0.0.1", free)):  # another program starts before Save
+        with qtbot.assertNotEmitted(dialog.saved):
+            dialog.save()
+        assert dialog.errors["port"].text().startswith(in_use(free))
+        assert not dialog.save_button.isEnabled()
+
+
+def test_the_port_it_opened_with_is_not_tried_when_other_settings_change(
+    qtbot: Any, listener: socket.socket
+) -> None:
+    """Held by the running server itself, or by whatever the window watches: not a change."""
+    taken = listener.getsockname()[1]
+    dialog = dialog_of(qtbot, port=taken, listen_check=settings_window.listen_problem)
+    line(dialog, "service_name").setText("billing")
+    assert dialog.errors["port"].isHidden()
+    with qtbot.waitSignal(dialog.saved) as saved:
+        dialog.save()
+    assert saved.args[0] == {"service_name": "billing"}
