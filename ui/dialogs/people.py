@@ -5,6 +5,10 @@ QR code of the browser link that signs in with it, and "Snippets…", which open
 dialog filled in with it. Closing the dialog forgets it; the server only keeps a digest.
 Revoking disconnects the person's clients at once (the server closes them with 1008).
 People from the config file are listed too, but only the file can change them.
+
+The list is asked for on opening and after every change, and answers can come back in any
+order: only the answer to the newest request is shown, so a slow first answer cannot hide a
+person added meanwhile, nor erase what a later action said.
 """
 
 from __future__ import annotations
@@ -71,6 +75,10 @@ class PeopleDialog(QDialog):
         self._open_share = open_share
         self.people: list[dict[str, Any]] = []
         self.token: str | None = None
+        #: How many times the list was asked for: an answer to an older request is dropped.
+        self._listings = 0
+        #: Whether the problem shown is the list's own, which the next list that comes clears.
+        self._list_problem = False
 
         self.name = QLineEdit(placeholderText="name, e.g. grafana or alice")
         self.role = QComboBox()
@@ -155,12 +163,20 @@ class PeopleDialog(QDialog):
     # What the buttons do ---------------------------------------------------------------------
 
     async def reload(self) -> None:
+        """Ask for the list and show it, unless it was asked for again before it came."""
+        self._listings += 1
+        listing = self._listings
         try:
-            self.people = await self.api.users()
+            people = await self.api.users()
         except ApiError as exc:
-            self._say(f"Could not list people: {exc}")
+            if listing == self._listings:
+                self._say(f"Could not list people: {exc}", listing=True)
             return
-        self._say("")
+        if listing != self._listings:
+            return  # older than the list asked for since
+        self.people = people
+        if self._list_problem:
+            self._say("")
         self.table.setRowCount(len(self.people))
         for row, person in enumerate(self.people):
             source = KEPT_IN.get(person["source"], person["source"])
@@ -184,6 +200,7 @@ class PeopleDialog(QDialog):
             self._say(f"Could not add {name!r}: {exc.detail}")
             return False
         self.name.clear()
+        self._say("")
         self._show_token(made["name"], made["token"], "Token for")
         await self.reload()
         return True
@@ -194,6 +211,7 @@ class PeopleDialog(QDialog):
         except ApiError as exc:
             self._say(f"Could not make a new token for {name!r}: {exc.detail}")
             return
+        self._say("")
         self._show_token(name, made["token"], "New token for")
         await self.reload()
 
@@ -203,6 +221,7 @@ class PeopleDialog(QDialog):
         except ApiError as exc:
             self._say(f"Could not revoke {name!r}: {exc.detail}")
             return
+        self._say("")
         if self.token_title.property("person") == name:
             self._forget_token()
         await self.reload()
@@ -211,8 +230,10 @@ class PeopleDialog(QDialog):
         rows = {index.row() for index in self.table.selectedIndexes()}
         return self.people[min(rows)] if rows and min(rows) < len(self.people) else None
 
-    def _say(self, problem: str) -> None:
-        """A problem under the add row, in words ("": none, and the line takes no room)."""
+    def _say(self, problem: str, *, listing: bool = False) -> None:
+        """A problem under the add row, in words ("": none, and the line takes no room);
+        ``listing``: the list could not be had (an action's outcome otherwise)."""
+        self._list_problem = listing and bool(problem)
         self.error.setText(problem)
         self.error.setVisible(bool(problem))
 
