@@ -456,7 +456,7 @@ class PreferencesDialog(QDialog):
         values = self.values()
         open_to_all = self.remote is None and values.get("auth") == "off"
         self.open_note.setVisible(open_to_all and not loopback_only(str(values.get("host"))))
-        restart = bool(changes) and self.server_running
+        restart = bool(changes) and self.server_running and not errors  # only what Save would do
         self.restart_note.setText(
             "Saving restarts the embedded server to apply "
             + ", ".join(sorted(changes))

@@ -202,16 +202,18 @@ def test_a_new_port_another_program_listens_on_is_said_under_the_field_and_save_
     qtbot: Any, listener: socket.socket
 ) -> None:
     taken = listener.getsockname()[1]
-    dialog = dialog_of(qtbot, listen_check=settings_window.listen_problem)
+    dialog = dialog_of(qtbot, listen_check=settings_window.listen_problem, server_running=True)
     error = dialog.errors["port"]
     line(dialog, "port").setText(str(taken))
     assert error.text().startswith(in_use(taken)) and not error.isHidden()
     assert error.text().endswith(": pick another port, or 0 for any free one.")
     assert not dialog.save_button.isEnabled()
+    assert dialog.restart_note.text() == ""  # no restart is coming: Save waits
     with qtbot.assertNotEmitted(dialog.saved):
         dialog.save()
     line(dialog, "port").setText("0")  # any free port: nothing to try
     assert error.isHidden() and dialog.save_button.isEnabled()
+    assert "apply port" in dialog.restart_note.text()
     line(dialog, "port").setText(str(taken))
     host = dialog.editors["host"]
     assert isinstance(host, HostChoice)
