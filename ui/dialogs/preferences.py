@@ -5,9 +5,10 @@ the composition root gives: the server's own Settings model, so the dialog accep
 what the server would, and says what is wrong under the field, in words. A setting that a flag
 or an environment variable sets is shown read-only with where it comes from (``locked``): the
 file could not change it. When watching a server elsewhere the whole page is read-only.
-When the address or the port changes, ``listen_check`` (also the composition root's) tries
-whether the server could listen there, and a port another program holds is said under the
-port field like any other mistake: Save waits until it is free or another port is chosen.
+When the port changes, ``listen_check`` (also the composition root's) tries whether the
+server could listen on it at the address chosen, and a port another program holds is said
+under the port field like any other mistake: Save waits until it is free or another is chosen.
+With the port unchanged, the server restarts on the port it holds: nothing to try.
 
 Save emits ``saved(server_changes, window_values)`` and closes; the window owns what follows
 (writing the file, restarting the server when a server setting changed, which the dialog
@@ -413,9 +414,9 @@ class PreferencesDialog(QDialog):
         return values
 
     def server_changes(self, *, fresh: bool = False) -> tuple[dict[str, str], dict[str, Any]]:
-        """(errors by field, the settings that differ from what the server had). A new address
-        the server could not listen on is an error of the port field; ``fresh`` tries it again
-        even when it is the address tried last."""
+        """(errors by field, the settings that differ from what the server had). A new port the
+        server could not listen on is an error of the port field; ``fresh`` tries it again even
+        when it is the one tried last."""
         if self.remote is not None:
             return {}, {}
         errors, clean = self._check(self.values())
@@ -424,7 +425,7 @@ class PreferencesDialog(QDialog):
             for key in SERVER_KEYS
             if key not in self.locked and key in clean and clean[key] != self._initial.get(key)
         }
-        if not errors and ("host" in changes or "port" in changes):
+        if not errors and "port" in changes:
             problem = self._listen_problem((str(clean["host"]), int(clean["port"])), fresh)
             if problem is not None:
                 errors["port"] = problem

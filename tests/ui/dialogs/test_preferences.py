@@ -237,11 +237,15 @@ def test_a_port_taken_after_it_was_typed_is_caught_by_save(qtbot: Any) -> None:
 def test_the_port_it_opened_with_is_not_tried_when_other_settings_change(
     qtbot: Any, listener: socket.socket
 ) -> None:
-    """Held by the running server itself, or by whatever the window watches: not a change."""
+    """Held by the running server itself, or by whatever the window watches: the server
+    restarts on the port it holds, so there is nothing to try, whatever the address."""
     taken = listener.getsockname()[1]
     dialog = dialog_of(qtbot, port=taken, listen_check=settings_window.listen_problem)
     line(dialog, "service_name").setText("billing")
+    host = dialog.editors["host"]
+    assert isinstance(host, HostChoice)
+    host.lan.setChecked(True)
     assert dialog.errors["port"].isHidden()
     with qtbot.waitSignal(dialog.saved) as saved:
         dialog.save()
-    assert saved.args[0] == {"service_name": "billing"}
+    assert saved.args[0] == {"service_name": "billing", "host": LAN_HOST}
