@@ -220,6 +220,9 @@ def test_a_new_port_another_program_listens_on_is_said_under_the_field_and_save_
     host.advanced.setChecked(True)
     host.exact.setText("pulsedesk.invalid")  # a name: not looked up while the dialog waits
     assert error.isHidden()
+    host.exact.setText("192.0.2.1")  # TEST-NET-1: never one of this machine's addresses
+    assert error.text().startswith(f"Cannot listen on 192.0.2.1:{taken}: ")
+    assert not dialog.save_button.isEnabled()
 
 
 def test_a_port_taken_after_it_was_typed_is_caught_by_save(qtbot: Any) -> None:
