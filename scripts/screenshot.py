@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Callable
@@ -132,7 +133,8 @@ def make_people(desktop: Desktop, names: tuple[str, ...]) -> dict[str, str]:
 
 
 async def dialog_shots(desktop: Desktop, folder: Path) -> None:
-    """Preferences, People and About, light and dark, beside the window's picture."""
+    """Preferences (a port in use too), People and About, light and dark, beside the window's
+    picture."""
     from app import settings_window
 
     people = settings_window.open_people(desktop)
@@ -165,6 +167,16 @@ async def dialog_shots(desktop: Desktop, folder: Path) -> None:
         path = folder / f"preferences-window-{theme}.png"
         preferences.grab().save(str(path))
         print(f"saved {path}")
+        # A port another program listens on: said under the field, and Save waits.
+        preferences.tabs.setCurrentIndex(0)
+        taken = next_free_port("127.0.0.1", 8080)
+        with socket.create_server(("127.0.0.1", taken)):
+            preferences.editors["port"].setText(str(taken))
+            preferences.resize(780, 560)
+            await asyncio.sleep(0.3)
+            path = folder / f"preferences-port-in-use-{theme}.png"
+            preferences.grab().save(str(path))
+            print(f"saved {path}")
         if theme == "dark":
             path = folder / "screenshot-dark.png"
             desktop.window.grab().save(str(path))
