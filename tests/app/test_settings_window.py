@@ -67,7 +67,14 @@ def make_desktop(
 
 
 def running(desktop: Desktop) -> bool:
-    return desktop.server is not None and desktop.server.state is ServerState.RUNNING
+    """Running, and the window has been told: the server reports its states from its own
+    thread, so "running" may still be on its way to the window's controls when the server
+    already says so."""
+    return (
+        desktop.server is not None
+        and desktop.server.state is ServerState.RUNNING
+        and desktop.window.server_bar.state == "running"
+    )
 
 
 def starts(desktop: Desktop) -> list[str]:
