@@ -137,13 +137,15 @@ class EmbeddedServer:
         return _Server(config, self._startup_finished)
 
     def _run(self, sock: socket.socket) -> None:
+        # This run's own events: a start after a stop that gave up on this run has new ones.
+        started, built = self._started, self._built
         reason: str | None = None
         server: _Server | None = None
         try:
             try:
                 server = self._server = self._build()
             finally:
-                self._built.set()
+                built.set()
             # stop() sets the flag before it looks for the server: one of us sees the other.
             if not self._stop_requested:
                 server.run(sockets=[sock])
@@ -154,7 +156,9 @@ class EmbeddedServer:
             sock.close()
             if server is not None:
                 _release_store(server)
-            self._started.set()
+            started.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            return  # stop gave up waiting for this run and a newer one started: its state shows
         stopping = self._stop_requested
         if reason is None and server is not None and not server.started and not stopping:
             reason = "the server failed during startup (see the log)"
@@ -175,7 +179,9 @@ class EmbeddedServer:
         return self.state is ServerState.RUNNING
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Ask uvicorn to exit and join its thread; force it if it takes longer than timeout."""
+        """Ask uvicorn to exit and join its thread; force it if it takes longer than timeout.
+        A run that outlasts that too is left to end alone; once another starts, nothing of its
+        end is reported."""
         with self._lock:
             thread = self._thread
             if thread is None or not thread.is_alive():

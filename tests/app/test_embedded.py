@@ -9,6 +9,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from app import embedded
 from app.embedded import EmbeddedServer, ServerState
 from server.settings import Settings
 from server.transport.server import PortInUse
@@ -78,3 +79,44 @@ def test_stop_before_the_app_is_built_still_ends_the_thread(
     server.stop()  # maybe before the thread even imported the app: it must not run after
     assert thread is not None and not thread.is_alive()
     assert server.state is ServerState.STOPPED
+
+
+def test_a_run_that_outlives_stop_reports_nothing_over_the_next_one(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load a stopping run can outlast both of stop's joins; the next start must not
+    then be shown the old run's end (ERROR, "stopped unexpectedly") or have its wait cut short.
+
+    The old run is held at its very end (releasing the store) by wrapping that one step: a
+    slow shutdown cannot be had on demand otherwise.
+    """
+    held, release = threading.Event(), threading.Event()
+    release_store = embedded._release_store
+
+    def slow_release(server: object) -> None:
+        if not held.is_set():  # only the first run's end is slow
+            held.set()
+            assert release.wait(60), "the test never let the old run end"
+        release_store(server)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(embedded, "_release_store", slow_release)
+    states: list[ServerState] = []
+    server = EmbeddedServer(make_settings(), lambda state, _error: states.append(state))
+    server.start()
+    try:
+        assert server.wait_started()
+        old = server.thread
+        assert old is not None
+        server.stop(timeout=0.2)  # gives up on the held run
+        assert held.wait(20) and old.is_alive()
+        server.start()
+        release.set()
+        old.join(20)
+        assert not old.is_alive()
+        assert server.wait_started()
+        assert server.state is ServerState.RUNNING, states
+        assert server.error is None
+        assert ServerState.ERROR not in states, states
+    finally:
+        release.set()
+        server.stop()
