@@ -22,5 +22,9 @@ upstream change would retire it:
   uvicorn itself.
 - ``server.QuietServer`` (``uvicorn.Server``): wakes once a second instead of ten times, which is
   most of an idle server's CPU (0.27 % of a core with uvicorn's loop, 0.03 % with this one).
-  Retired by a uvicorn main loop that sleeps until asked to exit.
+  Retired by a uvicorn main loop that sleeps until asked to exit. With ``http.ClosingState`` it
+  also closes a connection made once shutdown has begun (the listener hands over what it had
+  accepted as it closes; uvicorn never asks that one to finish, serves it on keep-alive until
+  the graceful timeout, and uvloop then cannot close its loop). Retired by uvicorn shutting
+  down connections made during its shutdown.
 """

@@ -32,6 +32,7 @@ from typing import Any
 import httptools
 from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
 
 from server.observe.quiet_log import QuietLog
 
@@ -64,6 +65,15 @@ _TIMEOUT_RESPONSE = _raw(
 )
 
 
+class ClosingState(ServerState):
+    """uvicorn's state of a server, plus whether its shutdown has begun (``QuietServer`` sets
+    it). A connection the listener hands over as it closes comes after uvicorn asked its
+    connections to finish: told nothing, on keep-alive it would be served on and hold the
+    shutdown to its timeout, and its transport then outlives the loop."""
+
+    closing = False
+
+
 class BoundedHttpProtocol(HttpToolsProtocol):
     """An HTTP connection whose every request must finish its headers in time, within size.
 
@@ -88,6 +98,9 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        if isinstance(self.server_state, ClosingState) and self.server_state.closing:
+            self.shutdown()  # made as the server closed: see ClosingState
+            return
         self._start_header_deadline()  # a connection that never sends a byte is timed too
 
     def data_received(self, data: bytes) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from server.settings import Settings
-from server.transport.http import with_limits
+from server.transport.http import ClosingState, with_limits
 from server.transport.websocket import FrameWritingProtocol
 
 if TYPE_CHECKING:  # importing FastAPI is slow; the desktop binds its port before it
@@ -115,7 +115,8 @@ class QuietServer(uvicorn.Server):
     second turns, to refresh the ``Date`` header (uvicorn's own cadence for it, so the header is
     never staler than uvicorn's), and at once when asked to exit: setting ``should_exit``, from a
     signal handler or another thread, wakes the loop.
-    ``limit_max_requests`` is checked on each pass.
+    ``limit_max_requests`` is checked on each pass. A connection made once shutdown has begun
+    is closed at once (``ClosingState``).
     """
 
     def __init__(self, config: uvicorn.Config, *, refresh_every: float = 1.0) -> None:
@@ -124,6 +125,12 @@ class QuietServer(uvicorn.Server):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
         super().__init__(config)
+        self._state = ClosingState()
+        self.server_state = self._state  # before startup: the protocols are handed it there
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._state.closing = True
+        await super().shutdown(sockets)
 
     @property
     def should_exit(self) -> bool:

@@ -8,13 +8,18 @@ is for the server's own answer or close, never a sleep.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 import httpx
 import pytest
+import uvicorn
+from starlette.types import Receive, Scope, Send
 from websockets.asyncio.client import connect
 
 from app.embedded import EmbeddedServer
+from server.transport.http import BoundedHttpProtocol, ClosingState
+from server.transport.server import QuietServer
 from tests.server.rawhttp import body_of, open_raw, send_while_reading
 from tests.server.wsclient import recv_type
 from tests.servers import StartServer, admin_token, ws_url
@@ -180,3 +185,44 @@ async def test_headers_over_the_limit_with_a_body_behind_them_still_get_their_43
     raw, _ = await send_while_reading(server.port, head, [b"x" * (1 << 16)], repeat=1600)
     assert raw.startswith(TOO_LARGE_HEADERS), raw[:80]
     assert body_of(raw) == b"Request headers too large: the limit is 8192 bytes\n"
+
+
+async def _ok(scope: Scope, receive: Receive, send: Send) -> None:
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]}
+    )
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+@pytest.mark.parametrize("closing", [False, True], ids=["serving", "shutdown begun"])
+async def test_a_connection_made_once_shutdown_began_is_closed_unserved(closing: bool) -> None:
+    """What a listener hands over as it closes comes after uvicorn asked its connections to
+    finish: it is closed at once, not served on keep-alive past the shutdown. The protocol
+    runs on this loop, over a real socket, with the state as ``QuietServer.shutdown`` sets it."""
+    state = ClosingState()
+    state.closing = closing
+    config = uvicorn.Config(_ok, http=BoundedHttpProtocol, lifespan="off", log_config=None)
+    loop = asyncio.get_running_loop()
+    listener = await loop.create_server(
+        lambda: BoundedHttpProtocol(config=config, server_state=state, app_state={}),
+        "127.0.0.1",
+        0,
+    )
+    async with listener:
+        reader, writer = await open_raw(listener.sockets[0].getsockname()[1])
+        writer.write(REQUEST)
+        if closing:
+            assert await read_until_closed(reader) == b""
+        else:
+            assert await read_response(reader) == (b"HTTP/1.1 200 OK", b"ok")
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+
+async def test_the_server_tells_its_protocols_when_shutdown_begins() -> None:
+    server = QuietServer(uvicorn.Config(_ok, lifespan="off"))
+    assert isinstance(server.server_state, ClosingState) and not server.server_state.closing
+    server.servers, server.force_exit = [], True  # never started: nothing to close or wait for
+    await server.shutdown()
+    assert server.server_state.closing
