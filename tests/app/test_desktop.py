@@ -26,7 +26,8 @@ from server.settings import Settings
 from tests.app.desktops import FAST, MakeDesktop, broadcast_texts, feed_connected, log_rows
 from tests.filesystems import read_only
 from tests.servers import StartServer, admin_token, port_is_free, ws_url
-from tests.ui.qasync_support import run, until
+from tests.ui.qasync_support import run
+from tests.waiting import until
 from ui.core.feed import FeedState
 from ui.core.health import Health
 from ui.monitor import MonitorTuning

@@ -12,7 +12,8 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from tests.app.desktops import MakeDesktop, feed_connected, log_rows
 from tests.servers import ws_url
-from tests.ui.qasync_support import run, until
+from tests.ui.qasync_support import run
+from tests.waiting import until
 
 
 async def frames_until(ws: ClientConnection, kind: str) -> list[dict[str, Any]]:

@@ -12,8 +12,8 @@ import httpx
 
 from app.events import run
 from tests.known_tokens import remember_token
-from tests.server.wsclient import wait_until
 from tests.servers import StartServer, admin_token
+from tests.waiting import wait_until
 
 
 def test_the_recent_timeline_prints_one_readable_line_per_event(start_server: StartServer) -> None:

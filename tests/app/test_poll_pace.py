@@ -16,7 +16,8 @@ from app.desktop import Desktop
 from app.embedded import ServerState
 from server.settings import Settings
 from tests.servers import StartServer, admin_token, ws_url
-from tests.ui.qasync_support import run, until
+from tests.ui.qasync_support import run
+from tests.waiting import until
 from ui.core.feed import FeedState
 from ui.core.health import Health
 from ui.monitor import MonitorTuning

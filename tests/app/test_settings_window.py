@@ -28,7 +28,8 @@ from server.transport.server import next_free_port
 from tests.app.desktops import FAST, close_desktops, connections_to
 from tests.known_tokens import remember_token
 from tests.servers import port_is_free, ws_url
-from tests.ui.qasync_support import run, until
+from tests.ui.qasync_support import run
+from tests.waiting import until
 from ui.dialogs.preferences import HostChoice, TargetsEditor
 from ui.dialogs.shortcuts import ShortcutsDialog
 from ui.window import MainWindow

@@ -20,8 +20,9 @@ import pytest
 from app.embedded import EmbeddedServer
 from app.traffic import LOW_PRIORITY
 from tests.known_tokens import remember_token
-from tests.server.instances import eventually, open_client
+from tests.server.instances import open_client
 from tests.servers import StartServer, admin_token
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 

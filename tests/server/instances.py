@@ -1,6 +1,6 @@
-"""Helpers for tests that run several real instances on one Redis: clients, waits, polling.
+"""Helpers for tests that run several real instances on one Redis: clients and their waits.
 
-Every wait has a deadline and fails with what it was waiting for; none is a timing assertion.
+Every wait has a deadline (``tests.waiting.DEADLINE``); none is a timing assertion.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -16,19 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from app.embedded import EmbeddedServer
 from tests.servers import ws_url
-
-DEADLINE = 20.0
-
-
-async def eventually(
-    condition: Callable[[], Awaitable[bool]], what: str, timeout: float = DEADLINE
-) -> None:
-    """Poll an async condition until it holds; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        await asyncio.sleep(0.05)
+from tests.waiting import DEADLINE
 
 
 async def get_json(server: EmbeddedServer, path: str, token: str | None = None) -> Any:

@@ -21,8 +21,9 @@ from app.embedded import EmbeddedServer
 from server.main import create_app
 from server.settings import Settings
 from tests.server.appserver import serve_app
-from tests.server.wsclient import await_until, http_get_json, recv_type, wait_until
+from tests.server.wsclient import http_get_json, recv_type
 from tests.servers import StartServer, ws_url
+from tests.waiting import eventually, wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -161,12 +162,12 @@ async def test_a_client_whose_network_goes_silent_is_dropped_by_the_ping_timeout
             async def counted(n: int) -> bool:
                 return await asyncio.to_thread(connections, server.url) == n
 
-            await await_until(lambda: counted(1), what="the proxied client to be counted")
+            await eventually(lambda: counted(1), what="the proxied client to be counted")
             # Pings flow through the proxy and are answered: still connected after several.
             await ws.send("before the silence")
             assert (await recv_type(ws, "echo"))["data"] == {"text": "before the silence"}
             proxy.silent.set()
-            await await_until(lambda: counted(0), what="the ping timeout to drop the client")
+            await eventually(lambda: counted(0), what="the ping timeout to drop the client")
 
 
 def restarted(server: EmbeddedServer) -> None:

@@ -14,13 +14,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from app.embedded import EmbeddedServer
-from tests.server.wsclient import (
-    OP_BINARY,
-    OP_TEXT,
-    RawWebSocket,
-    recv_each,
-    recv_type,
-)
+from tests.server.wsclient import OP_BINARY, OP_TEXT, RawWebSocket, recv_each, recv_type
 from tests.servers import StartServer, admin_token, ws_url
 
 pytestmark = pytest.mark.anyio

@@ -2,7 +2,7 @@
 
 ``RawWebSocket`` speaks the WebSocket protocol by hand over a plain socket, for what a well
 behaved client library will not do: stop reading, send invalid UTF-8, or vanish. The JSON
-helpers wrap real ``websockets`` clients.
+helpers wrap real ``websockets`` clients. Waits on a condition are in tests/waiting.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import os
 import socket
 import struct
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,27 +22,6 @@ from websockets.asyncio.client import ClientConnection
 OP_TEXT = 0x1
 OP_BINARY = 0x2
 OP_CLOSE = 0x8
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
-    """Poll ``condition`` until it is true; fail after ``timeout`` seconds (a deadline, not a
-    measured threshold: the condition is expected to hold long before)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        time.sleep(0.02)
-
-
-async def await_until(
-    condition: Callable[[], Awaitable[bool]], timeout: float = 10.0, what: str = ""
-) -> None:
-    """``wait_until`` for async conditions."""
-    deadline = time.monotonic() + timeout
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        await asyncio.sleep(0.02)
 
 
 async def recv_json(ws: ClientConnection, timeout: float = 10.0) -> dict[str, Any]:

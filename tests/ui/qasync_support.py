@@ -1,7 +1,7 @@
 """pytest-qt meets qasync: a qasync loop for the tests, and ways to wait on it without sleeping.
 
 A pytest plugin (``pytest_plugins`` in tests/conftest.py): its fixtures are everyone's, and
-``run`` and ``until`` are imported where they are used.
+``run`` is imported where it is used (with ``tests.waiting.until`` to wait on the loop).
 
 pytest-qt spins Qt's event loop (``qtbot.waitUntil``) but knows nothing of asyncio. A qasync
 ``QEventLoop(already_running=True)`` is an asyncio loop that runs *inside* whatever spins Qt,
@@ -11,7 +11,7 @@ so coroutines, httpx and websockets make progress while qtbot waits on a conditi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -68,10 +68,3 @@ def run(qtbot: Any, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
     task = asyncio.ensure_future(coro)
     qtbot.waitUntil(task.done, timeout=int(timeout * 1000))
     return task.result()
-
-
-async def until(condition: Callable[[], object], timeout: float = 15.0) -> None:
-    """Poll ``condition`` on the loop until true, or TimeoutError after ``timeout`` seconds."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)

@@ -19,8 +19,9 @@ from server.realtime.wire import encode_frame
 from tests.known_tokens import remember_token
 from tests.server.wsclient import RawWebSocket
 from tests.servers import StartServer, admin_token, ws_url
-from tests.ui.qasync_support import run, until
+from tests.ui.qasync_support import run
 from tests.ui.watching import Watch, feed_live
+from tests.waiting import until
 from ui.core.health import Health
 from ui.models.timeline import ENTRY_ROLE
 

@@ -8,8 +8,9 @@ from typing import Any
 from websockets.asyncio.client import connect
 
 from tests.servers import StartServer, ws_url
-from tests.ui.qasync_support import run, until
+from tests.ui.qasync_support import run
 from tests.ui.watching import Watch, feed_live
+from tests.waiting import until
 
 
 def table_ids(monitor: Any) -> set[str]:

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.servers import StartServer, admin_token
-from tests.ui.qasync_support import run, until
+from tests.ui.qasync_support import run
 from tests.ui.watching import FAST, Watch, feed_live
+from tests.waiting import until
 from ui.core.health import Health
 
 

@@ -9,8 +9,9 @@ from typing import Any
 from websockets.asyncio.client import connect
 
 from tests.servers import StartServer, ws_url
-from tests.ui.qasync_support import run, until
+from tests.ui.qasync_support import run
 from tests.ui.watching import Watch, feed_live
+from tests.waiting import until
 
 
 def test_a_message_reaches_an_outside_client_and_is_logged_out(

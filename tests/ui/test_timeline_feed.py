@@ -13,9 +13,10 @@ from websockets.asyncio.client import connect
 
 from tests.known_tokens import remember_token
 from tests.servers import StartServer, admin_token, ws_url
-from tests.ui.qasync_support import run, until
+from tests.ui.qasync_support import run
 from tests.ui.timeline_rows import http_paths, shown
 from tests.ui.watching import Watch, feed_live
+from tests.waiting import until
 from ui.monitor import Monitor
 from ui.panels.timeline import TimelinePanel
 

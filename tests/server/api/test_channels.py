@@ -16,8 +16,9 @@ from websockets.asyncio.client import connect
 
 from app.embedded import EmbeddedServer
 from tests.known_tokens import remember_token
-from tests.server.instances import Client, eventually, open_client
+from tests.server.instances import Client, open_client
 from tests.servers import StartServer, admin_token, ws_url
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 

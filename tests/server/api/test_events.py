@@ -16,8 +16,9 @@ from app.embedded import EmbeddedServer
 from server.main import create_app
 from tests.known_tokens import remember_token
 from tests.server.appserver import serve_app
-from tests.server.wsclient import RawWebSocket, recv_type, wait_until
+from tests.server.wsclient import RawWebSocket, recv_type
 from tests.servers import StartServer, admin_token, ws_url
+from tests.waiting import wait_until
 
 
 def events(server_url: str, token: str, **query: Any) -> dict[str, Any]:

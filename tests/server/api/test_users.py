@@ -12,8 +12,9 @@ from websockets.exceptions import ConnectionClosed
 
 from app.embedded import EmbeddedServer, ServerState
 from tests.known_tokens import remember_token
-from tests.server.wsclient import recv_type, wait_until
+from tests.server.wsclient import recv_type
 from tests.servers import StartServer, admin_token, ws_url
+from tests.waiting import wait_until
 
 
 def admin(server: EmbeddedServer) -> httpx.Client:

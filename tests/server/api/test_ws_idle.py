@@ -24,7 +24,8 @@ from server.transport.keepalive import PingTimer
 from server.transport.server import QuietServer
 from server.transport.websocket import FrameWritingProtocol
 from tests.server.appserver import run_uvicorn
-from tests.server.wsclient import await_until, recv_type
+from tests.server.wsclient import recv_type
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -89,7 +90,7 @@ async def test_an_idle_connection_holds_no_routing_frames_and_no_queue(
                 # read: the server runs on its own thread.
                 return any(frame.endswith("ws.py:_read") for frame in awaiting(reader.get_coro()))
 
-            await await_until(waiting_for_a_frame, what="the reader waits for a frame")
+            await eventually(waiting_for_a_frame, what="the reader waits for a frame")
             chain = awaiting(reader.get_coro())
             routing = [
                 frame

@@ -12,9 +12,10 @@ from websockets.exceptions import ConnectionClosed
 
 from server.main import create_app
 from tests.redis_server import RedisServer
-from tests.server.instances import DEADLINE, eventually, open_client
+from tests.server.instances import open_client
 from tests.server.scrape import scrape, value
 from tests.servers import StartServer, admin_token, ws_url
+from tests.waiting import DEADLINE, eventually
 
 pytestmark = pytest.mark.anyio
 

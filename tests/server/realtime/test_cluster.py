@@ -12,8 +12,9 @@ import pytest
 from app.embedded import EmbeddedServer
 from server.realtime.cluster import ClusterPresence, ClusterSnapshot
 from tests.redis_server import RedisServer
-from tests.server.instances import DEADLINE, Client, eventually, get_json, open_client
+from tests.server.instances import Client, get_json, open_client
 from tests.servers import StartServer, admin_token
+from tests.waiting import DEADLINE, eventually
 
 pytestmark = pytest.mark.anyio
 

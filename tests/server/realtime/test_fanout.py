@@ -11,14 +11,9 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from server.realtime.presence import PRESENCE_BUDGET, PRESENCE_PER_CHANGE
-from tests.server.wsclient import (
-    RawWebSocket,
-    await_until,
-    http_get_json,
-    recv_each,
-    recv_type,
-)
+from tests.server.wsclient import RawWebSocket, http_get_json, recv_each, recv_type
 from tests.servers import StartServer, admin_token, ws_url
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -44,7 +39,7 @@ async def test_200_clients_are_counted_and_all_get_a_broadcast(start_server: Sta
             async def all_counted() -> bool:
                 return await healthz_connections(http) == CLIENTS
 
-            await await_until(all_counted, what=f"/healthz to count {CLIENTS}")
+            await eventually(all_counted, what=f"/healthz to count {CLIENTS}")
 
         sender = sockets[0]
         await sender.send('{"type": "message", "data": {"text": "to everyone"}}')
@@ -93,7 +88,7 @@ async def test_a_client_that_never_reads_is_closed_1013_and_delays_no_one(
             async def all_counted() -> bool:
                 return await healthz_connections(http) == healthy_count + 2
 
-            await await_until(all_counted, what="every client counted")
+            await eventually(all_counted, what="every client counted")
             for n in range(messages):
                 await sender.send(f'{{"type":"message","data":{{"n":{n},"pad":"{payload}"}}}}')
                 await recv_type(sender, "echo", timeout=60)  # paced by the server, not a sleep
@@ -105,7 +100,7 @@ async def test_a_client_that_never_reads_is_closed_1013_and_delays_no_one(
             async def stalled_gone() -> bool:
                 return await healthz_connections(http) == healthy_count + 1
 
-            await await_until(stalled_gone, what="the stalled client to leave the count")
+            await eventually(stalled_gone, what="the stalled client to leave the count")
     finally:
         for task in readers:
             task.cancel()

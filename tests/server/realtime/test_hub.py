@@ -24,6 +24,7 @@ from server.realtime.connection import Connection
 from server.realtime.framing import text_frame
 from server.realtime.hub import Hub
 from server.realtime.presence import PRESENCE_BUDGET, PRESENCE_PER_CHANGE
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 
@@ -94,12 +95,6 @@ async def connect(hub: Hub, sock: FakeSocket, *, admin: bool = False) -> Connect
 
     asyncio.get_running_loop().create_task(reader())
     return await registered
-
-
-async def until(condition: Any, timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.005)
 
 
 async def test_a_broadcast_is_encoded_once_and_reaches_everyone_in_order() -> None:

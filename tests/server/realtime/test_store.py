@@ -27,6 +27,7 @@ from server.realtime.wire import Broadcast
 from server.settings import Settings
 from tests.filesystems import read_only
 from tests.servers import StartServer, admin_token, ws_url
+from tests.waiting import until, wait_until
 
 
 def _store(path: Path, **overrides: float) -> MessageStore:
@@ -191,11 +192,11 @@ async def test_kill_9_loses_at_most_the_batch_not_yet_committed(tmp_path: Path) 
         url = line.split(" at ", 1)[1].split()[0]
         ws = url.replace("http://", "ws://") + "/ws"
         acked = await _send_messages(ws, 200)
-        # Wait until the server says the first 200 are on disk.
-        deadline = time.monotonic() + 30
-        while httpx.get(url + "/health/").json()["details"]["store"]["committed_id"] < 200:
-            assert time.monotonic() < deadline, "the store never committed"
-            time.sleep(0.05)
+        wait_until(
+            lambda: httpx.get(url + "/health/").json()["details"]["store"]["committed_id"] >= 200,
+            "the server says the first 200 are on disk",
+            every=0.05,
+        )
         burst = await _send_messages(ws, 300)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
@@ -322,21 +323,18 @@ async def test_a_stop_while_a_batch_waits_for_the_writer_thread_still_stores_it(
         release.wait(10)
 
     held = asyncio.get_running_loop().run_in_executor(store._executor, hold_the_writer)
-    async with asyncio.timeout(10):
-        while not busy.is_set():
-            await asyncio.sleep(0.01)
-        for n in (1, 2, 3):
-            store.append(Broadcast(n, "c1", {"text": f"m{n}"}))
-        while store._pending:  # the flusher took the batch: its write waits for the thread
-            await asyncio.sleep(0.01)
-        flusher = store._flusher
-        assert flusher is not None
-        closing = asyncio.create_task(store.close(last_id=3))
-        while not flusher.done():  # close has cancelled the flusher's wait for its write
-            await asyncio.sleep(0.01)
-        release.set()
-        await held
-        await closing
+    await until(busy.is_set, "the writer thread is held")
+    for n in (1, 2, 3):
+        store.append(Broadcast(n, "c1", {"text": f"m{n}"}))
+    # The flusher took the batch: its write waits for the thread.
+    await until(lambda: not store._pending, "the flusher takes the batch")
+    flusher = store._flusher
+    assert flusher is not None
+    closing = asyncio.create_task(store.close(last_id=3))
+    await until(flusher.done, "close cancels the flusher's wait for its write")
+    release.set()
+    await held
+    await closing
 
     reopened = _store(path)
     await reopened.open()
@@ -406,13 +404,11 @@ async def test_a_full_disk_is_degraded_keeps_every_message_and_clears(tmp_path: 
 
         resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (-1, -1))  # space freed
 
-        def cleared() -> bool:
-            return bool(_health(url)["status"] == "healthy")
-
-        deadline = time.monotonic() + 30
-        while not cleared():
-            assert time.monotonic() < deadline, f"still {_health(url)['details']['problems']}"
-            time.sleep(0.05)
+        wait_until(
+            lambda: _health(url)["status"] == "healthy",
+            "the store is healthy once space is freed",
+            every=0.05,
+        )
         headers = {"Authorization": f"Bearer {token}"}
         stored = [
             item["id"]
@@ -492,10 +488,11 @@ async def test_a_read_only_data_dir_serves_its_history_and_is_never_set_aside(
             assert httpx.get(url + "/healthz").json()["store"] == "degraded"
 
             make_writable()
-            deadline = time.monotonic() + 30
-            while _health(url)["status"] != "healthy":
-                assert time.monotonic() < deadline, "the store never became writable again"
-                time.sleep(0.05)
+            wait_until(
+                lambda: _health(url)["status"] == "healthy",
+                "the store becomes writable again",
+                every=0.05,
+            )
             page = httpx.get(url + "/api/v1/messages", headers=headers).json()
             assert [item["id"] for item in page["items"]] == (before + during)[::-1]
         finally:

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from server.settings import Settings
 from server.transport.server import QuietServer, bind_socket, uvicorn_config
-from tests.server.wsclient import wait_until
+from tests.waiting import wait_until
 
 
 class CountingServer(QuietServer):

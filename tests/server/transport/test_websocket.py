@@ -29,7 +29,8 @@ from server.realtime.wire import encode_frame
 from server.settings import Settings
 from server.transport.websocket import BorrowedSocket, Flag, ReceiveQueue, raw_socket
 from tests.server.appserver import serve_app
-from tests.server.wsclient import await_until, recv_json, recv_type
+from tests.server.wsclient import recv_json, recv_type
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -251,7 +252,7 @@ async def test_the_socket_a_connection_sends_with_is_let_go_with_the_connection(
         async def let_go() -> bool:
             return protocol.sock is None
 
-        await await_until(let_go, what="the connection's end")
+        await eventually(let_go, what="the connection's end")
         assert sock.fileno() == -1
 
 

@@ -11,6 +11,7 @@ import psutil
 import pytest
 
 from tests.servers import StartServer, admin_token
+from tests.waiting import until
 from ui.core.api import ApiClient, ApiError
 
 pytestmark = pytest.mark.anyio
@@ -94,9 +95,8 @@ async def test_closing_while_a_request_opens_its_connection_leaves_no_connection
     loop = asyncio.get_running_loop()
     try:
         request = asyncio.create_task(api.get("/healthz"))
-        async with asyncio.timeout(15):
-            while not _connecting_to(port):  # the SYN the kernel drops while the queue is full
-                await asyncio.sleep(0.01)
+        # The SYN the kernel drops while the queue is full.
+        await until(lambda: _connecting_to(port), "the client is connecting", every=0.01)
         await api.aclose()
         await loop.run_in_executor(None, lambda: listener.accept()[0].close())  # the filler
         with pytest.raises(ApiError, match="closed"):

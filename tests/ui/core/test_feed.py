@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,15 +11,10 @@ from websockets.asyncio.client import connect
 from websockets.utils import accept_key
 
 from tests.servers import StartServer, admin_token, ws_url
+from tests.waiting import until
 from ui.core.feed import FeedState, FeedUnavailable, LiveFeed
 
 pytestmark = pytest.mark.anyio
-
-
-async def until(condition: Callable[[], object], timeout: float = 15.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
 
 
 def broadcast_ids(frames: list[Any]) -> list[int]:

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.waiting import until
 from ui.core.refresh import Refresh
 
 pytestmark = pytest.mark.anyio
@@ -25,9 +26,7 @@ class Fetches:
 
 
 async def settle(refresh: Refresh) -> None:
-    async with asyncio.timeout(5):
-        while not refresh.settled:
-            await asyncio.sleep(0)
+    await until(lambda: refresh.settled, "the refresh settles", every=0)
 
 
 async def test_requests_during_a_fetch_make_one_more_after_it() -> None:

@@ -17,7 +17,8 @@ from app import settings_window
 from server.settings import Settings
 from server.transport.server import next_free_port
 from tests.servers import StartServer
-from tests.ui.qasync_support import run, until
+from tests.ui.qasync_support import run
+from tests.waiting import until
 from ui.dialogs.preferences import (
     LAN_HOST,
     LOCAL_HOST,

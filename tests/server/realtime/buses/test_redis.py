@@ -16,16 +16,9 @@ from app.embedded import EmbeddedServer
 from server.realtime.buses import redis as redis_bus
 from server.realtime.buses.redis import without_password
 from tests.redis_server import RedisServer
-from tests.server.instances import (
-    DEADLINE,
-    Recorder,
-    bus_state,
-    eventually,
-    get_json,
-    open_client,
-    open_recorder,
-)
+from tests.server.instances import Recorder, bus_state, get_json, open_client, open_recorder
 from tests.servers import StartServer, admin_token
+from tests.waiting import DEADLINE, eventually
 
 pytestmark = pytest.mark.anyio
 
