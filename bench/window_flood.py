@@ -25,7 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -102,7 +102,11 @@ def flood(sink: Callable[[str], None], rate: float, seconds: float) -> dict[str,
     return {"sent": sent, "elapsed": elapsed, "lateness": lateness, "memory": memory}
 
 
-def pulsedesk_window(capacity: int) -> tuple[Callable[[str], None], Callable[[], list[int]], Any]:
+#: The ids of the rows a window holds, oldest first (None for a row without one: not a message).
+HeldIds = Callable[[], Sequence[int | None]]
+
+
+def pulsedesk_window(capacity: int) -> tuple[Callable[[str], None], HeldIds, Any]:
     """The real window; its feed's receive path as the sink; the ids its log holds."""
     folder = tempfile.mkdtemp(prefix="pulsedesk-bench-window-")
     atexit.register(shutil.rmtree, folder, True)  # the window saves its state there until then
@@ -113,7 +117,7 @@ def pulsedesk_window(capacity: int) -> tuple[Callable[[str], None], Callable[[],
     window.show()
     feed = LiveFeed("http://127.0.0.1:9", None, monitor._on_frame, monitor._on_feed_state)
 
-    def held_ids() -> list[int]:
+    def held_ids() -> list[int | None]:
         model = window.log_panel.model
         model.flush()
         return [entry.id for entry in model.log.rows]
@@ -121,7 +125,7 @@ def pulsedesk_window(capacity: int) -> tuple[Callable[[str], None], Callable[[],
     return feed._receive, held_ids, window
 
 
-def naive_window(capacity: int) -> tuple[Callable[[str], None], Callable[[], list[int]], Any]:
+def naive_window(capacity: int) -> tuple[Callable[[str], None], HeldIds, Any]:
     """The anchor: one appendPlainText per message."""
     edit = QPlainTextEdit()
     edit.setReadOnly(True)

@@ -20,7 +20,7 @@ from picows import WSFrame, WSListener, WSMsgType, WSTransport, WSUpgradeRequest
 TRANSPORTS: set[WSTransport] = set()
 
 
-class Broadcaster(WSListener):  # type: ignore[misc]
+class Broadcaster(WSListener):
     def on_ws_connected(self, transport: WSTransport) -> None:
         TRANSPORTS.add(transport)
 

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QMenu, QPushButton
 from websockets.asyncio.client import connect
 
 from app.desktop import Desktop
@@ -26,6 +26,7 @@ from server.settings import Settings
 from tests.app.desktops import FAST, MakeDesktop, broadcast_texts, feed_connected, log_rows
 from tests.filesystems import read_only
 from tests.servers import StartServer, admin_token, port_is_free, ws_url
+from tests.ui.cells import cell_text
 from tests.ui.qasync_support import run
 from tests.waiting import until
 from ui.core.feed import FeedState
@@ -114,7 +115,7 @@ def test_stop_is_stopped_not_an_outage_and_start_resumes_without_gaps(
     qtbot.waitUntil(lambda: window.connections.model.rowCount() == 1)
 
     async def send(*texts: str) -> None:
-        async with connect(ws_url(server)) as outsider:  # type: ignore[arg-type]
+        async with connect(ws_url(server)) as outsider:
             for text in texts:
                 await outsider.send(text)
             await until(lambda: set(texts) <= set(broadcast_texts(desktop)))
@@ -343,9 +344,9 @@ def test_a_port_held_by_another_pulsedesk_is_watched_and_said_so(
     qtbot.waitUntil(lambda: fits(banner.message) and fits(bar.state_label))
 
     banner.next_button.click()
-    qtbot.waitUntil(lambda: desktop.server.state is ServerState.RUNNING, timeout=15_000)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: desktop.server.state is ServerState.RUNNING, timeout=15_000)
     assert desktop.server.port != holder.port
-    qtbot.waitUntil(lambda: desktop.monitor.base_url == desktop.server.url)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: desktop.monitor.base_url == desktop.server.url)
     assert not banner.isVisible() and bar.state == "running"
 
 
@@ -415,11 +416,11 @@ def test_check_now_shows_each_target_result(make_desktop: MakeDesktop, qtbot: An
     closed.close()
     desktop = make_desktop(check_targets={"nobody": f"tcp://127.0.0.1:{dead_port}"})
     health = desktop.window.health
-    qtbot.waitUntil(lambda: health.targets.item(0, 0).text() == "nobody", timeout=15_000)
+    qtbot.waitUntil(lambda: cell_text(health.targets, 0, 0) == "nobody", timeout=15_000)
     assert health.badge.text() == "UP" and health.targets_note.text() == ""
     health.check_now.click()
-    qtbot.waitUntil(lambda: "unhealthy" in (health.targets.item(0, 2).text()), timeout=15_000)
-    assert health.targets.item(0, 2).text().startswith("✘")
+    qtbot.waitUntil(lambda: "unhealthy" in (cell_text(health.targets, 0, 2) or ""), timeout=15_000)
+    assert (cell_text(health.targets, 0, 2) or "").startswith("✘")
     # The server answers, but not everything it depends on does: said beside the badge.
     assert health.targets_note.text() == "1 of 1 check target unhealthy"
 
@@ -460,7 +461,7 @@ def test_poll_interval_and_layout_persist(
     first.window.health.interval.setValue(7.5)
     first.window.main_splitter.setSizes([300, 700])
     first.window.save()
-    assert float(qt_settings.value("health/interval")) == 7.5  # type: ignore[arg-type]
+    assert float(qt_settings.value("health/interval")) == 7.5
     second = make_desktop()
     assert second.window.health.interval.value() == 7.5
     assert second.monitor.interval == 7.5
@@ -613,6 +614,7 @@ def test_the_tools_menu_opens_the_load_test_and_replay_on_this_server(
     desktop = make_desktop()
     qtbot.waitUntil(lambda: feed_connected(desktop), timeout=15_000)
     menu = next(a.menu() for a in desktop.window.menuBar().actions() if a.text() == "&Tools")
+    assert isinstance(menu, QMenu)
     names = [action.text() for action in menu.actions()]
     assert names == ["&Load test…", "&Replay a recording…"]
     load = desktop.open_load_test()

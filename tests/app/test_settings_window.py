@@ -28,6 +28,7 @@ from server.transport.server import next_free_port
 from tests.app.desktops import FAST, close_desktops, connections_to
 from tests.known_tokens import remember_token
 from tests.servers import port_is_free, ws_url
+from tests.ui.cells import cell, cell_text
 from tests.ui.qasync_support import run
 from tests.waiting import until
 from ui.dialogs.preferences import HostChoice, TargetsEditor
@@ -336,7 +337,7 @@ def test_adding_a_person_shows_their_token_once_and_revoking_disconnects_them(
     assert len(token) >= 40 and not dialog.token_panel.isHidden()
     assert dialog.qr.pixmap() is not None and not dialog.qr.pixmap().isNull()
     assert [person["name"] for person in dialog.people] == ["grafana"]
-    assert dialog.table.item(0, 0).text() == "grafana"
+    assert cell_text(dialog.table, 0, 0) == "grafana"
     share = desktop.share_with_token(token)
     assert token in share.python_snippet.toPlainText()
     share.reject()
@@ -462,14 +463,14 @@ def test_a_check_target_is_tested_before_it_is_saved(make_desktop: MakeDesktop, 
     targets = dialog.editors["check_targets"]
     assert isinstance(targets, TargetsEditor)
     targets.add.click()
-    targets.table.item(0, 0).setText("self")
-    targets.table.item(0, 1).setText(f"{desktop.server.url}/healthz")
+    cell(targets.table, 0, 0).setText("self")
+    cell(targets.table, 0, 1).setText(f"{desktop.server.url}/healthz")
     targets.table.selectRow(0)
     targets.test_now.click()
     qtbot.waitUntil(lambda: targets.result.text().startswith("healthy"), timeout=10_000)
     targets.add.click()
-    targets.table.item(1, 0).setText("nothing-there")
-    targets.table.item(1, 1).setText("tcp://127.0.0.1:9")
+    cell(targets.table, 1, 0).setText("nothing-there")
+    cell(targets.table, 1, 1).setText("tcp://127.0.0.1:9")
     targets.table.selectRow(1)
     targets.test_now.click()
     qtbot.waitUntil(lambda: targets.result.text().startswith("unhealthy"), timeout=10_000)

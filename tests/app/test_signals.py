@@ -11,26 +11,15 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.servers import port_is_free
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "condition"):  # type: ignore[no-untyped-def]
-    """Poll until ``condition()`` is truthy; its value, or fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def start_app(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
@@ -92,7 +81,7 @@ def test_a_signal_quits_like_closing_the_window(tmp_path: Path, signum: int) -> 
         return answer.status_code == 200 and answer.json()["count"] == 1
 
     try:
-        wait_for(window_feed_connected, what="the window's own WebSocket")
+        wait_until(window_feed_connected, "the window's own WebSocket", timeout=30, every=0.05)
     finally:
         child.send_signal(signum)
     assert exit_code(child) == 0

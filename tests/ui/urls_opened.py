@@ -27,7 +27,7 @@ def urls_opened(*schemes: str) -> Iterator[list[str]]:
     schemes = schemes or ("http", "https")
     catcher = _Catcher()
     for scheme in schemes:
-        QDesktopServices.setUrlHandler(scheme, catcher, "open")
+        QDesktopServices.setUrlHandler(scheme, catcher, b"open")
     try:
         yield catcher.opened
     finally:

@@ -151,5 +151,5 @@ def test_the_polled_routes_are_called_directly(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("PULSEDESK_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("PULSEDESK_DATA_DIR", str(tmp_path / "data"))
     app = create_app(Settings(port=0))
-    direct = {route.path for route in app.routes if getattr(route, "direct", False)}
+    direct = {getattr(route, "path", "") for route in app.routes if getattr(route, "direct", False)}
     assert direct >= POLLED

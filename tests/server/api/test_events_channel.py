@@ -71,7 +71,7 @@ def test_since_replays_what_came_after_it(start_server: StartServer) -> None:
     async def scenario() -> list[str]:
         async with connect(ws_url(server), additional_headers=bearer(token)) as ws:
             assert await subscribed(ws, since=before) == before
-            paths = []
+            paths: list[str] = []
             while len(paths) < 3:
                 frame = await recv_type(ws, "event")
                 if frame["data"]["kind"] == "http":

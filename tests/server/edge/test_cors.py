@@ -4,6 +4,7 @@ to end."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ def start(headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
     return {"type": "http.response.start", "status": 200, "headers": headers or []}
 
 
-def header_values(message: dict[str, Any], name: bytes) -> list[bytes]:
+def header_values(message: Mapping[str, Any], name: bytes) -> list[bytes]:
     return [value for key, value in message["headers"] if key == name]
 
 

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 import httpx
 import pytest
@@ -201,7 +202,7 @@ def test_the_durations_read_as_prometheus_clients_own_histogram() -> None:
     )
     ours = CollectorRegistry()
     durations = RequestDurations(HTTP_BUCKETS)
-    ours.register(durations)  # type: ignore[arg-type]  # a collector by its collect()
+    ours.register(durations)  # a collector by its collect()
     observations = [
         ("GET", "/healthz", 200, 0.0004),
         ("GET", "/healthz", 200, 0.0005),  # exactly on a bound: that bucket
@@ -279,7 +280,7 @@ async def test_a_websocket_holds_one_frame_of_pulsedesks_middleware(
     async def frames(websocket: WebSocket) -> None:
         await websocket.accept()
         # While this runs, every coroutine that awaits it is a frame on the stack.
-        frame = sys._getframe()
+        frame: FrameType | None = sys._getframe()
         while frame is not None:
             seen.append(f"{frame.f_code.co_filename}:{frame.f_code.co_qualname}")
             frame = frame.f_back

@@ -52,10 +52,12 @@ def test_a_log_of_size_zero_records_nothing() -> None:
 
 def test_records_from_many_threads_keep_their_ids_in_order() -> None:
     log = EventLog(100_000)
-    threads = [
-        threading.Thread(target=lambda: [log.health("t", INFO, "x") for _ in range(2000)])
-        for _ in range(4)
-    ]
+
+    def record() -> None:
+        for _ in range(2000):
+            log.health("t", INFO, "x")
+
+    threads = [threading.Thread(target=record) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

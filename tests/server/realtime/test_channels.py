@@ -188,7 +188,10 @@ async def test_release_drops_only_the_replayed_channels_held_messages() -> None:
     await hub.broadcast("server", {"n": 1})  # global: not in a replay of "x"
     await hub.broadcast("server", {"n": 2}, "x")  # in the replay below
     await hub.broadcast("server", {"n": 3}, "x")  # after it
-    replay = hub.channels.get("x").history.since(0)  # type: ignore[union-attr]
+    channel = hub.channels.get("x")
+    assert channel is not None
+    replay = channel.history.since(0)
+    assert replay is not None
     first = [replay[0].frame]
     hub.release(conn, first, replay[0].id, lambda item: item.channel == "x")
     assert [f["data"]["n"] for f in socket.of("broadcast")] == [2, 1, 3]

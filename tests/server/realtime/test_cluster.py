@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +38,13 @@ async def test_status_counts_every_instance_and_connection(
 
     clients = [await open_client(a), await open_client(a), await open_client(b)]
     for server in (a, b):
-        await eventually(lambda s=server: shows(s, 2, 3), "three connections on two instances")
+        await eventually(partial(shows, server, 2, 3), "three connections on two instances")
     assert (await get_json(a, "/healthz"))["connections"] == 2  # healthz stays per instance
     assert (await get_json(a, "/api/v1/status"))["connections"] == 2
 
     await clients[0].close()
     for server in (a, b):
-        await eventually(lambda s=server: shows(s, 2, 2), "a disconnect is counted")
+        await eventually(partial(shows, server, 2, 2), "a disconnect is counted")
 
     b.stop()  # b's client is closed and b leaves the cluster
     await eventually(lambda: shows(a, 1, 1), "a stopped instance leaves")
@@ -143,7 +144,7 @@ async def test_channel_messages_reach_both_instances_once_and_counts_add_up(
         return [(c["name"], c["subscribers"]) for c in await listed(server)] == [("orders", 2)]
 
     for server in (a, b):
-        await eventually(lambda s=server: counts_two(s), "both subscribers counted everywhere")
+        await eventually(partial(counts_two, server), "both subscribers counted everywhere")
 
     for sender in (on_a, on_b):
         await sender.ws.send(json.dumps({"type": "message", "channel": "orders", "data": {}}))

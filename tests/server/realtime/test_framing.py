@@ -28,7 +28,7 @@ def test_every_length_form_reads_back_as_one_final_text_frame(text: str) -> None
     frame = parse(text_frame(text))
     assert frame.opcode is Opcode.TEXT and frame.fin
     assert not (frame.rsv1 or frame.rsv2 or frame.rsv3)  # never marked compressed
-    assert frame.data.decode() == text
+    assert bytes(frame.data).decode() == text
 
 
 def test_the_writer_comes_from_the_scope_extension() -> None:

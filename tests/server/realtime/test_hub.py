@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from websockets.client import ClientProtocol
+from websockets.frames import Frame
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
@@ -56,7 +57,11 @@ def parse_frames(data: bytes) -> list[str]:
     """The text of each WebSocket frame in ``data``, as a client's parser reads them."""
     client = ClientProtocol(parse_uri("ws://pulsedesk/ws"), state=State.OPEN, max_size=None)
     client.receive_data(data)
-    return [bytes(event.data).decode() for event in client.events_received()]
+    texts = []
+    for event in client.events_received():
+        assert isinstance(event, Frame), event  # a client past its handshake reads frames only
+        texts.append(bytes(event.data).decode())
+    return texts
 
 
 class DirectSocket(FakeSocket):

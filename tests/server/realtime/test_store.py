@@ -121,7 +121,9 @@ async def test_a_locked_file_is_set_aside_too(tmp_path: Path) -> None:
         holder.close()
 
 
-def test_a_bad_store_never_stops_the_server(start_server, make_settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_store_never_stops_the_server(
+    start_server: StartServer, make_settings: Callable[..., Settings]
+) -> None:
     settings = make_settings()
     settings.data_path.mkdir(parents=True)
     settings.store_file.write_bytes(b"\x00garbage" * 64)
@@ -146,7 +148,7 @@ async def _send_messages(url: str, count: int, text: str = "message") -> list[in
 
 
 @pytest.mark.anyio
-async def test_history_and_ids_survive_a_restart(start_server) -> None:  # type: ignore[no-untyped-def]
+async def test_history_and_ids_survive_a_restart(start_server: StartServer) -> None:
     server = start_server(history_size=5)
     token = admin_token(server)
     first = await _send_messages(ws_url(server, f"token={token}"), 20)

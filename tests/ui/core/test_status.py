@@ -5,6 +5,7 @@ those facts greyed and tells fresh ones by identity); and it cannot be changed i
 from __future__ import annotations
 
 from dataclasses import FrozenInstanceError, replace
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ def test_a_new_view_knows_nothing_yet() -> None:
 
 
 @pytest.mark.parametrize("change", [{"unavailable": "timed out"}, {"stopped": True}])
-def test_unavailable_or_stopped_keeps_the_last_answers(change: dict[str, object]) -> None:
+def test_unavailable_or_stopped_keeps_the_last_answers(change: dict[str, Any]) -> None:
     answered = StatusView(API_STATUS, PAGE)
     marked = replace(answered, **change)
     assert marked.api_status is answered.api_status and marked.page is answered.page

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.ui.cells import cell_text
 from ui.panels.channels import ChannelsPanel
 
 
 def cells(panel: ChannelsPanel) -> list[list[str]]:
     table = panel.table
     return [
-        [table.item(row, column).text() for column in range(table.columnCount())]
+        [cell_text(table, row, column) or "" for column in range(table.columnCount())]
         for row in range(table.rowCount())
     ]
 

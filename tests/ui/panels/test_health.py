@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tests.ui.cells import cell_text
 from ui.core.health import Health, HealthTracker, HealthView, PollResult, TargetView
 from ui.panels.health import HealthPanel
 
@@ -62,7 +63,7 @@ def test_unhealthy_check_targets_are_said_beside_the_badge(qtbot: Any) -> None:
     panel.display(HealthView.of(tracker, targets=targets))
     assert panel.badge.text() == "UP"  # the server itself answers...
     assert panel.targets_note.text() == "2 of 3 check targets unhealthy"  # ...its targets do not
-    assert panel.targets.item(0, 2).text() == "✘ unhealthy: refused"
+    assert cell_text(panel.targets, 0, 2) == "✘ unhealthy: refused"
     panel.display(HealthView.of(tracker, targets=targets[2:]))
     assert panel.targets_note.text() == ""
 

@@ -3,7 +3,7 @@ values that ask for no width so a long text never widens the pane."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
@@ -22,12 +22,15 @@ def test_pairs_two_to_a_row_then_the_wide_one(qtbot: Any) -> None:
     fill_fact_grid(grid, pairs, ("Last error", wide))
 
     def place(widget: QWidget) -> tuple[int, int, int, int]:
-        return grid.getItemPosition(grid.indexOf(widget))  # row, column, rows, columns
+        # Row, column, rows, columns (PySide's stubs say object).
+        return cast("tuple[int, int, int, int]", grid.getItemPosition(grid.indexOf(widget)))
 
     assert place(values[0]) == (0, 1, 1, 1) and place(values[1]) == (0, 3, 1, 1)
     assert place(values[2]) == (1, 1, 1, 1) and place(fixed) == (1, 3, 1, 1)
     assert place(wide) == (2, 1, 1, 3)
-    assert grid.itemAtPosition(2, 0).widget().text() == "Last error"
+    name = grid.itemAtPosition(2, 0)
+    assert name is not None and isinstance(label := name.widget(), QLabel)
+    assert label.text() == "Last error"
     ignored = QSizePolicy.Policy.Ignored
     assert all(value.sizePolicy().horizontalPolicy() is ignored for value in values)
     assert fixed.sizePolicy().horizontalPolicy() is not ignored  # a fixed size keeps its own

@@ -52,7 +52,7 @@ def test_the_broadcasts_go_out_in_order_on_their_mapped_channels(
                 channel_map={"orders": "orders-test"},
                 on_progress=lambda done, total: progress.append((done, total)),
             )
-            heard = []
+            heard: list[str] = []
             async with asyncio.timeout(10):
                 while len(heard) < 3:
                     heard.append((await recv_type(listener, "broadcast"))["data"]["text"])
