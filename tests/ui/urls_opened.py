@@ -27,7 +27,8 @@ def urls_opened(*schemes: str) -> Iterator[list[str]]:
     schemes = schemes or ("http", "https")
     catcher = _Catcher()
     for scheme in schemes:
-        QDesktopServices.setUrlHandler(scheme, catcher, b"open")
+        # The stubs ask bytes for the slot's name; PySide itself refuses bytes and takes a str.
+        QDesktopServices.setUrlHandler(scheme, catcher, "open")  # type: ignore[arg-type]
     try:
         yield catcher.opened
     finally:
