@@ -27,8 +27,8 @@ from server.api.channel_access import (
     unsubscribe,
 )
 from server.auth.dependencies import auth_required, get_service, origin_allowed, token_from
-from server.realtime.framing import frame_writer
 from server.realtime.connection import Connection
+from server.realtime.framing import frame_writer
 from server.realtime.hub import Hub
 from server.realtime.rate_limit import TokenBucket
 from server.realtime.wire import (

@@ -22,8 +22,8 @@ import pytest
 from websockets.asyncio.client import connect
 
 from server.main import create_app
-from server.realtime.framing import text_frame
 from server.realtime.connection import Connection
+from server.realtime.framing import text_frame
 from server.realtime.hub import Hub
 from server.realtime.wire import encode_frame
 from server.settings import Settings
