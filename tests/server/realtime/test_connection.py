@@ -9,12 +9,12 @@ coroutines that wait for the test to let them drain.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 
 from server.realtime.connection import Connection
 from server.realtime.framing import text_frame
+from tests.waiting import until
 
 pytestmark = pytest.mark.anyio
 
@@ -44,12 +44,6 @@ class Socket:
         return Connection(
             "c1", "127.0.0.1:1", False, self.send, self.close, write_frame=self.write_frame
         )
-
-
-async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.005)
 
 
 async def test_a_frame_the_socket_takes_goes_at_once_and_wakes_no_task() -> None:

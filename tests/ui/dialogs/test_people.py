@@ -20,6 +20,7 @@ from server.settings import Settings
 from tests.known_tokens import remember_token
 from tests.server.appserver import serve_app
 from tests.servers import StartServer, admin_token
+from tests.ui.cells import cell
 from tests.ui.qasync_support import run
 from ui.core.api import ApiClient
 from ui.dialogs.people import PeopleDialog
@@ -124,7 +125,7 @@ def slow_first_list(
 
 
 def names(dialog: PeopleDialog) -> list[str]:
-    shown = [dialog.table.item(row, 0).text() for row in range(dialog.table.rowCount())]
+    shown = [cell(dialog.table, row, 0).text() for row in range(dialog.table.rowCount())]
     assert shown == [person["name"] for person in dialog.people]  # the table is the list
     return shown
 
