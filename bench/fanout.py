@@ -34,26 +34,18 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from bench.harness import (
+from bench.contenders import (
     PICOWS,
     SOCKETIO,
     WEBSOCKETS_BROADCAST,
-    ClientPool,
     Contender,
-    Profile,
-    ServerProcess,
-    median_of,
-    percentile,
-    print_profile,
-    print_round,
-    print_table,
     pulsedesk,
-    quiesce,
     recording_contenders,
-    rotated,
-    send_broadcasts,
     websocket_contenders,
 )
+from bench.harness import ClientPool, ServerProcess, quiesce, send_broadcasts
+from bench.profiling import Profile, print_profile
+from bench.report import median_of, percentile, print_round, print_table, rotated
 from server.realtime.hub import Hub
 from server.realtime.presence import presence_interval
 

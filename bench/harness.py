@@ -1,4 +1,4 @@
-"""What every benchmark shares: contenders in their own processes, client pools, statistics.
+"""What every benchmark shares: a contender in its own process, the client pools, the sender.
 
 Every server under test runs in a process of its own, started fresh for each measurement,
 and prints ``http://127.0.0.1:PORT`` once it listens on port 0. Its CPU time and memory are
@@ -8,169 +8,29 @@ read from that process alone (psutil), so the clients' work never counts against
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import json
-import math
 import os
 import re
-import shutil
 import signal
-import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from array import array
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import psutil
 
+from bench.contenders import ADMIN_TOKEN, Contender
 from bench.listeners import PING, PONG, socketio_handshake
 from ui.core.traffic.listeners import LOAD_KEY, Tally
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_TOKEN = "bench-admin-token-not-a-secret"
 PORT_LINE = re.compile(rb"http://127\.0\.0\.1:(\d+)")
-
-
-@dataclass(frozen=True)
-class Contender:
-    """A server to measure: how to start it, and where its WebSocket lives."""
-
-    name: str
-    module: str
-    args: tuple[str, ...] = ()
-    ws_path: str = "/ws"
-    env: dict[str, str] = field(default_factory=dict)
-    sender_headers: dict[str, str] = field(default_factory=dict)
-    #: Listeners subscribe to this channel (join this room) at connect and the sender
-    #: publishes to it, instead of the global broadcast.
-    channel: str | None = None
-    #: Whether its clients speak socket.io (``bench.listeners --socketio``), not plain frames.
-    socketio: bool = False
-
-    def listen_url(self, ws_url: str) -> str:
-        """Where the listening clients connect: ``ws_url``, joining ``channel`` if there is one."""
-        if self.channel is None:
-            return ws_url
-        if self.socketio:
-            return f"{ws_url}&room={self.channel}"
-        return f"{ws_url}?channels={self.channel}"
-
-    def listeners(self, keepalive: bool = True) -> tuple[str, ...]:
-        """The listening clients' module and its options; without ``keepalive`` they send no
-        pings of their own (idle bystanders)."""
-        if not self.socketio and keepalive:
-            return ("ui.core.traffic.listeners",)
-        socketio = ("--socketio",) if self.socketio else ()
-        return ("bench.listeners", *socketio, *(() if keepalive else ("--no-keepalive",)))
-
-
-def scratch_folder(prefix: str) -> str:
-    """A temporary folder for this benchmark process's servers, removed when it exits."""
-    folder = tempfile.mkdtemp(prefix=prefix)
-    atexit.register(shutil.rmtree, folder, True)
-    return folder
-
-
-def pulsedesk(**settings: str) -> Contender:
-    """PulseDesk as users run it headless: ``python -m app serve --port 0``.
-
-    Its files go to a fresh temporary folder; the sender uses the admin token, which the
-    per-connection rate limit exempts. ``settings`` become ``PULSEDESK_*`` variables.
-    """
-    scratch = scratch_folder("pulsedesk-bench-")
-    env = {
-        "PULSEDESK_CONFIG_DIR": f"{scratch}/config",
-        "PULSEDESK_DATA_DIR": f"{scratch}/data",
-        "PULSEDESK_ADMIN_TOKEN": ADMIN_TOKEN,
-        "PULSEDESK_MAX_CONNECTIONS": "20000",
-    }
-    env.update({f"PULSEDESK_{key.upper()}": value for key, value in settings.items()})
-    return Contender(
-        "pulsedesk",
-        "app",
-        ("serve", "--port", "0", "--log-level", "warning"),
-        env=env,
-        sender_headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-    )
-
-
-PICOWS = Contender("picows", "bench.anchors.picows_broadcast")
-RECORDING_OFF = "pulsedesk, recording off"
-WATCHED = "pulsedesk, recording on, one $events watcher"
-
-
-def recording_contenders(watched: bool = False) -> list[Contender]:
-    """PulseDesk as it ships (its event timeline records), and recording nothing
-    (``events_size=0``): what the timeline costs, side by side. ``watched`` adds PulseDesk with
-    a live ``$events`` watcher (``EventWatcher``), which the benchmark then starts."""
-    on = replace(pulsedesk(), name="pulsedesk, recording on")
-    off = replace(pulsedesk(events_size="0"), name=RECORDING_OFF)
-    return [on, replace(pulsedesk(), name=WATCHED), off] if watched else [on, off]
-
-
-class EventWatcher:
-    """An admin client subscribed to ``$events`` that reads everything, on a thread of its own;
-    ``events`` and ``missed`` count what it was pushed and told it missed."""
-
-    def __init__(self, ws_url: str) -> None:
-        self.ws_url = ws_url
-        self.events = 0
-        self.missed = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._subscribed = threading.Event()
-
-    def __enter__(self) -> EventWatcher:
-        self._thread.start()
-        if not self._subscribed.wait(30):
-            raise RuntimeError("the $events watcher did not subscribe")
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join(10)
-
-    def _run(self) -> None:
-        from websockets.sync.client import connect
-
-        headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-        with connect(self.ws_url, additional_headers=headers, max_size=None) as ws:
-            ws.send(json.dumps({"type": "subscribe", "data": {"channel": "$events"}}))
-            while not self._stop.is_set():
-                try:
-                    frame = json.loads(ws.recv(timeout=0.2))
-                except TimeoutError:
-                    continue
-                kind = frame.get("type")
-                if kind == "subscribed":
-                    self._subscribed.set()
-                elif kind == "event":
-                    self.events += 1
-                elif kind == "events_missed":
-                    self.missed += frame["data"]["missed"]
-
-
-WEBSOCKETS_BROADCAST = Contender("websockets.broadcast", "bench.anchors.websockets_broadcast")
-#: python-socketio in ASGI mode under uvicorn (bench/anchors/socketio_rooms.py).
-SOCKETIO = Contender(
-    "python-socketio",
-    "bench.anchors.socketio_rooms",
-    ws_path="/socket.io/?EIO=4&transport=websocket",
-    socketio=True,
-)
-SEED_LOOP = Contender("seed loop", "bench.anchors.seed_manager")
-
-
-def websocket_contenders() -> list[Contender]:
-    return [pulsedesk(), PICOWS, WEBSOCKETS_BROADCAST, SEED_LOOP]
 
 
 def python_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -534,120 +394,6 @@ async def send_broadcasts(
 
 
 # Statistics and tables --------------------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))
-    return ordered[index]
-
-
-def median(values: Sequence[float]) -> float:
-    clean = [v for v in values if not math.isnan(v)]
-    return statistics.median(clean) if clean else math.nan
-
-
-def median_of(results: Sequence[Mapping[str, float]], key: str) -> float:
-    """The median of one measurement over the rounds' results."""
-    return median([result[key] for result in results])
-
-
-def print_round(round_number: int, name: str, result: Mapping[str, Any]) -> None:
-    """One round's result as it happens: ``round 2 pulsedesk: cpu_us=10.8, p99_ms=48.5``."""
-    values = ", ".join(
-        f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
-        for key, value in result.items()
-    )
-    print(f"round {round_number + 1} {name}: {values}", flush=True)
-
-
-def rotated(items: Sequence[Any], round_number: int) -> list[Any]:
-    """The contenders in a different order each round, so none always goes first."""
-    shift = round_number % len(items)
-    return [*items[shift:], *items[:shift]]
-
-
-def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    def cell(value: Any) -> str:
-        if isinstance(value, float):
-            if math.isnan(value):
-                return "nan"
-            return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.0f}"
-        return str(value)
-
-    text = [[cell(v) for v in row] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in text)) for i, c in enumerate(columns)]
-    print(f"\n## {title}\n")
-    print("| " + " | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in text:
-        print("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) + " |")
-    sys.stdout.flush()
-
-
-# Profiles --------------------------------------------------------------------------------------
-
-
-class Profile:
-    """py-spy sampling one server process, written as collapsed stacks (``--format raw``).
-
-    py-spy comes with the ``bench`` extra: ``.venv/bin/pip install -e '.[bench]'``.
-    """
-
-    def __init__(self, pid: int, out: str, rate: int = 250) -> None:
-        spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-        self.out = out
-        self.proc = subprocess.Popen(
-            [
-                spy,
-                "record",
-                "--pid",
-                str(pid),
-                "--rate",
-                str(rate),
-                "--format",
-                "raw",
-                "--nonblocking",
-                "--output",
-                out,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def stop(self) -> list[tuple[str, float, float]]:
-        """Stop sampling; the top functions as (function, self %, inclusive %)."""
-        self.proc.send_signal(signal.SIGINT)
-        self.proc.wait(60)
-        return summarize_profile(self.out)
-
-
-def summarize_profile(path: str, top: int = 15) -> list[tuple[str, float, float]]:
-    own: dict[str, int] = {}
-    inclusive: dict[str, int] = {}
-    total = 0
-    with open(path) as file:
-        for line in file:
-            stack, _, count_text = line.rstrip().rpartition(" ")
-            if not stack:
-                continue
-            count = int(count_text)
-            frames = [f for f in stack.split(";") if not f.startswith("process ")]
-            if not frames:
-                continue
-            total += count
-            leaf = frames[-1]
-            own[leaf] = own.get(leaf, 0) + count
-            for frame in set(frames):
-                inclusive[frame] = inclusive.get(frame, 0) + count
-    ranked = sorted(own, key=own.__getitem__, reverse=True)[:top]
-    return [(f, own[f] / total * 100, inclusive[f] / total * 100) for f in ranked]
-
-
-def print_profile(title: str, rows: list[tuple[str, float, float]]) -> None:
-    print_table(title, ["function (file:line)", "self %", "incl. %"], rows)
 
 
 def raise_open_files_limit() -> int:

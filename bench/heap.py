@@ -20,7 +20,8 @@ import sys
 import tracemalloc
 from typing import Any
 
-from bench.harness import ROOT, python_env, raise_open_files_limit, scratch_folder
+from bench.contenders import scratch_folder
+from bench.harness import ROOT, python_env, raise_open_files_limit
 
 
 async def measure(clients: int, group: str, top: int, frames: int) -> None:

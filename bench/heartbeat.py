@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 
-from bench.harness import percentile
+from bench.report import percentile
 
 HEARTBEAT_MS = 10
 

@@ -28,19 +28,16 @@ import shutil
 import subprocess
 from typing import Any
 
-from bench.harness import (
+from bench.contenders import (
     RECORDING_OFF,
     WATCHED,
     Contender,
     EventWatcher,
-    ServerProcess,
-    median_of,
-    print_round,
-    print_table,
     pulsedesk,
     recording_contenders,
-    rotated,
 )
+from bench.harness import ServerProcess
+from bench.report import median_of, print_round, print_table, rotated
 
 BARE_FASTAPI = Contender("bare FastAPI", "bench.anchors.bare_routes")
 PATHS = ("/healthz", "/api/v1/status", "/status/", "/health/")

@@ -23,7 +23,8 @@ import os
 import time
 from typing import Any
 
-from bench.harness import median, print_table, scratch_folder
+from bench.contenders import scratch_folder
+from bench.report import median, print_table
 
 BROWSER = [(b"origin", b"http://localhost:3000")]
 

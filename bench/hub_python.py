@@ -16,7 +16,7 @@ import asyncio
 import time
 from typing import Any
 
-from bench.harness import median, print_table, rotated
+from bench.report import median, print_table, rotated
 from server.realtime.hub import Hub
 
 

@@ -24,7 +24,7 @@ from bench.desktop import (
     Child,
     first_answer,
 )
-from bench.harness import median, print_table, rotated
+from bench.report import median, print_table, rotated
 
 WINDOWED = {PULSEDESK_DESKTOP[0], BARE_DESKTOP[0]}
 

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.desktop import BARE_DESKTOP, PULSEDESK_DESKTOP, Child
-from bench.harness import ROOT, median, median_of, print_round, print_table, rotated
+from bench.harness import ROOT
+from bench.report import median, median_of, print_round, print_table, rotated
 
 
 def launch_once(args: list[str], cwd: Path = ROOT) -> dict[str, float]:

@@ -155,7 +155,8 @@ def main() -> None:
     import shutil
 
     from bench.desktop import BARE_DESKTOP, PULSEDESK_DESKTOP
-    from bench.harness import ROOT, print_table
+    from bench.harness import ROOT
+    from bench.report import print_table
 
     assert PULSEDESK_DESKTOP[1] == ["-m", "app", *PULSEDESK_ARGS]
     assert BARE_DESKTOP[1] == ["-m", ANCHOR_MODULE]

@@ -27,23 +27,16 @@ from typing import Any
 
 import httpx
 
+from bench.contenders import WEBSOCKETS_BROADCAST, Contender, pulsedesk
 from bench.harness import (
-    WEBSOCKETS_BROADCAST,
     ClientPool,
-    Contender,
-    Profile,
     ServerProcess,
-    median_of,
-    percentile,
-    print_profile,
-    print_round,
-    print_table,
-    pulsedesk,
     quiesce,
     raise_open_files_limit,
-    rotated,
     send_broadcasts,
 )
+from bench.profiling import Profile, print_profile
+from bench.report import median_of, percentile, print_round, print_table, rotated
 
 
 async def measure(

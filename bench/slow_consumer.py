@@ -17,20 +17,9 @@ import contextlib
 import time
 from typing import Any
 
-from bench.harness import (
-    SEED_LOOP,
-    WEBSOCKETS_BROADCAST,
-    ClientPool,
-    Contender,
-    ServerProcess,
-    Stallers,
-    median_of,
-    print_round,
-    print_table,
-    pulsedesk,
-    rotated,
-    send_broadcasts,
-)
+from bench.contenders import SEED_LOOP, WEBSOCKETS_BROADCAST, Contender, pulsedesk
+from bench.harness import ClientPool, ServerProcess, Stallers, send_broadcasts
+from bench.report import median_of, print_round, print_table, rotated
 
 
 async def measure(

@@ -16,14 +16,9 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from bench.harness import (
-    ClientPool,
-    ServerProcess,
-    percentile,
-    print_table,
-    pulsedesk,
-    send_broadcasts,
-)
+from bench.contenders import pulsedesk
+from bench.harness import ClientPool, ServerProcess, send_broadcasts
+from bench.report import percentile, print_table
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bench.harness import ADMIN_TOKEN, ROOT, scratch_folder, window_env
+from bench.contenders import ADMIN_TOKEN, scratch_folder
+from bench.harness import ROOT, window_env
 
 Scenario = Callable[[Any], Coroutine[Any, Any, dict[str, Any]]]
 

@@ -35,7 +35,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 from qasync import QEventLoop
 
-from bench.harness import median_of, percentile, print_round, print_table, rotated
+from bench.report import median_of, percentile, print_round, print_table, rotated
 from ui.core.feed import LiveFeed
 from ui.core.messages import DEFAULT_CAPACITY
 from ui.monitor import Monitor

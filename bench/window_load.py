@@ -29,7 +29,8 @@ import sys
 import time
 from typing import Any
 
-from bench.harness import ADMIN_TOKEN, median, print_round, print_table, rotated
+from bench.contenders import ADMIN_TOKEN
+from bench.report import median, print_round, print_table, rotated
 from bench.window_app import in_child, run_app
 
 MODES = ("dialog", "terminal", "idle")

@@ -29,7 +29,7 @@ import json
 import time
 from typing import Any
 
-from bench.harness import median, print_round, print_table, rotated
+from bench.report import median, print_round, print_table, rotated
 from bench.window_app import in_child, run_app, until
 from common.timestamps import utc_timestamp
 

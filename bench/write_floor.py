@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any
 
-from bench.harness import median, print_table
+from bench.report import median, print_table
 
 # A broadcast frame as bench.fanout's clients receive it from PulseDesk: about 150 bytes.
 FRAME = b"\x81\x7e\x00\x92" + b"x" * 146

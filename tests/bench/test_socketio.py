@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import connect
 
-from bench.harness import SOCKETIO, ClientPool, ServerProcess, send_broadcasts, socketio_frame
+from bench.contenders import SOCKETIO
+from bench.harness import ClientPool, ServerProcess, send_broadcasts, socketio_frame
 from bench.listeners import PONG, connect_socketio, socketio_handshake
 
 pytestmark = pytest.mark.anyio
