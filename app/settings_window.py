@@ -9,7 +9,6 @@ QSettings, as the window's geometry does: they belong to this desktop, not to th
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import platform
 import sys
@@ -21,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QSettings, Qt, qVersion
 
 from app import autostart, config_file
+from app.embedded import ServerState
 from app.log_file import log_file_path
 from server.config_errors import ConfigError
 from server.observe.probes import probe
-from server.settings import Settings
+from server.settings import Settings, is_ip_address
 from server.transport.server import CannotListen, PortInUse, bind_socket
 from ui.core.api import ApiClient
 
@@ -106,11 +106,7 @@ def listen_problem(host: str, port: int, *, own_port: int | None = None) -> str 
     when it could. Tried as the server binds (``bind_socket``), except where trying tells
     nothing: port 0 (any free one), ``own_port`` (the running server's: it lets go of it to
     restart) and a host name (looking it up could keep the window waiting)."""
-    if port in (0, own_port):
-        return None
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
+    if port in (0, own_port) or not is_ip_address(host.strip("[]")):
         return None
     try:
         bind_socket(host, port).close()
@@ -126,7 +122,7 @@ def listen_problem(host: str, port: int, *, own_port: int | None = None) -> str 
 def held_port(desktop: Desktop) -> int | None:
     """The port the embedded server holds now: in use by PulseDesk itself, not by another."""
     server = desktop.server
-    if server is None or server.state.value not in ("running", "starting"):
+    if server is None or server.state not in (ServerState.RUNNING, ServerState.STARTING):
         return None
     return server.port
 
