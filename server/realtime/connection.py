@@ -27,9 +27,7 @@ class Connection:
         "_close",
         "_close_timeout",
         "_send",
-        "_sending",
         "_wakeup",
-        "_write_frame",
         "close_request",
         "connected_at",
         "held",
@@ -39,8 +37,10 @@ class Connection:
         "reader",
         "received",
         "remote",
+        "sending",
         "sent",
         "user",
+        "write_frame",
         "writer",
     )
 
@@ -76,11 +76,13 @@ class Connection:
         self.reader: asyncio.Task[Any] | None = None
         self._send = send
         self._close = close
-        self._write_frame = write_frame
+        #: Writes a finished frame if the socket takes it now (the server's); None: ASGI only.
+        #: Read with ``sending`` by the hub's fan-out, which inlines ``push``'s fast path.
+        self.write_frame = write_frame
         self._close_timeout = close_timeout
         self._wakeup: asyncio.Future[None] | None = None
-        # The writer is inside an ASGI send, waiting for the socket to drain.
-        self._sending = False
+        #: The writer is inside an ASGI send, waiting for the socket to drain.
+        self.sending = False
 
     @property
     def closing(self) -> bool:
@@ -96,12 +98,12 @@ class Connection:
         frame waits in the queue, and the writer sends it through ASGI once the socket drains,
         in order, without anyone else waiting for this client.
         """
-        write = self._write_frame
+        write = self.write_frame
         if (
             frame is not None
             and write is not None
             and not self.queue
-            and not self._sending
+            and not self.sending
             and write(wire if wire is not None else text_frame(frame))
         ):
             self.sent += 1
@@ -125,13 +127,13 @@ class Connection:
         if drop_queued:
             if isinstance(self.queue, deque):
                 self.queue.clear()
-            if self._sending and self.writer is not None:
+            if self.sending and self.writer is not None:
                 # Its send is still waiting for the socket to drain and has written nothing
                 # (uvicorn waits before it writes a byte), so it can be dropped whole; a new
                 # writer sends the close.
                 self.writer.cancel()
                 self.writer = None
-                self._sending = False
+                self.sending = False
         self.push(None)
 
     async def _run_writer(self) -> None:
@@ -147,9 +149,9 @@ class Connection:
                 frame = queue.popleft()
                 if frame is None:
                     break
-                self._sending = True
+                self.sending = True
                 await self._send(frame)
-                self._sending = False
+                self.sending = False
                 self.sent += 1
         except Exception:  # the client went away while we wrote: the reader will see it
             return

@@ -260,12 +260,12 @@ class Hub:
         for conn in targets:
             # Connection.push's fast path, inlined: nothing held, queued or being sent, so the
             # frame goes straight to the socket if it takes it.
-            write = conn._write_frame
+            write = conn.write_frame
             if (
                 write is not None
                 and conn.held is None
                 and not conn.queue
-                and not conn._sending
+                and not conn.sending
                 and write(wire)
             ):
                 conn.sent += 1

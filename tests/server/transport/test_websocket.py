@@ -336,7 +336,7 @@ async def test_a_server_stopping_while_a_close_is_under_way_closes_every_connect
 
 def protocol_of(conn: Connection) -> Any:
     """The uvicorn protocol behind a hub connection (its frame writer's owner)."""
-    return conn._write_frame.__self__  # type: ignore[union-attr]
+    return conn.write_frame.__self__  # type: ignore[union-attr]
 
 
 async def on_server_loop(conn: Connection, work: Coroutine[Any, Any, None]) -> None:
